@@ -43,6 +43,7 @@ public sealed class CakeHost
         Services.AddSingleton<IVersionResolver, HostVersionResolver>();
         Services.AddSingleton<VersionFeature>();
         Services.AddSingleton<InfoFeature>();
+        Services.AddSingleton<HostEpilogue>();
     }
 
     public static CakeHost Create() => new();

@@ -39,6 +39,21 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
         var log = provider.GetRequiredService<ICakeLog>();
         try
         {
+            return Execute(provider, log, settings, targets);
+        }
+        finally
+        {
+            foreach (var line in provider.GetRequiredService<HostEpilogue>().Lines)
+            {
+                Console.Out.WriteLine(line);
+            }
+        }
+    }
+
+    private int Execute(ServiceProvider provider, ICakeLog log, DefaultCommandSettings settings, string[] targets)
+    {
+        try
+        {
             var console = provider.GetRequiredService<IConsole>();
             if (settings.Version)
             {

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Build.Tools;
+
+public sealed record ProcessOptions
+{
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Added to (or, with a null value, removed from) the inherited environment.</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Written to the process's stdin, then closed: how secrets reach `docker login --password-stdin`.</summary>
+    public string? StandardInput { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromHours(2);
+
+    public Action<string>? OnStandardOutput { get; init; }
+
+    public Action<string>? OnStandardError { get; init; }
+}
+
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError, TimeSpan Duration, bool TimedOut)
+{
+    public bool Succeeded => ExitCode == 0 && !TimedOut;
+}
+
+/// <summary>Starts a process without a shell, streams and captures its output, kills the whole tree on time-out.</summary>
+public static class ProcessRunner
+{
+    public static async Task<ProcessResult> RunAsync(CommandLine command, ProcessOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        options ??= new ProcessOptions();
+        var psi = new ProcessStartInfo(command.FileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        if (options.WorkingDirectory is not null)
+        {
+            psi.WorkingDirectory = options.WorkingDirectory;
+        }
+
+        foreach (var argument in command.Arguments)
+        {
+            psi.ArgumentList.Add(argument.Value);
+        }
+
+        foreach (var (name, value) in options.Environment)
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
+        }
+
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        using var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Collect(e.Data, stdout, options.OnStandardOutput);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data, stderr, options.OnStandardError);
+
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw ToolNotFoundException.For(command.FileName, ex);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (options.StandardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(options.StandardInput).ConfigureAwait(false);
+        }
+
+        process.StandardInput.Close();
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        var timedOut = false;
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            timedOut = !cancellationToken.IsCancellationRequested;
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        // The parameterless wait drains the asynchronous output readers.
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed, timedOut);
+    }
+
+    public static ProcessResult Run(CommandLine command, ProcessOptions? options = null) =>
+        RunAsync(command, options).GetAwaiter().GetResult();
+
+    private static void Collect(string? line, StringBuilder sink, Action<string>? echo)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (sink)
+        {
+            sink.Append(line).Append('\n');
+        }
+
+        echo?.Invoke(line);
+    }
+}
+
+public sealed class ToolNotFoundException : Exception
+{
+    public ToolNotFoundException()
+    {
+    }
+
+    public ToolNotFoundException(string message)
+        : base(message)
+    {
+    }
+
+    public ToolNotFoundException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public static ToolNotFoundException For(string tool, Exception innerException) =>
+        new($"'{tool}' was not found on PATH. Install it (on Debian, tests/infra/up.sh installs Docker with buildx) or add it to PATH.", innerException);
+}
