@@ -1,0 +1,46 @@
+using Build.Host;
+using Build.Tasks;
+
+namespace Build.Tests.App;
+
+[TestFixture]
+[Category("Unit")]
+[NonParallelizable]
+public sealed class AppCompositionTests
+{
+    [Test]
+    public void Every_task_of_the_app_registers_on_its_context_and_the_tree_prints()
+    {
+        var host = new CakeHost(entryAssembly: null)
+            .AddAssembly(typeof(BuildContext).Assembly)
+            .UseContext<BuildContext>();
+
+        var tasks = host.DiscoverTasks();
+
+        tasks.ShouldContain(typeof(Default));
+        tasks.ShouldContain(typeof(Test));
+        var cwd = Environment.CurrentDirectory;
+        try
+        {
+            host.Run(["--tree", $"--working={Infra.TestInfra.RepoRoot}"]).ShouldBe(0);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = cwd;
+        }
+    }
+
+    [Test]
+    public void The_default_target_lists_every_task_with_its_arguments_and_the_shared_arguments()
+    {
+        var text = Default.Render();
+
+        text.ShouldContain("Default ");
+        text.ShouldContain("Test ");
+        text.ShouldContain("--filter=EXPR");
+        foreach (var (name, _) in KilnOptions.Documented)
+        {
+            text.ShouldContain(name);
+        }
+    }
+}
