@@ -158,7 +158,7 @@ registry=127.0.0.1:$port
 
 # ---------------------------------------------------------------- busybox base
 base_repo=$registry/kiln/busybox
-base_tag=1.36
+base_tag=1.36-k2   # bump the -kN revision whenever the base image's recipe below changes
 manifest_digest() { # prints the digest of kiln/busybox:$base_tag, or nothing when it is not there
   { curl -fsSI -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
       "http://$registry/v2/kiln/busybox/manifests/$base_tag" 2>/dev/null || true; } \
@@ -166,11 +166,14 @@ manifest_digest() { # prints the digest of kiln/busybox:$base_tag, or nothing wh
 }
 digest=$(manifest_digest)
 if [ -z "$digest" ]; then
-  apt_install busybox-static
+  apt_install busybox-static tini
   ctx=$(mktemp -d); trap 'rm -rf "$ctx"' EXIT
   cp /bin/busybox "$ctx/busybox"
+  cp /usr/bin/tini-static "$ctx/tini"   # bookworm's tini package ships a static build: families use a tini entrypoint
   # No "# syntax=" line: BuildKit would pull the frontend from Docker Hub, which is unreachable here.
-  printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nCMD ["sh"]\n' > "$ctx/Dockerfile"
+  printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' 'RUN ["/bin/busybox","--install","-s","/bin"]' \
+    'COPY tini /usr/bin/tini' 'RUN mkdir -p /etc /tmp /root && chmod 1777 /tmp && echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd && echo "root:x:0:" > /etc/group' \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'CMD ["sh"]' > "$ctx/Dockerfile"
   log "building the busybox base image and pushing it to $base_repo:$base_tag"
   SOURCE_DATE_EPOCH=0 docker buildx build --quiet --provenance=false \
     --output "type=image,name=$base_repo:$base_tag,push=true" "$ctx" >&2
