@@ -265,6 +265,12 @@ public static partial class CatalogLoader
             }
 
             CheckKeys(m, ["manifest", "lock", "platform", "tools_image"], null, "pixi");
+            if (Node(m, "tools_image") is { } tools)
+            {
+                // The tools image is an input like a base: same pinning rule.
+                CheckBase(tools, null, Scalar(m, "tools_image", null)!);
+            }
+
             return new PixiSettings(
                 Scalar(m, "manifest", null) ?? pixi.Manifest,
                 Scalar(m, "lock", null) ?? pixi.Lock,
@@ -531,7 +537,7 @@ public static partial class CatalogLoader
                 Source: At(keyNode));
         }
 
-        private string? CheckBase(YamlNode node, string family, string text)
+        private string? CheckBase(YamlNode node, string? family, string text)
         {
             var (expanded, envError) = ImageReference.ExpandEnvironment(text, options.Environment);
             if (envError is not null)
@@ -543,13 +549,13 @@ public static partial class CatalogLoader
             var (reference, error) = ImageReference.Parse(expanded!);
             if (reference is null)
             {
-                Error(node, family, $"Base image '{expanded}' is invalid: {error}", "Write name:tag@sha256:<64 hex>, e.g. python:3.11-slim@sha256:….");
+                Error(node, family, $"Image '{expanded}' is invalid: {error}", "Write name:tag@sha256:<64 hex>, e.g. python:3.11-slim@sha256:….");
                 return null;
             }
 
             if (!reference.IsPinned)
             {
-                var problem = new CatalogError(At(node), family, $"Base image '{expanded}' is not pinned by digest, so builds are not reproducible.", "Pin it: ./build.sh --target=UpdateDigests, or write name:tag@sha256:….");
+                var problem = new CatalogError(At(node), family, $"Image '{expanded}' is not pinned by digest, so builds are not reproducible.", "Pin it: ./build.sh --target=UpdateDigests, or write name:tag@sha256:….");
                 (options.Strict ? Errors : Warnings).Add(problem);
             }
 

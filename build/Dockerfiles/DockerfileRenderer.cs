@@ -116,10 +116,9 @@ public static class DockerfileRenderer
 
         if (family.Python is { Kind: PythonKind.Pixi })
         {
-            sb.Append($"RUN --mount=type=bind,from=builder,source={ExportDir},target={ExportDir} \\\n");
-            sb.Append("    --mount=type=bind,from=builder,source=/usr/local/bin/pixi-unpack,target=/usr/local/bin/pixi-unpack \\\n");
-            sb.Append($"    pixi-unpack {ExportDir}/environment.tar --output-directory /opt --env-name env \\\n");
-            sb.Append("    && ln -s /opt/activate.sh /etc/profile.d/kiln-pixi-env.sh\n");
+            // A child's environment is a full solve that replaces its parent's /opt/env (conda environments have no
+            // delta install); SizeGate watches what that costs.
+            sb.Append("COPY --link --from=builder /opt/env /opt/env\n");
         }
 
         foreach (var command in family.Run)
@@ -153,6 +152,11 @@ public static class DockerfileRenderer
         }
 
         // ---- metadata last: changing it never invalidates a layer above ----------------------------------------
+        if (family.Python is { Kind: PythonKind.Pixi } && !parentLineage.Any(f => f.Python is { Kind: PythonKind.Pixi }))
+        {
+            sb.Append("ENV PATH=/opt/env/bin:$PATH CONDA_PREFIX=/opt/env\n");
+        }
+
         if (family.Env.Count > 0)
         {
             sb.Append("ENV ");
@@ -286,17 +290,19 @@ public static class DockerfileRenderer
 
     private static void AppendPixiBuilder(StringBuilder sb, PixiSettings pixi, string environment)
     {
-        // pixi and pixi-pack come from the catalog's tools image (pixi: tools_image), bound by bake as a named context.
-        sb.Append("COPY --from=pixi-tools /usr/local/bin/pixi /usr/local/bin/pixi-pack /usr/local/bin/pixi-unpack /usr/local/bin/\n");
+        // pixi comes from the catalog's tools image (bound by bake as the named context pixi-tools); pixi-pack and
+        // pixi-unpack run through `pixi exec`. The builder packs the locked environment (the export) and unpacks it
+        // to /opt/env, which the runtime stage copies: no pixi in the runtime image.
+        sb.Append("COPY --from=pixi-tools /usr/local/bin/pixi /usr/local/bin/pixi\n");
         sb.Append("WORKDIR /kiln/pixi\n");
-        sb.Append($"ENV PIXI_FROZEN=true PIXI_PLATFORM={pixi.Platform}\n");
         sb.Append("RUN --mount=type=cache,id=kiln-rattler,target=/root/.cache/rattler,sharing=locked \\\n");
         sb.Append($"    --mount=type=bind,source={pixi.Manifest},target=/kiln/pixi/pixi.toml \\\n");
         sb.Append($"    --mount=type=bind,source={pixi.Lock},target=/kiln/pixi/pixi.lock \\\n");
-        sb.Append($"    pixi install --frozen --environment {environment} \\\n");
-        sb.Append($"    && pixi-pack --environment {environment} --platform {pixi.Platform} --use-cache /root/.cache/rattler/pixi-pack \\\n");
-        sb.Append($"         --ignore-pypi-non-wheel --output-file {ExportDir}/environment.tar /kiln/pixi/pixi.toml \\\n");
-        sb.Append($"    && gzip -kn {ExportDir}/environment.tar\n");
+        sb.Append($"    PIXI_FROZEN=true pixi install --frozen --environment {environment} \\\n");
+        sb.Append($"    && pixi exec --spec pixi-pack pixi-pack --environment {environment} --platform {pixi.Platform} \\\n");
+        sb.Append($"         --use-cache /root/.cache/rattler/pixi-pack --ignore-pypi-non-wheel --output-file {ExportDir}/environment.tar /kiln/pixi/pixi.toml \\\n");
+        sb.Append($"    && pixi exec --spec pixi-pack pixi-unpack --output-directory /opt --env-name env {ExportDir}/environment.tar \\\n");
+        sb.Append($"    && gzip -n {ExportDir}/environment.tar\n");
     }
 
     private static void AppendScript(StringBuilder sb, string path, string content)
