@@ -110,7 +110,7 @@ function "cache_to" {
 }
 
 group "default" {
-  targets = ["cpu-py311", "cpu-audio-py311", "cpu-web-py311", "cuda12.3-runtime-py311", "cuda12.3-ada-py311", "cuda12.3-ada-audio-py311", "cuda12.3-ada-vision-py311", "cuda12.3-ampere-py311", "cuda12.3-ampere-audio-py311", "cuda12.3-ampere-vision-py311", "devcontainer-focal-stable", "devcontainer-noble-stable"]
+  targets = ["cpu-py311", "cpu-audio-py311", "cpu-web-py311", "cuda12_3-runtime-py311", "cuda12_3-ada-py311", "cuda12_3-ada-audio-py311", "cuda12_3-ada-vision-py311", "cuda12_3-ampere-py311", "cuda12_3-ampere-audio-py311", "cuda12_3-ampere-vision-py311", "devcontainer-focal-stable", "devcontainer-noble-stable"]
 }
 
 group "cpu" {
@@ -118,7 +118,7 @@ group "cpu" {
 }
 
 group "cuda" {
-  targets = ["cuda12.3-runtime-py311", "cuda12.3-ada-py311", "cuda12.3-ada-audio-py311", "cuda12.3-ada-vision-py311", "cuda12.3-ampere-py311", "cuda12.3-ampere-audio-py311", "cuda12.3-ampere-vision-py311"]
+  targets = ["cuda12_3-runtime-py311", "cuda12_3-ada-py311", "cuda12_3-ada-audio-py311", "cuda12_3-ada-vision-py311", "cuda12_3-ampere-py311", "cuda12_3-ampere-audio-py311", "cuda12_3-ampere-vision-py311"]
 }
 
 group "devcontainer" {
@@ -126,7 +126,7 @@ group "devcontainer" {
 }
 
 group "artifacts" {
-  targets = ["cpu-py311-artifacts", "cpu-audio-py311-artifacts", "cpu-web-py311-artifacts", "cuda12.3-runtime-py311-artifacts", "cuda12.3-ada-py311-artifacts", "cuda12.3-ada-audio-py311-artifacts", "cuda12.3-ada-vision-py311-artifacts", "cuda12.3-ampere-py311-artifacts", "cuda12.3-ampere-audio-py311-artifacts", "cuda12.3-ampere-vision-py311-artifacts", "devcontainer-focal-stable-artifacts", "devcontainer-noble-stable-artifacts"]
+  targets = ["cpu-py311-artifacts", "cpu-audio-py311-artifacts", "cpu-web-py311-artifacts", "cuda12_3-runtime-py311-artifacts", "cuda12_3-ada-py311-artifacts", "cuda12_3-ada-audio-py311-artifacts", "cuda12_3-ada-vision-py311-artifacts", "cuda12_3-ampere-py311-artifacts", "cuda12_3-ampere-audio-py311-artifacts", "cuda12_3-ampere-vision-py311-artifacts", "devcontainer-focal-stable-artifacts", "devcontainer-noble-stable-artifacts"]
 }
 
 target "cpu-py311" {
@@ -248,7 +248,7 @@ target "cpu-web-py311-artifacts" {
   cache-from = cache_from("cpu-web-py311")
 }
 
-target "cuda12.3-runtime-py311" {
+target "cuda12_3-runtime-py311" {
   description = "CUDA 12.3 runtime (Ubuntu 22.04) with the Python 3.11 stack"
   context = "."
   dockerfile = "docker/families/cuda12.3-runtime-py311/Dockerfile"
@@ -273,7 +273,7 @@ target "cuda12.3-runtime-py311" {
   cache-to = cache_to("cuda12.3-runtime-py311")
 }
 
-target "cuda12.3-runtime-py311-artifacts" {
+target "cuda12_3-runtime-py311-artifacts" {
   description = "Export-stage files of cuda12.3-runtime-py311"
   context = "."
   dockerfile = "docker/families/cuda12.3-runtime-py311/Dockerfile"
@@ -287,13 +287,13 @@ target "cuda12.3-runtime-py311-artifacts" {
   cache-from = cache_from("cuda12.3-runtime-py311")
 }
 
-target "cuda12.3-ada-py311" {
+target "cuda12_3-ada-py311" {
   description = "PyTorch (CUDA 12) for one GPU arch; MainPC = ada, PC2 = ampere"
   context = "."
   dockerfile = "docker/families/cuda12.3-ada-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:cuda12.3-runtime-py311"
+    parent = "target:cuda12_3-runtime-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -315,13 +315,13 @@ target "cuda12.3-ada-py311" {
   cache-to = cache_to("cuda12.3-ada-py311")
 }
 
-target "cuda12.3-ada-py311-artifacts" {
+target "cuda12_3-ada-py311-artifacts" {
   description = "Export-stage files of cuda12.3-ada-py311"
   context = "."
   dockerfile = "docker/families/cuda12.3-ada-py311/Dockerfile"
   target = "export"
   contexts = {
-    parent = "target:cuda12.3-runtime-py311"
+    parent = "target:cuda12_3-runtime-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -329,13 +329,13 @@ target "cuda12.3-ada-py311-artifacts" {
   cache-from = cache_from("cuda12.3-ada-py311")
 }
 
-target "cuda12.3-ada-audio-py311" {
+target "cuda12_3-ada-audio-py311" {
   description = "GPU family plus ffmpeg and libsndfile (STT/TTS, audio pipelines)"
   context = "."
   dockerfile = "docker/families/cuda12.3-ada-audio-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:cuda12.3-ada-py311"
+    parent = "target:cuda12_3-ada-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -357,13 +357,13 @@ target "cuda12.3-ada-audio-py311" {
   cache-to = cache_to("cuda12.3-ada-audio-py311")
 }
 
-target "cuda12.3-ada-audio-py311-artifacts" {
+target "cuda12_3-ada-audio-py311-artifacts" {
   description = "Export-stage files of cuda12.3-ada-audio-py311"
   context = "."
   dockerfile = "docker/families/cuda12.3-ada-audio-py311/Dockerfile"
   target = "export"
   contexts = {
-    parent = "target:cuda12.3-ada-py311"
+    parent = "target:cuda12_3-ada-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -371,13 +371,13 @@ target "cuda12.3-ada-audio-py311-artifacts" {
   cache-from = cache_from("cuda12.3-ada-audio-py311")
 }
 
-target "cuda12.3-ada-vision-py311" {
+target "cuda12_3-ada-vision-py311" {
   description = "GPU family plus OpenCV runtime libraries (libgl1)"
   context = "."
   dockerfile = "docker/families/cuda12.3-ada-vision-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:cuda12.3-ada-py311"
+    parent = "target:cuda12_3-ada-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -399,13 +399,13 @@ target "cuda12.3-ada-vision-py311" {
   cache-to = cache_to("cuda12.3-ada-vision-py311")
 }
 
-target "cuda12.3-ada-vision-py311-artifacts" {
+target "cuda12_3-ada-vision-py311-artifacts" {
   description = "Export-stage files of cuda12.3-ada-vision-py311"
   context = "."
   dockerfile = "docker/families/cuda12.3-ada-vision-py311/Dockerfile"
   target = "export"
   contexts = {
-    parent = "target:cuda12.3-ada-py311"
+    parent = "target:cuda12_3-ada-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -413,13 +413,13 @@ target "cuda12.3-ada-vision-py311-artifacts" {
   cache-from = cache_from("cuda12.3-ada-vision-py311")
 }
 
-target "cuda12.3-ampere-py311" {
+target "cuda12_3-ampere-py311" {
   description = "PyTorch (CUDA 12) for one GPU arch; MainPC = ada, PC2 = ampere"
   context = "."
   dockerfile = "docker/families/cuda12.3-ampere-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:cuda12.3-runtime-py311"
+    parent = "target:cuda12_3-runtime-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -441,13 +441,13 @@ target "cuda12.3-ampere-py311" {
   cache-to = cache_to("cuda12.3-ampere-py311")
 }
 
-target "cuda12.3-ampere-py311-artifacts" {
+target "cuda12_3-ampere-py311-artifacts" {
   description = "Export-stage files of cuda12.3-ampere-py311"
   context = "."
   dockerfile = "docker/families/cuda12.3-ampere-py311/Dockerfile"
   target = "export"
   contexts = {
-    parent = "target:cuda12.3-runtime-py311"
+    parent = "target:cuda12_3-runtime-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -455,13 +455,13 @@ target "cuda12.3-ampere-py311-artifacts" {
   cache-from = cache_from("cuda12.3-ampere-py311")
 }
 
-target "cuda12.3-ampere-audio-py311" {
+target "cuda12_3-ampere-audio-py311" {
   description = "GPU family plus ffmpeg and libsndfile (STT/TTS, audio pipelines)"
   context = "."
   dockerfile = "docker/families/cuda12.3-ampere-audio-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:cuda12.3-ampere-py311"
+    parent = "target:cuda12_3-ampere-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -483,13 +483,13 @@ target "cuda12.3-ampere-audio-py311" {
   cache-to = cache_to("cuda12.3-ampere-audio-py311")
 }
 
-target "cuda12.3-ampere-audio-py311-artifacts" {
+target "cuda12_3-ampere-audio-py311-artifacts" {
   description = "Export-stage files of cuda12.3-ampere-audio-py311"
   context = "."
   dockerfile = "docker/families/cuda12.3-ampere-audio-py311/Dockerfile"
   target = "export"
   contexts = {
-    parent = "target:cuda12.3-ampere-py311"
+    parent = "target:cuda12_3-ampere-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -497,13 +497,13 @@ target "cuda12.3-ampere-audio-py311-artifacts" {
   cache-from = cache_from("cuda12.3-ampere-audio-py311")
 }
 
-target "cuda12.3-ampere-vision-py311" {
+target "cuda12_3-ampere-vision-py311" {
   description = "GPU family plus OpenCV runtime libraries (libgl1)"
   context = "."
   dockerfile = "docker/families/cuda12.3-ampere-vision-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:cuda12.3-ampere-py311"
+    parent = "target:cuda12_3-ampere-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]
@@ -525,13 +525,13 @@ target "cuda12.3-ampere-vision-py311" {
   cache-to = cache_to("cuda12.3-ampere-vision-py311")
 }
 
-target "cuda12.3-ampere-vision-py311-artifacts" {
+target "cuda12_3-ampere-vision-py311-artifacts" {
   description = "Export-stage files of cuda12.3-ampere-vision-py311"
   context = "."
   dockerfile = "docker/families/cuda12.3-ampere-vision-py311/Dockerfile"
   target = "export"
   contexts = {
-    parent = "target:cuda12.3-ampere-py311"
+    parent = "target:cuda12_3-ampere-py311"
     pixi-tools = "docker-image://ghcr.io/prefix-dev/pixi:0.67.2-bookworm-slim"
   }
   platforms = ["linux/amd64"]

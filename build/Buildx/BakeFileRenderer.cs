@@ -43,19 +43,20 @@ public static partial class BakeFileRenderer
         sb.Append("function \"cache_to\" {\n  params = [scope]\n");
         sb.Append("  result = CACHE == \"gha\" ? [\"type=gha,scope=${scope},mode=max\"] : CACHE == \"local\" ? [\"type=local,dest=${CACHE_DIR}/${scope}-new,mode=max\"] : CACHE == \"registry\" ? [\"type=registry,ref=${CACHE_REF}:${scope},mode=max\"] : []\n}\n\n");
 
-        Group(sb, "default", catalog.Families.Select(f => f.Name));
-        foreach (var group in catalog.Families.GroupBy(f => f.Group).OrderBy(g => g.Key, StringComparer.Ordinal))
+        Group(sb, "default", catalog.Families.Select(f => f.BakeTarget));
+        foreach (var group in catalog.Families.GroupBy(f => GroupName(f.Group)).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            if (group.Key != "default" && catalog.Families.All(f => f.Name != group.Key))
+            // A group named like a target would shadow it (bake: the group wins).
+            if (group.Key != "default" && catalog.Families.All(f => f.BakeTarget != group.Key))
             {
-                Group(sb, group.Key, group.Select(f => f.Name));
+                Group(sb, group.Key, group.Select(f => f.BakeTarget));
             }
         }
 
         var exporters = catalog.Families.Where(f => f.HasExport).ToList();
         if (exporters.Count > 0)
         {
-            Group(sb, "artifacts", exporters.Select(f => f.Name + "-artifacts"));
+            Group(sb, "artifacts", exporters.Select(ArtifactsTarget));
         }
 
         foreach (var family in catalog.Families)
@@ -71,11 +72,20 @@ public static partial class BakeFileRenderer
     }
 
     /// <summary>The bake value of a family's 'parent' context: the parent's target, or its base image.</summary>
-    public static string ParentContextValue(Family family)
+    public static string ParentContextValue(Catalog.Catalog catalog, Family family)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(family);
+        return family.Parent is { } parent ? $"target:{catalog.Get(parent).BakeTarget}" : "docker-image://" + BaseExpression(family.BaseTemplate!);
+    }
+
+    public static string ArtifactsTarget(Family family)
     {
         ArgumentNullException.ThrowIfNull(family);
-        return family.Parent is { } parent ? $"target:{parent}" : "docker-image://" + BaseExpression(family.BaseTemplate!);
+        return family.BakeTarget + "-artifacts";
     }
+
+    private static string GroupName(string group) => new(group.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
 
     /// <summary>${NAME:-default} in a catalog base becomes a bake variable NAME (the environment overrides it).</summary>
     internal static IEnumerable<(string Name, string Default)> BaseVariables(Catalog.Catalog catalog) =>
@@ -89,11 +99,11 @@ public static partial class BakeFileRenderer
     private static string BaseExpression(string template) => EnvReference().Replace(template, m => "${" + m.Groups["name"].Value + "}");
 
     /// <summary>The HCL literal for the parent context: literal text escaped, ${NAME} kept as a bake variable.</summary>
-    private static string ParentContextLiteral(Family family)
+    private static string ParentContextLiteral(Catalog.Catalog catalog, Family family)
     {
         if (family.Parent is not null)
         {
-            return Quote(ParentContextValue(family));
+            return Quote(ParentContextValue(catalog, family));
         }
 
         var template = family.BaseTemplate!;
@@ -110,7 +120,7 @@ public static partial class BakeFileRenderer
 
     private static void Target(StringBuilder sb, Catalog.Catalog catalog, Family family, bool artifacts)
     {
-        var name = artifacts ? family.Name + "-artifacts" : family.Name;
+        var name = artifacts ? ArtifactsTarget(family) : family.BakeTarget;
         sb.Append($"target \"{name}\" {{\n");
         var description = artifacts ? $"Export-stage files of {family.Name}" : family.Description ?? family.Name;
         sb.Append($"  description = {Quote(description)}\n");
@@ -118,7 +128,7 @@ public static partial class BakeFileRenderer
         sb.Append($"  dockerfile = {Quote(catalog.DockerfilePath(family.Name))}\n");
         sb.Append($"  target = \"{(artifacts ? "export" : "runtime")}\"\n");
         sb.Append("  contexts = {\n");
-        sb.Append($"    {DockerfileRenderer.ParentContext} = {ParentContextLiteral(family)}\n");
+        sb.Append($"    {DockerfileRenderer.ParentContext} = {ParentContextLiteral(catalog, family)}\n");
         if (family.Python is { Kind: PythonKind.Pixi } && catalog.Pixi.ToolsImage is { } tools)
         {
             sb.Append($"    pixi-tools = {Quote("docker-image://" + tools)}\n");

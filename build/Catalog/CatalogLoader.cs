@@ -754,10 +754,13 @@ public static partial class CatalogLoader
         /// <summary>The bake file carries one HASH_ variable per family; two names must not collapse into one.</summary>
         private void CheckVariables(List<Family> families)
         {
-            foreach (var g in families.GroupBy(f => f.HashVariable).Where(g => g.Count() > 1))
+            foreach (var (key, what) in new (Func<Family, string>, string)[] { (f => f.HashVariable, "bake variable"), (f => f.BakeTarget, "bake target name") })
             {
-                var names = g.Select(f => f.Name).ToList();
-                Errors.Add(new CatalogError(g.Last().Source, g.Last().Name, $"Families {string.Join(" and ", names.Select(n => $"'{n}'"))} would share the bake variable {g.Key}.", "Rename one so they differ in more than punctuation."));
+                foreach (var g in families.GroupBy(key).Where(g => g.Count() > 1))
+                {
+                    var names = g.Select(f => f.Name).ToList();
+                    Errors.Add(new CatalogError(g.Last().Source, g.Last().Name, $"Families {string.Join(" and ", names.Select(n => $"'{n}'"))} would share the {what} {g.Key}.", "Rename one so they differ in more than punctuation."));
+                }
             }
         }
 

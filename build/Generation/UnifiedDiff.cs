@@ -115,15 +115,16 @@ public static class UnifiedDiff
                 x++;
                 y++;
             }
-            else if (y < m && (x == n || lcs[x, y + 1] >= lcs[x + 1, y]))
+            else if (x < n && (y == m || lcs[x + 1, y] >= lcs[x, y + 1]))
             {
-                ops.Add(('+', b[y], x + 1, y + 1));
-                y++;
+                // On a tie, delete first: diff -u shows removed lines before added ones.
+                ops.Add(('-', a[x], x + 1, y + 1));
+                x++;
             }
             else
             {
-                ops.Add(('-', a[x], x + 1, y + 1));
-                x++;
+                ops.Add(('+', b[y], x + 1, y + 1));
+                y++;
             }
         }
 

@@ -121,6 +121,9 @@ else
   log "engine up: $(docker version --format '{{.Server.Version}}'), buildx $(buildx_version)"
 fi
 
+# Lint runs shellcheck over the repository's scripts; it is a small Debian package.
+apt_install shellcheck
+
 # ---------------------------------------------------------------- registry
 free_port() {
   local p

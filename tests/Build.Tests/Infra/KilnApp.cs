@@ -1,0 +1,88 @@
+using Build.Host;
+
+namespace Build.Tests.Infra;
+
+/// <summary>Runs the real Kiln app (the same host, context and tasks as ./build.sh) in-process.</summary>
+public static class KilnApp
+{
+    private static readonly object Gate = new();
+
+    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] args)
+    {
+        // The host sets the process's current directory and writes to Console: one run at a time.
+        lock (Gate)
+        {
+            var cwd = Environment.CurrentDirectory;
+            var stdout = Console.Out;
+            var capture = new StringWriter();
+            Console.SetOut(capture);
+            try
+            {
+                var code = new CakeHost(entryAssembly: null)
+                    .AddAssembly(typeof(BuildContext).Assembly)
+                    .UseContext<BuildContext>()
+                    .UseLifetime<BuildLifetime>()
+                    .UseTaskLifetime<BuildTaskLifetime>()
+                    .Run([.. args, $"--working={workingDirectory}", "--no-report"]);
+                return (code, capture.ToString());
+            }
+            finally
+            {
+                Console.SetOut(stdout);
+                Environment.CurrentDirectory = cwd;
+                TestContext.Out.WriteLine(capture.ToString());
+            }
+        }
+    }
+}
+
+/// <summary>A copy of the repository's demo catalog in a temporary repository, so tests can generate and edit freely.</summary>
+public sealed class DemoRepo : IDisposable
+{
+    public DemoRepo()
+    {
+        Root = Directory.CreateTempSubdirectory("kiln-demo-").FullName;
+        Copy(Path.Combine(TestInfra.RepoRoot, "examples", "demo"), Path.Combine(Root, "examples", "demo"));
+        File.Copy(Path.Combine(TestInfra.RepoRoot, "pixi.toml"), Path.Combine(Root, "pixi.toml"));
+        Repository = TestInfra.UniqueRepository("demo");
+    }
+
+    public string Root { get; }
+
+    /// <summary>A repository path of its own in the test registry.</summary>
+    public string Repository { get; }
+
+    public string Registry => $"{TestInfra.Registry}/{Repository}";
+
+    public const string Catalog = "examples/demo/families.yaml";
+
+    public string Full(string relative) => System.IO.Path.Combine(Root, relative);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, System.IO.Path.Combine(to, System.IO.Path.GetFileName(file)));
+        }
+
+        foreach (var dir in Directory.GetDirectories(from))
+        {
+            Copy(dir, System.IO.Path.Combine(to, System.IO.Path.GetFileName(dir)));
+        }
+    }
+}
