@@ -152,3 +152,35 @@ public sealed class DockerfileRendererTests
         hcl.ShouldContain("group \"artifacts\" {\n  targets = [\"root-artifacts\"]\n}");
     }
 }
+
+[TestFixture]
+[Category("Unit")]
+public sealed class RequirementsLockTests
+{
+    [Test]
+    public void A_hashed_requirements_lock_builds_wheels_in_the_builder_and_installs_them_with_require_hashes()
+    {
+        using var repo = new CatalogRepo();
+        repo.Write("reqs/cpu.lock", "orjson==3.10.7 \\\n    --hash=sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+        var c = repo.Load($"families:\n  root:\n    base: x:1@{CatalogRepo.Digest}\n    python: {{ requirements: reqs/cpu.lock }}\n").Catalog;
+
+        var text = Build.Dockerfiles.DockerfileRenderer.Render(c, c.Get("root"));
+
+        text.ShouldContain("--mount=type=cache,id=kiln-pip,target=/root/.cache/pip,sharing=locked");
+        text.ShouldContain("python3 -m pip wheel --require-hashes --no-deps --wheel-dir /kiln/wheels -r /kiln/requirements.lock");
+        text.ShouldContain("--mount=type=bind,from=builder,source=/kiln/wheels,target=/kiln/wheels");
+        text.ShouldContain("pip install --no-index --no-deps --no-cache-dir --require-hashes --find-links /kiln/wheels");
+        Build.Dockerfiles.DockerfileRenderer.ContextPaths(c, c.Get("root")).ShouldBe(["reqs/cpu.lock"]);
+    }
+
+    [Test]
+    public void A_requirements_file_without_hashes_is_rejected()
+    {
+        using var repo = new CatalogRepo();
+        repo.Write("reqs/cpu.lock", "orjson==3.10.7\n");
+
+        var ex = Should.Throw<Build.Catalog.CatalogException>(() => repo.Load($"families:\n  root:\n    base: x:1@{CatalogRepo.Digest}\n    python: {{ requirements: reqs/cpu.lock }}\n"));
+
+        ex.Errors.ShouldHaveSingleItem().Fix.ShouldContain("pip-compile --generate-hashes");
+    }
+}
