@@ -1,5 +1,8 @@
+using System.Globalization;
 using Build.Catalog;
+using Build.Hashing;
 using Build.Host;
+using Build.Registry;
 using Build.Reports;
 using Cake.Core;
 using Cake.Core.Diagnostics;
@@ -39,6 +42,77 @@ public class BuildContext : FrostingContext
     public bool IsGitHubActions => string.Equals(Environment.GetEnvironmentVariable("GITHUB_ACTIONS"), "true", StringComparison.OrdinalIgnoreCase);
 
     private Catalog.Catalog? _catalog;
+    private HashReport? _hashes;
+    private OciRegistryClient? _registryClient;
+
+    /// <summary>--offline: never ask a registry (existence is 'unknown').</summary>
+    public bool Offline => Flag("offline");
+
+    /// <summary>The date tag, yyyymmdd: --date, else today in UTC.</summary>
+    public string DateTag => Arguments.HasArgument("date") ? Arguments.GetArguments("date").Last() : DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    /// <summary>The repository every family's tags live in: --registry, else the catalog's.</summary>
+    public ImageName RegistryRepository => ImageName.ParseRepository(Options.Registry ?? Catalog.Registry);
+
+    public string RegistryText => Options.Registry ?? Catalog.Registry;
+
+    public OciRegistryClient RegistryClient => _registryClient ??= new OciRegistryClient(new RegistryClientOptions
+    {
+        Credentials = RegistryCredentials.FromEnvironment(name => Environment.GetEnvironmentVariable(name)),
+        // Locally an unreachable registry should cost seconds, not minutes (the catalog is hashed offline too).
+        MaxRetries = Options.Mode == BuildMode.Ci ? 3 : 1,
+        AttemptTimeout = TimeSpan.FromSeconds(Options.Mode == BuildMode.Ci ? 15 : 5),
+        InsecureRegistries = (Environment.GetEnvironmentVariable("KILN_INSECURE_REGISTRIES") ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase),
+    });
+
+    /// <summary>--families=a,b (validated), or every family.</summary>
+    public IReadOnlyList<Family> SelectedFamilies
+    {
+        get
+        {
+            if (Options.Families.Count == 0)
+            {
+                return Catalog.Families;
+            }
+
+            var names = Catalog.Families.Select(f => f.Name).ToList();
+            var unknown = Options.Families.Where(f => !names.Contains(f)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new CakeException(2, $"--families names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {Catalog.File} does not define. Families: {string.Join(", ", names)}.");
+            }
+
+            return Options.Families.Select(Catalog.Get).ToList();
+        }
+    }
+
+    /// <summary>Hashes of the selected families and their ancestors, with tags and registry presence; computed once.</summary>
+    public HashReport Hashes => _hashes ??= ComputeHashes();
+
+    private bool Flag(string name) => Arguments.HasArgument(name) && !string.Equals(Arguments.GetArguments(name).Last(), "false", StringComparison.OrdinalIgnoreCase);
+
+    private HashReport ComputeHashes()
+    {
+        var catalog = Catalog;
+        var hashes = new FamilyHasher(RootDirectory.FullPath).Compute(catalog, SelectedFamilies);
+        var registry = RegistryText;
+        var existence = Offline
+            ? hashes.ToDictionary(h => h.Family, _ => new ExistenceResult(Existence.Unknown, null, "--offline"))
+            : ExistenceChecker.CheckAsync(RegistryClient, RegistryRepository, hashes.Select(h => (h.Family, $"{h.Family}-{h.Hash}")).ToList()).GetAwaiter().GetResult();
+        var date = DateTag;
+        return new HashReport(
+            HashReport.CurrentSchema,
+            catalog.File,
+            registry,
+            date,
+            hashes.Select(h =>
+            {
+                var family = catalog.Get(h.Family);
+                var e = existence[h.Family];
+                return new FamilyHashEntry(h.Family, h.Hash, h.Parent, family.Group, family.BakeTarget, h.Inputs, HashReport.TagsFor(registry, h.Family, h.Hash, date), e.Exists, e.Detail, e.Digest);
+            }).ToList());
+    }
 
     /// <summary>The catalog, loaded and validated once per run (strict in CI mode: unpinned bases are errors).</summary>
     public Catalog.Catalog Catalog => _catalog ??= LoadCatalog();

@@ -130,5 +130,8 @@ public sealed record Family(
     public string BakeTarget => new(Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
 
     /// <summary>The bake variable that carries this family's hash: HASH_ + upper-cased name, non-alphanumerics as '_'.</summary>
-    public string HashVariable => "HASH_" + new string(Name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+    public string HashVariable => HashVariableFor(Name);
+
+    public static string HashVariableFor(string name) =>
+        "HASH_" + new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
 }

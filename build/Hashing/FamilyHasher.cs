@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Build.Catalog;
+using Build.Dockerfiles;
+
+namespace Build.Hashing;
+
+/// <summary>One thing a family's image depends on, with its own digest, so a reviewer can see why a hash changed.</summary>
+public sealed record HashInput(string Name, string Digest);
+
+public sealed record FamilyHash(string Family, string Hash, string? Parent, IReadOnlyList<HashInput> Inputs);
+
+/// <summary>
+/// A content hash per family: its generated Dockerfile and .dockerignore, its canonical catalog entry, the bytes of
+/// every file it reads from the repository, its pixi environment, its base image digest (roots) and its parent's
+/// hash. Inputs are sorted, paths use '/', bytes are read as committed (.gitattributes keeps LF).
+/// </summary>
+public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, IReadOnlyList<HashInput>>? pixiInputs = null)
+{
+    /// <summary>Kiln's hashing scheme; bump it when what the hash covers changes, so every family rebuilds once.</summary>
+    public const string Scheme = "kiln-family-hash/1";
+
+    private readonly ConcurrentDictionary<string, string> _fileDigests = new(StringComparer.Ordinal);
+
+    /// <summary>Hashes the given families and their ancestors (parents first), reading shared files once.</summary>
+    public IReadOnlyList<FamilyHash> Compute(Catalog.Catalog catalog, IEnumerable<Family>? selection = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var wanted = (selection ?? catalog.Families).SelectMany(catalog.Lineage).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var families = catalog.Families.Where(f => wanted.Contains(f.Name)).ToList();
+
+        // Read every file up front, in parallel: file bytes dominate the cost and each file is read once.
+        var files = families.SelectMany(f => DockerfileRenderer.ContextPaths(catalog, f).Where(p => !IsPixi(catalog, p)))
+            .SelectMany(ExpandPath).Distinct(StringComparer.Ordinal).ToList();
+        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, f => FileDigest(f));
+
+        var results = new Dictionary<string, FamilyHash>(StringComparer.Ordinal);
+        foreach (var family in families)
+        {
+            var inputs = new List<HashInput>
+            {
+                new("scheme", Scheme),
+                new("dockerfile", Digest(Encoding.UTF8.GetBytes(DockerfileRenderer.Render(catalog, family)))),
+                new("dockerignore", Digest(Encoding.UTF8.GetBytes(DockerfileRenderer.RenderDockerignore(catalog, family)))),
+                new("catalog-entry", Digest(CanonicalJson.Bytes(CanonicalEntry(catalog, family)))),
+            };
+            if (family.Base is { } baseImage)
+            {
+                inputs.Add(new("base", baseImage));
+            }
+
+            if (family.Parent is { } parent)
+            {
+                inputs.Add(new("parent", results[parent].Hash));
+            }
+
+            foreach (var path in DockerfileRenderer.ContextPaths(catalog, family).Where(p => !IsPixi(catalog, p)).SelectMany(ExpandPath))
+            {
+                inputs.Add(new("file:" + path, FileDigest(path)));
+            }
+
+            if (family.Python is { Kind: PythonKind.Pixi })
+            {
+                inputs.AddRange(pixiInputs?.Invoke(catalog, family) ??
+                [
+                    new("file:" + catalog.Pixi.Manifest, FileDigest(catalog.Pixi.Manifest)),
+                    new("file:" + catalog.Pixi.Lock, File.Exists(Path.Combine(repoRoot, catalog.Pixi.Lock)) ? FileDigest(catalog.Pixi.Lock) : "missing"),
+                ]);
+            }
+
+            inputs.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            results[family.Name] = new FamilyHash(family.Name, Combine(inputs), family.Parent, inputs);
+        }
+
+        return families.Select(f => results[f.Name]).ToList();
+    }
+
+    /// <summary>12 lowercase hex characters of SHA-256 over "name\tdigest\n" lines, as the old tags had.</summary>
+    public static string Combine(IEnumerable<HashInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var text = new StringBuilder();
+        foreach (var input in inputs.OrderBy(i => i.Name, StringComparer.Ordinal))
+        {
+            text.Append(input.Name).Append('\t').Append(input.Digest).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
+    }
+
+    /// <summary>The family as parsed, without where it was written: YAML comments, order and formatting do not count.</summary>
+    public static object CanonicalEntry(Catalog.Catalog catalog, Family family)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(family);
+        return new
+        {
+            family = family with { Source = new SourceSpan(string.Empty, 0, 0), Group = string.Empty },
+            platforms = catalog.Platforms,
+            labels = catalog.Labels,
+            pixi = family.Python is { Kind: PythonKind.Pixi } ? catalog.Pixi : null,
+        };
+    }
+
+    private static bool IsPixi(Catalog.Catalog catalog, string path) => path == catalog.Pixi.Manifest || path == catalog.Pixi.Lock;
+
+    private static string Digest(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>A file, or every file under a directory (sorted, '/' separators, relative to the repository).</summary>
+    private IEnumerable<string> ExpandPath(string path)
+    {
+        var full = Path.Combine(repoRoot, path);
+        if (!Directory.Exists(full))
+        {
+            return [path];
+        }
+
+        return Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(repoRoot, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+    }
+
+    private string FileDigest(string path) => _fileDigests.GetOrAdd(path, p =>
+    {
+        using var stream = new FileStream(Path.Combine(repoRoot, p), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
+    });
+}

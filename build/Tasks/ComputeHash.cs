@@ -1,0 +1,58 @@
+using Build.Hashing;
+using Build.Host;
+using Build.IO;
+using Build.Reports;
+using Cake.Core;
+using Cake.Core.Diagnostics;
+
+namespace Build.Tasks;
+
+[TaskName("ComputeHash")]
+[TaskDescription("A content hash per family (inputs + parent's hash) -> artifacts/hashes.json, tags, and whether <family>-<hash> is already in the registry.")]
+[TaskArgument("--date=yyyymmdd", "The date tag (default: today, UTC).")]
+[TaskArgument("--offline", "Do not ask the registry; existence is 'unknown'.")]
+public sealed class ComputeHash : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var report = context.Hashes;
+        var path = context.ArtifactsDirectory.CombineWithFilePath("hashes.json").FullPath;
+        AtomicFile.WriteAllText(path, report.ToJson());
+
+        Console.Out.Write(TextTable.Render(
+            ["Family", "Hash", "Parent", "In registry", "Inputs"],
+            report.Families.Select(f => (IReadOnlyList<string>)[f.Name, f.Hash, f.Parent ?? "-", f.Exists.ToString().ToLowerInvariant(), f.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)])));
+        context.Log.Information($"Wrote {Path.GetRelativePath(context.RootDirectory.FullPath, path)} ({report.Families.Count} families, registry {report.Registry}).");
+
+        var unknown = report.Families.Where(f => f.Exists == Existence.Unknown).ToList();
+        if (unknown.Count > 0 && !context.Offline)
+        {
+            var why = unknown[0].ExistsDetail ?? "the registry could not be asked";
+            if (context.Options.Mode == BuildMode.Ci)
+            {
+                throw new CakeException(1, $"Could not tell whether {unknown.Count} image(s) exist in {report.Registry}: {why}. In CI mode this is an error: a wrong answer rebuilds or skips families for nothing.");
+            }
+
+            context.Log.Warning($"Could not tell whether {unknown.Count} image(s) exist in {report.Registry} ({why}); reported as 'unknown'.");
+        }
+
+        if (Environment.GetEnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } output)
+        {
+            File.AppendAllText(output, GitHubOutputs(report));
+        }
+    }
+
+    /// <summary>HASH_&lt;FAMILY&gt;=hash per family and hashes={"family":"hash",…} (multi-line safe).</summary>
+    internal static string GitHubOutputs(HashReport report)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var f in report.Families)
+        {
+            sb.Append(GitHubActions.OutputRecord(Catalog.Family.HashVariableFor(f.Name), f.Hash));
+        }
+
+        sb.Append(GitHubActions.OutputRecord("hashes", CanonicalJson.Serialize(report.Families.ToDictionary(f => f.Name, f => f.Hash))));
+        return sb.ToString();
+    }
+}
