@@ -14,7 +14,14 @@ public sealed record ImageSlot(int Line, int Start, int Length, string Reference
 /// </summary>
 public static partial class DigestPinner
 {
-    private static readonly string[] ImageKeys = ["base", "tools_image"];
+    /// <summary>families.F.base, families.F.matrix.AXIS.VALUE.base and pixi.tools_image: not any key named "base".</summary>
+    private static bool IsImagePath(string[] path) => path switch
+    {
+        ["families", _, "base"] => true,
+        ["families", _, "matrix", _, _, "base"] => true,
+        ["pixi", "tools_image"] => true,
+        _ => false,
+    };
 
     public static IReadOnlyList<ImageSlot> FindImages(string yaml)
     {
@@ -47,7 +54,7 @@ public static partial class DigestPinner
                     }
 
                     level.ExpectKey = true;
-                    if (level.Key is not null && ImageKeys.Contains(level.Key))
+                    if (IsImagePath(levels.Reverse().Select(l => l.Key ?? string.Empty).ToArray()))
                     {
                         var start = (int)scalar.Start.Index;
                         var raw = yaml[start..(int)scalar.End.Index];

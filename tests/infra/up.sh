@@ -121,8 +121,8 @@ else
   log "engine up: $(docker version --format '{{.Server.Version}}'), buildx $(buildx_version)"
 fi
 
-# Lint runs shellcheck over the repository's scripts; it is a small Debian package.
-apt_install shellcheck
+# Lint runs shellcheck over the repository's scripts; the registry auth test makes an htpasswd file.
+apt_install shellcheck apache2-utils   # htpasswd: the registry auth test
 
 # ---------------------------------------------------------------- registry
 free_port() {
