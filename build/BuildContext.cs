@@ -90,7 +90,49 @@ public class BuildContext : FrostingContext
     /// <summary>Hashes of the selected families and their ancestors, with tags and registry presence; computed once.</summary>
     public HashReport Hashes => _hashes ??= ComputeHashes();
 
-    private bool Flag(string name) => Arguments.HasArgument(name) && !string.Equals(Arguments.GetArguments(name).Last(), "false", StringComparison.OrdinalIgnoreCase);
+    /// <summary>--builder=NAME: any buildx builder; Kiln never schedules builds itself.</summary>
+    public string? Builder => Arguments.HasArgument("builder") ? Arguments.GetArguments("builder").Last() : null;
+
+    public bool Force => Flag("force");
+
+    /// <summary>This run's bake result, or the one a previous run left in artifacts/bake-summary.json.</summary>
+    public Buildx.BakeResult LoadBakeResult()
+    {
+        if (BakeResult is not null)
+        {
+            return BakeResult;
+        }
+
+        var path = ArtifactsDirectory.CombineWithFilePath("bake-summary.json").FullPath;
+        if (!File.Exists(path))
+        {
+            throw new CakeException(1, $"No bake result: {path} does not exist. Run --target=Bake first (or a target that depends on it).");
+        }
+
+        return BakeResult = Buildx.BakeResult.FromJson(File.ReadAllText(path));
+    }
+
+    /// <summary>What Bake did in this run (or read from artifacts/bake-summary.json by a later, separate run).</summary>
+    public Buildx.BakeResult? BakeResult { get; set; }
+
+    private Buildx.GitFacts? _git;
+    private bool _gitRead;
+
+    public Buildx.GitFacts? Git
+    {
+        get
+        {
+            if (!_gitRead)
+            {
+                _git = Buildx.GitFacts.Read(RootDirectory.FullPath);
+                _gitRead = true;
+            }
+
+            return _git;
+        }
+    }
+
+    public bool Flag(string name) => Arguments.HasArgument(name) && !string.Equals(Arguments.GetArguments(name).Last(), "false", StringComparison.OrdinalIgnoreCase);
 
     private HashReport ComputeHashes()
     {

@@ -109,6 +109,10 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
             try
             {
                 scriptHost.RunTargetsAsync(targets).GetAwaiter().GetResult();
+                if (settings.DryRun)
+                {
+                    DescribeDryRun(engine, frostingContext, tasks, targets, settings.Exclusive);
+                }
             }
             catch (Exception ex) when (IsSkippedTarget(ex, targets))
             {
@@ -149,6 +153,18 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
 
         var code = ExceptionLogger.LogException(log, ex);
         return code == 0 ? 1 : code;
+    }
+
+    private static void DescribeDryRun(ICakeEngine engine, ICakeContext context, IReadOnlyList<IFrostingTask> tasks, string[] targets, bool exclusive)
+    {
+        var order = exclusive ? targets : Cake.Core.Graph.CakeGraphBuilder.Build(engine.Tasks.ToList()).Traverse(targets).ToArray();
+        foreach (var name in order)
+        {
+            if (tasks.FirstOrDefault(t => string.Equals(TaskRegistrar.GetTaskName(t.GetType()), name, StringComparison.OrdinalIgnoreCase)) is IDryRunTask dry)
+            {
+                dry.DryRun(context);
+            }
+        }
     }
 
     /// <summary>A bare <c>--force</c> means "true", as in Cake scripts; Cake.Cli drops switches that have no value.</summary>

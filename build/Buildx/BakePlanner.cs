@@ -1,0 +1,214 @@
+using System.Globalization;
+using Build.Catalog;
+using Build.Hashing;
+using Build.Tools;
+
+namespace Build.Buildx;
+
+public enum FamilyAction
+{
+    Build,
+    Reuse,
+}
+
+/// <summary>What happens to one family in this run, and why.</summary>
+public sealed record PlannedFamily(
+    string Name,
+    string BakeTarget,
+    string Hash,
+    FamilyAction Action,
+    string Reason,
+    string ImageTag,
+    string? ReuseReference,
+    bool Export);
+
+/// <summary>Everything a bake run needs: the planned families, the command line and its environment.</summary>
+public sealed record BakeInvocation(
+    IReadOnlyList<PlannedFamily> Families,
+    CommandLine Command,
+    IReadOnlyDictionary<string, string?> Environment,
+    string OciDirectory,
+    string MetadataFile,
+    string Cache)
+{
+    public IReadOnlyList<PlannedFamily> ToBuild => Families.Where(f => f.Action == FamilyAction.Build).ToList();
+
+    /// <summary>The same command with --print instead of building: what bake-plan.json records.</summary>
+    public CommandLine PrintCommand => Command with
+    {
+        Arguments = [.. Command.Arguments.Where(a => !a.Value.StartsWith("--metadata-file=", StringComparison.Ordinal) && a.Value != "--progress=plain"), new Argument("--print")],
+    };
+}
+
+public sealed record BakeSettings(
+    BuildMode Mode,
+    string RepoRoot,
+    string ArtifactsDirectory,
+    string? Builder,
+    bool Force,
+    bool ExportTargets,
+    bool Provenance,
+    string DateTag,
+    string? CacheRef,
+    GitFacts? Git,
+    bool AllowFilesystem);
+
+/// <summary>Decides what to build and what to reuse, and renders the one `docker buildx bake` that builds it.</summary>
+public static class BakePlanner
+{
+    /// <summary>
+    /// A family whose &lt;family&gt;-&lt;hash&gt; exists in the registry (or, locally, in the engine's image store) is reused;
+    /// the rest are built. --force builds everything selected.
+    /// </summary>
+    public static IReadOnlyList<PlannedFamily> Plan(Catalog.Catalog catalog, HashReport hashes, Func<string, string?> localImageDigest, bool force, BuildMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(hashes);
+        ArgumentNullException.ThrowIfNull(localImageDigest);
+        var result = new List<PlannedFamily>();
+        foreach (var entry in hashes.Families)
+        {
+            var family = catalog.Get(entry.Name);
+            var tag = entry.Tags[0];
+            var export = family.HasExport;
+            if (force)
+            {
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, "--force", tag, null, export));
+            }
+            else if (entry.Exists == Existence.Present && entry.Digest is { } digest)
+            {
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the registry", tag, $"docker-image://{tag}@{digest}", export));
+            }
+            else if (mode == BuildMode.Local && localImageDigest(tag) is not null)
+            {
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the local image store", tag, $"docker-image://{tag}", export));
+            }
+            else
+            {
+                var why = entry.Exists == Existence.Unknown ? "the registry could not be asked" : "changed (no image for this hash)";
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, why, tag, null, export));
+            }
+        }
+
+        return result;
+    }
+
+    public static BakeInvocation Render(Catalog.Catalog catalog, HashReport hashes, IReadOnlyList<PlannedFamily> plan, BakeSettings settings, string registry)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(hashes);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(settings);
+        var ociDir = Path.Combine(settings.RepoRoot, ".kiln", "oci");
+        var metadata = Path.Combine(settings.RepoRoot, ".kiln", "bake-metadata.json");
+        var dist = Path.Combine(settings.ArtifactsDirectory, "dist");
+        var cache = CacheBackend(settings);
+
+        var command = new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath);
+        if (settings.Builder is { } builder)
+        {
+            command = command.Add("--builder", builder);
+        }
+
+        command = command.Add($"--metadata-file={metadata}", "--progress=plain", $"--provenance={(settings.Provenance ? "mode=min" : "false")}");
+        if (settings.AllowFilesystem)
+        {
+            command = command.Add($"--allow=fs.write={dist}", $"--allow=fs.write={ociDir}", $"--allow=fs={Path.Combine(settings.RepoRoot, ".kiln", "cache")}");
+        }
+
+        var byName = plan.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var targets = new List<string>();
+        foreach (var family in plan.Where(p => p.Action == FamilyAction.Build))
+        {
+            var definition = catalog.Get(family.Name);
+            // Each image leaves the build as an OCI tarball with timestamps rewritten to SOURCE_DATE_EPOCH (the docker
+            // exporter cannot rewrite them): identical inputs give identical digests. Kiln then `docker load`s it.
+            command = command.Add("--set", $"{family.BakeTarget}.output=type=oci,dest={Path.Combine(ociDir, family.Name + ".tar")},name={family.ImageTag},rewrite-timestamp=true");
+            if (definition.Parent is { } parent && byName.TryGetValue(parent, out var p) && p.Action == FamilyAction.Reuse)
+            {
+                command = command.Add("--set", $"{family.BakeTarget}.contexts.parent={p.ReuseReference}");
+            }
+
+            if (settings.Mode == BuildMode.Local)
+            {
+                command = command.Add("--set", $"{family.BakeTarget}.platform=linux/amd64");
+            }
+
+            targets.Add(family.BakeTarget);
+            if (family.Export && (settings.Mode == BuildMode.Ci || settings.ExportTargets))
+            {
+                var artifacts = BakeFileRenderer.ArtifactsTarget(definition);
+                if (definition.Parent is { } ap && byName.TryGetValue(ap, out var app) && app.Action == FamilyAction.Reuse)
+                {
+                    command = command.Add("--set", $"{artifacts}.contexts.parent={app.ReuseReference}");
+                }
+
+                targets.Add(artifacts);
+            }
+        }
+
+        foreach (var (key, value) in Labels(settings.Git))
+        {
+            command = command.Add("--set", $"*.labels.{key}={value}");
+        }
+
+        command = command.Add([.. targets]);
+
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["REGISTRY"] = registry,
+            ["DATE_TAG"] = settings.DateTag,
+            ["CACHE"] = cache,
+            ["CACHE_DIR"] = Path.Combine(settings.RepoRoot, ".kiln", "cache"),
+            ["CACHE_REF"] = settings.CacheRef ?? string.Empty,
+            ["DIST_DIR"] = dist,
+            ["BUILDX_NO_DEFAULT_ATTESTATIONS"] = settings.Provenance ? null : "1",
+        };
+        foreach (var entry in hashes.Families)
+        {
+            env[Family.HashVariableFor(entry.Name)] = entry.Hash;
+        }
+
+        if (settings.Git is { } git)
+        {
+            env["SOURCE_DATE_EPOCH"] = git.CommitTime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        }
+
+        return new BakeInvocation(plan, command, env, ociDir, metadata, cache);
+    }
+
+    /// <summary>OCI labels from git, set through bake so metadata never invalidates a layer.</summary>
+    public static IReadOnlyList<(string Key, string Value)> Labels(GitFacts? git)
+    {
+        if (git is null)
+        {
+            return [];
+        }
+
+        var labels = new List<(string, string)>
+        {
+            ("org.opencontainers.image.revision", git.Revision),
+            ("org.opencontainers.image.created", git.CommitTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+        };
+        if (git.Source is { } source)
+        {
+            labels.Add(("org.opencontainers.image.source", source));
+        }
+
+        return labels;
+    }
+
+    /// <summary>gha when the Actions cache runtime is exposed, a registry cache when --cache-ref names one, else a local folder.</summary>
+    public static string CacheBackend(BakeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Mode == BuildMode.Ci
+            && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ACTIONS_RUNTIME_TOKEN"))
+            && (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ACTIONS_RESULTS_URL")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ACTIONS_CACHE_URL"))))
+        {
+            return "gha";
+        }
+
+        return settings.CacheRef is not null ? "registry" : "local";
+    }
+}

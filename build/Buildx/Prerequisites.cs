@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Build.Tools;
+
+namespace Build.Buildx;
+
+/// <summary>What the engine and builder can do, checked before anything is built, with errors that say what to do.</summary>
+public sealed record BuilderFacts(string EngineVersion, Version BuildxVersion, string Builder, string Driver, bool ContainerdStore)
+{
+    /// <summary>Multiple exporters and OCI output need buildx 0.13 (and BuildKit 0.13).</summary>
+    public static readonly Version MinimumBuildx = new(0, 13, 0);
+
+    /// <summary>Can it export OCI tarballs and caches? The docker driver only with the containerd image store.</summary>
+    public bool CanExportOci => Driver != "docker" || ContainerdStore;
+
+    /// <summary>bake --allow (filesystem entitlements) exists since buildx 0.17.</summary>
+    public bool HasEntitlements => BuildxVersion >= new Version(0, 17, 0);
+}
+
+public sealed class PrerequisiteException(string message) : Exception(message)
+{
+    public PrerequisiteException()
+        : this("A prerequisite is missing.")
+    {
+    }
+
+    public PrerequisiteException(string message, Exception inner)
+        : this(message + " " + inner.Message)
+    {
+    }
+}
+
+public static class Prerequisites
+{
+    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null)
+    {
+        run ??= c => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+        ProcessResult version;
+        try
+        {
+            version = run(new CommandLine("docker").Add("version", "--format", "{{.Server.Version}}"));
+        }
+        catch (ToolNotFoundException)
+        {
+            throw new PrerequisiteException("The docker CLI is not installed. Install Docker with buildx >= 0.13 (on Debian: tests/infra/up.sh).");
+        }
+
+        if (!version.Succeeded || version.StandardOutput.Trim().Length == 0)
+        {
+            throw new PrerequisiteException($"No Docker engine answers ({FirstLine(version.StandardError)}). Start Docker, or on Debian run tests/infra/up.sh.");
+        }
+
+        var buildx = run(new CommandLine("docker").Add("buildx", "version"));
+        var match = System.Text.RegularExpressions.Regex.Match(buildx.StandardOutput, @"v?(\d+)\.(\d+)\.(\d+)");
+        if (!buildx.Succeeded || !match.Success)
+        {
+            throw new PrerequisiteException($"docker buildx is not installed. Kiln needs buildx >= {BuilderFacts.MinimumBuildx} (install the docker-buildx plugin; on Debian tests/infra/up.sh does).");
+        }
+
+        var buildxVersion = new Version(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture));
+        if (buildxVersion < BuilderFacts.MinimumBuildx)
+        {
+            throw new PrerequisiteException($"docker buildx {buildxVersion} is older than {BuilderFacts.MinimumBuildx}, the oldest Kiln supports (it needs several exporters per build). Upgrade the docker-buildx plugin.");
+        }
+
+        var inspect = run(new CommandLine("docker").Add("buildx", "inspect").AddIf(builder is not null, builder ?? string.Empty));
+        if (!inspect.Succeeded)
+        {
+            throw new PrerequisiteException($"Builder '{builder ?? "default"}' is not usable: {FirstLine(inspect.StandardError)}. List builders with `docker buildx ls`.");
+        }
+
+        var driver = System.Text.RegularExpressions.Regex.Match(inspect.StandardOutput, @"Driver:\s+(\S+)").Groups[1].Value;
+        var name = System.Text.RegularExpressions.Regex.Match(inspect.StandardOutput, @"Name:\s+(\S+)").Groups[1].Value;
+        var containerd = false;
+        if (driver == "docker")
+        {
+            var info = run(new CommandLine("docker").Add("info", "--format", "{{json .DriverStatus}}"));
+            containerd = info.Succeeded && info.StandardOutput.Contains("io.containerd.snapshotter", StringComparison.Ordinal);
+        }
+
+        var facts = new BuilderFacts(version.StandardOutput.Trim(), buildxVersion, name, driver, containerd);
+        if (!facts.CanExportOci)
+        {
+            throw new PrerequisiteException(
+                $"Builder '{facts.Builder}' uses the docker driver with the classic image store, which cannot export OCI images or caches. " +
+                "Turn on the containerd image store ({\"features\":{\"containerd-snapshotter\":true}} in daemon.json) or use a docker-container builder (--builder=NAME).");
+        }
+
+        return facts;
+    }
+
+    private static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no output";
+}
+
+/// <summary>Git facts for OCI labels, from the git CLI (Cake.Git is not obtainable here); null outside a checkout.</summary>
+public sealed record GitFacts(string Revision, DateTimeOffset CommitTime, string? Source)
+{
+    public static GitFacts? Read(string directory)
+    {
+        ProcessResult Git(params string[] args) => ProcessRunner.Run(new CommandLine("git").Add(["-C", directory, .. args]), new ProcessOptions { Timeout = TimeSpan.FromSeconds(20) });
+        try
+        {
+            var head = Git("rev-parse", "HEAD");
+            if (!head.Succeeded)
+            {
+                return null;
+            }
+
+            var time = Git("log", "-1", "--format=%ct");
+            var remote = Git("config", "--get", "remote.origin.url");
+            return new GitFacts(
+                head.StandardOutput.Trim(),
+                DateTimeOffset.FromUnixTimeSeconds(long.Parse(time.StandardOutput.Trim(), System.Globalization.CultureInfo.InvariantCulture)),
+                remote.Succeeded ? HttpsSource(remote.StandardOutput.Trim()) : null);
+        }
+        catch (ToolNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>git@github.com:o/r.git and https://token@github.com/o/r.git both become https://github.com/o/r.</summary>
+    public static string HttpsSource(string remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        var url = remote.Trim();
+        var scp = System.Text.RegularExpressions.Regex.Match(url, @"^[\w.-]+@([\w.-]+):(.+)$");
+        if (scp.Success)
+        {
+            url = $"https://{scp.Groups[1].Value}/{scp.Groups[2].Value}";
+        }
+
+        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh")
+        {
+            url = $"https://{uri.Host}{uri.AbsolutePath}";
+        }
+
+        return url.EndsWith(".git", StringComparison.Ordinal) ? url[..^4] : url;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Formats.Tar;
+using System.Text.Json;
+using Build.Registry;
+using Build.Tools;
+
+namespace Build.Images;
+
+/// <summary>Where a measurement came from: the build's own OCI tarball, the local engine, or the registry.</summary>
+public enum MeasureSource
+{
+    Build,
+    Local,
+    Registry,
+}
+
+/// <summary>Measures images from the most exact source available: the build's OCI tarball, `docker save`, or the registry.</summary>
+public sealed class ImageMeasurer(string workDirectory, OciRegistryClient registry)
+{
+    public (ImageMeasure Measure, MeasureSource Source) Measure(string family, string tag, string? ociTarball)
+    {
+        if (ociTarball is not null && File.Exists(ociTarball))
+        {
+            return (OciArchive.Measure(ociTarball), MeasureSource.Build);
+        }
+
+        var save = SaveLocal(family, tag);
+        if (save is not null)
+        {
+            try
+            {
+                return (OciArchive.Measure(save), MeasureSource.Local);
+            }
+            finally
+            {
+                File.Delete(save);
+            }
+        }
+
+        return (FromRegistry(tag), MeasureSource.Registry);
+    }
+
+    /// <summary>`docker save` of a local image: with the containerd store it is an OCI layout tarball with the stored blobs.</summary>
+    public string? SaveLocal(string family, string tag)
+    {
+        Directory.CreateDirectory(workDirectory);
+        var path = Path.Combine(workDirectory, $"{family}.save.tar");
+        var save = ProcessRunner.Run(new CommandLine("docker").Add("save", "-o", path, tag), new ProcessOptions { Timeout = TimeSpan.FromMinutes(30) });
+        if (save.Succeeded)
+        {
+            return path;
+        }
+
+        File.Delete(path);
+        return null;
+    }
+
+    /// <summary>From the registry: exact compressed sizes from the manifest; the uncompressed size is not in it (null).</summary>
+    private ImageMeasure FromRegistry(string tag)
+    {
+        var image = ImageName.Parse(tag);
+        var repository = image with { Tag = null, Digest = null };
+        var top = registry.GetManifestAsync(repository, image.Reference).GetAwaiter().GetResult()
+            ?? throw new RegistryException(image.Registry, image.Repository, image.Reference, System.Net.HttpStatusCode.NotFound, "MANIFEST_UNKNOWN", "the image is neither built in this run, nor local, nor in the registry");
+        var manifest = top;
+        var attestations = 0;
+        var platform = "linux/amd64";
+        using (var doc = top.Parse())
+        {
+            if (doc.RootElement.TryGetProperty("manifests", out var manifests))
+            {
+                var list = manifests.EnumerateArray().ToList();
+                bool IsAttestation(JsonElement m) => m.TryGetProperty("annotations", out var a) && a.TryGetProperty("vnd.docker.reference.type", out var t) && t.GetString() == "attestation-manifest";
+                attestations = list.Count(IsAttestation);
+                var chosen = list.First(m => !IsAttestation(m));
+                if (chosen.TryGetProperty("platform", out var p))
+                {
+                    platform = $"{p.GetProperty("os").GetString()}/{p.GetProperty("architecture").GetString()}";
+                }
+
+                manifest = registry.GetManifestAsync(repository, chosen.GetProperty("digest").GetString()!).GetAwaiter().GetResult()!;
+            }
+        }
+
+        using var m = manifest.Parse();
+        var configDigest = m.RootElement.GetProperty("config").GetProperty("digest").GetString()!;
+        using var config = JsonDocument.Parse(registry.GetBlobAsync(repository, configDigest).GetAwaiter().GetResult());
+        var history = OciArchive.History(config.RootElement);
+        var layers = m.RootElement.GetProperty("layers").EnumerateArray()
+            .Select((l, i) => new LayerInfo(l.GetProperty("digest").GetString()!, l.GetProperty("mediaType").GetString()!, l.GetProperty("size").GetInt64(), null, i < history.Count ? history[i] : null))
+            .ToList();
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (config.RootElement.TryGetProperty("config", out var c) && c.TryGetProperty("Labels", out var lab) && lab.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in lab.EnumerateObject())
+            {
+                labels[p.Name] = p.Value.GetString() ?? string.Empty;
+            }
+        }
+
+        return new ImageMeasure(
+            top.Info.Digest,
+            manifest.Info.Digest,
+            configDigest,
+            platform,
+            m.RootElement.GetProperty("config").GetProperty("size").GetInt64() + layers.Sum(l => l.Size),
+            null,
+            layers.Count,
+            config.RootElement.TryGetProperty("created", out var created) ? created.GetString() : null,
+            labels,
+            layers,
+            attestations);
+    }
+
+    /// <summary>Unpacks an OCI layout tarball into a layout directory (what Trivy's --input reads).</summary>
+    public static void ExtractLayout(string tarball, string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Directory.CreateDirectory(directory);
+        TarFile.ExtractToDirectory(tarball, directory, overwriteFiles: true);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Build.Images;
+
+public sealed record LayerInfo(string Digest, string MediaType, long Size, long? UncompressedSize, string? CreatedBy);
+
+/// <summary>One image as measured from its manifest and config (the platform image; attestations set apart).</summary>
+public sealed record ImageMeasure(
+    string Digest,
+    string ManifestDigest,
+    string ConfigDigest,
+    string Platform,
+    long CompressedSize,
+    long? UncompressedSize,
+    int LayerCount,
+    string? Created,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyList<LayerInfo> Layers,
+    int AttestationManifests);
+
+/// <summary>
+/// Reads an OCI image layout tarball (what buildx's type=oci exporter writes): index → manifest → config, with
+/// exact compressed sizes from the descriptors and uncompressed sizes by streaming each gzip layer.
+/// </summary>
+public static class OciArchive
+{
+    public static ImageMeasure Measure(string tarPath, bool uncompressed = true)
+    {
+        var blobs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        byte[]? index = null;
+        using (var stream = File.OpenRead(tarPath))
+        using (var reader = new TarReader(stream))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.DataStream is null)
+                {
+                    continue;
+                }
+
+                if (entry.Name is "index.json" or "./index.json")
+                {
+                    index = Read(entry.DataStream);
+                }
+                else if (entry.Name.Contains("blobs/sha256/", StringComparison.Ordinal) && entry.Length < 4 << 20)
+                {
+                    // Small blobs are manifests, configs, attestations; layers are measured in a second pass.
+                    blobs["sha256:" + entry.Name[(entry.Name.LastIndexOf('/') + 1)..]] = Read(entry.DataStream);
+                }
+            }
+        }
+
+        if (index is null)
+        {
+            throw new InvalidDataException($"{tarPath} is not an OCI image layout tarball (no index.json).");
+        }
+
+        var (digest, manifestDigest, platform, attestations) = ResolveManifest(index, blobs);
+        using var manifest = JsonDocument.Parse(blobs[manifestDigest]);
+        var configDescriptor = manifest.RootElement.GetProperty("config");
+        var configDigest = configDescriptor.GetProperty("digest").GetString()!;
+        using var config = JsonDocument.Parse(blobs[configDigest]);
+        var history = History(config.RootElement);
+        var layerDescriptors = manifest.RootElement.GetProperty("layers").EnumerateArray()
+            .Select(l => (Digest: l.GetProperty("digest").GetString()!, MediaType: l.GetProperty("mediaType").GetString()!, Size: l.GetProperty("size").GetInt64()))
+            .ToList();
+        var sizes = uncompressed ? UncompressedSizes(tarPath, layerDescriptors.Select(l => (l.Digest, l.MediaType)).ToList()) : [];
+        var layers = layerDescriptors.Select((l, i) => new LayerInfo(l.Digest, l.MediaType, l.Size, sizes.TryGetValue(l.Digest, out var u) ? u : null, i < history.Count ? history[i] : null)).ToList();
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (config.RootElement.TryGetProperty("config", out var c) && c.TryGetProperty("Labels", out var l) && l.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in l.EnumerateObject())
+            {
+                labels[p.Name] = p.Value.GetString() ?? string.Empty;
+            }
+        }
+
+        return new ImageMeasure(
+            digest,
+            manifestDigest,
+            configDigest,
+            platform,
+            configDescriptor.GetProperty("size").GetInt64() + layers.Sum(x => x.Size),
+            layers.All(x => x.UncompressedSize is not null) ? layers.Sum(x => x.UncompressedSize!.Value) : null,
+            layers.Count,
+            config.RootElement.TryGetProperty("created", out var created) ? created.GetString() : null,
+            labels,
+            layers,
+            attestations);
+    }
+
+    /// <summary>The image's digest (index or manifest) and the platform manifest inside, skipping attestation manifests.</summary>
+    private static (string Digest, string Manifest, string Platform, int Attestations) ResolveManifest(byte[] index, Dictionary<string, byte[]> blobs)
+    {
+        using var doc = JsonDocument.Parse(index);
+        var top = doc.RootElement.GetProperty("manifests")[0];
+        var digest = top.GetProperty("digest").GetString()!;
+        var media = top.GetProperty("mediaType").GetString();
+        if (media is not ("application/vnd.oci.image.index.v1+json" or "application/vnd.docker.distribution.manifest.list.v2+json"))
+        {
+            return (digest, digest, Platform(top), 0);
+        }
+
+        using var inner = JsonDocument.Parse(blobs[digest]);
+        var manifests = inner.RootElement.GetProperty("manifests").EnumerateArray().ToList();
+        bool IsAttestation(JsonElement m) =>
+            m.TryGetProperty("annotations", out var a) && a.TryGetProperty("vnd.docker.reference.type", out var t) && t.GetString() == "attestation-manifest";
+        var image = manifests.First(m => !IsAttestation(m));
+        return (digest, image.GetProperty("digest").GetString()!, Platform(image), manifests.Count(IsAttestation));
+    }
+
+    private static string Platform(JsonElement descriptor) =>
+        descriptor.TryGetProperty("platform", out var p) ? $"{p.GetProperty("os").GetString()}/{p.GetProperty("architecture").GetString()}" : "linux/amd64";
+
+    /// <summary>The instruction that created each non-empty layer (image history), in layer order.</summary>
+    public static IReadOnlyList<string> History(JsonElement config)
+    {
+        if (!config.TryGetProperty("history", out var history))
+        {
+            return [];
+        }
+
+        return history.EnumerateArray()
+            .Where(h => !(h.TryGetProperty("empty_layer", out var e) && e.GetBoolean()))
+            .Select(h => h.TryGetProperty("created_by", out var by) ? by.GetString() ?? string.Empty : string.Empty)
+            .ToList();
+    }
+
+    private static Dictionary<string, long> UncompressedSizes(string tarPath, IReadOnlyList<(string Digest, string MediaType)> layers)
+    {
+        var wanted = layers.ToDictionary(l => l.Digest, l => l.MediaType, StringComparer.Ordinal);
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var stream = File.OpenRead(tarPath);
+        using var reader = new TarReader(stream);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            var name = entry.Name;
+            var slash = name.LastIndexOf('/');
+            var digest = "sha256:" + name[(slash + 1)..];
+            if (entry.DataStream is null || !wanted.TryGetValue(digest, out var media) || result.ContainsKey(digest))
+            {
+                continue;
+            }
+
+            if (media.EndsWith("gzip", StringComparison.Ordinal))
+            {
+                using var gz = new GZipStream(entry.DataStream, CompressionMode.Decompress, leaveOpen: true);
+                result[digest] = Count(gz);
+            }
+            else if (media.EndsWith(".tar", StringComparison.Ordinal) || media.EndsWith("diff.tar", StringComparison.Ordinal))
+            {
+                result[digest] = entry.Length;
+            }
+        }
+
+        return result;
+    }
+
+    private static long Count(Stream stream)
+    {
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static byte[] Read(Stream stream)
+    {
+        using var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        return ms.ToArray();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Build.Buildx;
+using Build.Generation;
+using Build.Host;
+using Build.IO;
+using Build.Reports;
+using Build.Tools;
+using Cake.Core;
+using Cake.Core.Diagnostics;
+
+namespace Build.Tasks;
+
+[TaskName("Bake")]
+[IsDependentOn(typeof(ComputeHash))]
+[TaskDescription("One docker buildx bake over the family graph: builds what changed, reuses what exists (by hash), loads images locally; bake-plan.json, bake-metadata.json, build.log.")]
+[TaskArgument("--force", "Rebuild every selected family even when its image exists.")]
+[TaskArgument("--builder=NAME", "Use this buildx builder (docker-container, remote, kubernetes...).")]
+[TaskArgument("--cache-ref=REPO", "Registry cache repository (CI mode without the Actions cache).")]
+[TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
+public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
+{
+    public override void Run(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var facts = CheckPrerequisites(context);
+        var (plan, invocation) = Prepare(context, facts);
+        var runner = new BakeRunner(context.RootDirectory.FullPath, context.ArtifactsDirectory.FullPath, Console.Out.WriteLine);
+        var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
+            .Select(p => new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, context.Hashes.Get(p.Name).Digest ?? LocalImages(context).GetValueOrDefault(p.ImageTag), 0, 0, 0, []))
+            .ToList();
+
+        BakeResult result;
+        if (invocation.ToBuild.Count == 0)
+        {
+            context.Log.Information($"Nothing changed: all {plan.Count} families are reused; nothing to build.");
+            AtomicFile.WriteAllText(runner.PlanFile, "{\n  \"group\": {},\n  \"target\": {}\n}\n");
+            result = new BakeResult(1, true, 0, invocation.Cache, reused);
+        }
+        else
+        {
+            var print = runner.WritePlan(invocation);
+            if (!print.Succeeded)
+            {
+                throw new CakeException(1, $"docker buildx bake --print failed: {print.StandardError.Trim()}");
+            }
+
+            context.Log.Information($"Building {invocation.ToBuild.Count} of {plan.Count} families (cache: {invocation.Cache}): {invocation.Command.Render()}");
+            result = runner.Run(invocation, reused);
+            if (result.Succeeded && invocation.Cache == "local")
+            {
+                BakeRunner.SwapLocalCaches(Path.Combine(context.RootDirectory.FullPath, ".kiln", "cache"));
+            }
+        }
+
+        context.BakeResult = result;
+        AtomicFile.WriteAllText(context.ArtifactsDirectory.CombineWithFilePath("bake-summary.json").FullPath, result.ToJson());
+        Console.Out.Write(Summary(result));
+        if (!result.Succeeded)
+        {
+            var failed = result.Families.Where(f => f.Outcome is Outcome.Failed or Outcome.NotBuilt).ToList();
+            var first = failed.SelectMany(f => f.Errors).FirstOrDefault() ?? "see artifacts/build.log";
+            throw new CakeException(1, $"Bake failed for {string.Join(", ", failed.Select(f => f.Name))}: {first}");
+        }
+    }
+
+    public void DryRun(ICakeContext context)
+    {
+        var ctx = (BuildContext)context;
+        var facts = CheckPrerequisites(ctx);
+        var (plan, invocation) = Prepare(ctx, facts);
+        Console.Out.Write(TextTable.Render(["Family", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Reason, p.ImageTag])));
+        if (invocation.ToBuild.Count == 0)
+        {
+            Console.Out.WriteLine("Nothing would be built.");
+            return;
+        }
+
+        Console.Out.WriteLine("Would run (from the repository root, with the environment below):");
+        Console.Out.WriteLine("  " + invocation.Command.Render());
+        foreach (var (k, v) in invocation.Environment.Where(kv => kv.Value is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Console.Out.WriteLine($"  {k}={v}");
+        }
+    }
+
+    internal static string Summary(BakeResult result) => TextTable.Render(
+        ["Family", "Outcome", "Why", "Hash", "Duration", "Cache hits", "Digest"],
+        result.Families.Select(f => (IReadOnlyList<string>)
+        [
+            f.Name,
+            f.Outcome switch { Outcome.Built => "built", Outcome.Reused => "reused (hash hit)", Outcome.Failed => "FAILED", _ => "not built" },
+            f.Reason,
+            f.Hash,
+            f.Outcome == Outcome.Reused ? "-" : f.Seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s",
+            f.Steps == 0 ? "-" : $"{f.CachedSteps}/{f.Steps}",
+            f.Digest is { Length: > 19 } d ? d[..19] : f.Digest ?? "-",
+        ]));
+
+    private static BuilderFacts CheckPrerequisites(BuildContext context)
+    {
+        try
+        {
+            var facts = Prerequisites.Check(context.Builder);
+            context.Log.Verbose($"Engine {facts.EngineVersion}, buildx {facts.BuildxVersion}, builder {facts.Builder} ({facts.Driver}{(facts.ContainerdStore ? ", containerd store" : string.Empty)})");
+            var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, Generator.Plan(context.Catalog)).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
+            if (drift.Count > 0)
+            {
+                throw new PrerequisiteException($"The generated files are stale or missing ({string.Join(", ", drift.Select(d => d.Path))}). Run ./build.sh --target=Generate --catalog={context.Options.Catalog}.");
+            }
+
+            return facts;
+        }
+        catch (PrerequisiteException ex)
+        {
+            throw new CakeException(1, ex.Message);
+        }
+    }
+
+    private static (IReadOnlyList<PlannedFamily> Plan, BakeInvocation Invocation) Prepare(BuildContext context, BuilderFacts facts)
+    {
+        var local = LocalImages(context);
+        var plan = BakePlanner.Plan(context.Catalog, context.Hashes, tag => local.GetValueOrDefault(tag), context.Force, context.Options.Mode);
+        var git = context.Git;
+        if (git is null)
+        {
+            context.Log.Warning("Not a git checkout (or git is missing): revision/created/source labels and SOURCE_DATE_EPOCH are omitted.");
+        }
+
+        var settings = new BakeSettings(
+            context.Options.Mode,
+            context.RootDirectory.FullPath,
+            context.ArtifactsDirectory.FullPath,
+            context.Builder,
+            context.Force,
+            context.Options.ArtifactsRequested,
+            context.Flag("provenance"),
+            context.DateTag,
+            context.Arguments.HasArgument("cache-ref") ? context.Arguments.GetArguments("cache-ref").Last() : null,
+            git,
+            facts.HasEntitlements);
+        return (plan, BakePlanner.Render(context.Catalog, context.Hashes, plan, settings, context.RegistryText));
+    }
+
+    /// <summary>Every tagged image in the local store (one `docker image ls`, not one inspect per family).</summary>
+    private static Dictionary<string, string> LocalImages(BuildContext context)
+    {
+        var ls = ProcessRunner.Run(new CommandLine("docker").Add("image", "ls", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"));
+        return ls.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' '))
+            .Where(p => p.Length == 2 && !p[0].Contains("<none>", StringComparison.Ordinal))
+            .GroupBy(p => p[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using Build.Buildx;
+using Build.Host;
+using Build.Images;
+using Build.IO;
+using Build.Reports;
+using Cake.Core;
+using Cake.Core.Diagnostics;
+
+namespace Build.Tasks;
+
+[TaskName("ExportArtifacts")]
+[IsDependentOn(typeof(Bake))]
+[TaskDescription("Writes oci-metadata.json (digests, sizes, labels per family), SHA256SUMS for export-stage files, and OCI tarballs or layouts with --oci.")]
+[TaskArgument("--oci[=dir]", "Also write artifacts/oci/<family>.tar (or, with =dir, an OCI layout directory that scanners read).")]
+public sealed class ExportArtifacts : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var result = context.LoadBakeResult();
+        var artifacts = context.ArtifactsDirectory.FullPath;
+        var ociWork = Path.Combine(context.RootDirectory.FullPath, ".kiln", "oci");
+        var measurer = new ImageMeasurer(Path.Combine(context.RootDirectory.FullPath, ".kiln", "measure"), context.RegistryClient);
+        var ociMode = context.Arguments.HasArgument("oci") ? context.Arguments.GetArguments("oci").Last() : null;
+
+        var images = new List<FamilyImage>();
+        foreach (var family in result.Families.Where(f => f.Outcome is Outcome.Built or Outcome.Reused))
+        {
+            var hash = context.Hashes.Get(family.Name);
+            var tarball = Path.Combine(ociWork, family.Name + ".tar");
+            var (measure, source) = measurer.Measure(family.Name, family.Tag, family.Outcome == Outcome.Built ? tarball : null);
+            images.Add(new FamilyImage(
+                family.Name, family.Hash, hash.Parent, family.Outcome == Outcome.Built ? "built" : "reused", hash.Tags,
+                measure.Digest, measure.ManifestDigest, measure.ConfigDigest, measure.Platform,
+                measure.CompressedSize, measure.UncompressedSize, measure.LayerCount, measure.Created, measure.Labels,
+                source.ToString().ToLowerInvariant(), Exports(Path.Combine(artifacts, "dist", family.Name))));
+
+            if (ociMode is not null && ociMode != "false")
+            {
+                WriteOci(measurer, family, tarball, Path.Combine(artifacts, "oci"), ociMode == "dir");
+            }
+        }
+
+        var metadata = new OciMetadata(1, context.RegistryText, images);
+        AtomicFile.WriteAllText(Path.Combine(artifacts, "oci-metadata.json"), metadata.ToJson());
+        Console.Out.Write(TextTable.Render(
+            ["Family", "Outcome", "Digest", "Compressed", "Uncompressed", "Layers", "Exports"],
+            images.Select(i => (IReadOnlyList<string>)[i.Name, i.Outcome, i.Digest[..19], Bytes.Format(i.CompressedSize), i.UncompressedSize is { } u ? Bytes.Format(u) : "-", i.LayerCount.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(' ', i.Exports.Select(e => e.Path))])));
+        context.Log.Information($"Wrote artifacts/oci-metadata.json ({images.Count} families).");
+    }
+
+    /// <summary>Export-stage files of a family, with a SHA256SUMS file (sha256sum -c format) beside them.</summary>
+    private static List<ExportedFile> Exports(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+
+        var files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "SHA256SUMS")
+            .Order(StringComparer.Ordinal)
+            .Select(f =>
+            {
+                using var s = File.OpenRead(f);
+                return new ExportedFile(Path.GetRelativePath(dir, f).Replace('\\', '/'), new FileInfo(f).Length, Convert.ToHexStringLower(SHA256.HashData(s)));
+            })
+            .ToList();
+        AtomicFile.WriteAllText(Path.Combine(dir, "SHA256SUMS"), string.Concat(files.Select(f => $"{f.Sha256}  {f.Path}\n")));
+        return files;
+    }
+
+    private static void WriteOci(ImageMeasurer measurer, FamilyOutcome family, string built, string ociDir, bool layout)
+    {
+        Directory.CreateDirectory(ociDir);
+        var source = File.Exists(built) ? built : measurer.SaveLocal(family.Name, family.Tag);
+        if (source is null)
+        {
+            return;
+        }
+
+        if (layout)
+        {
+            ImageMeasurer.ExtractLayout(source, Path.Combine(ociDir, family.Name));
+        }
+        else
+        {
+            var target = Path.Combine(ociDir, family.Name + ".tar");
+            var temp = target + ".partial";
+            File.Copy(source, temp, overwrite: true);
+            File.Move(temp, target, overwrite: true);
+        }
+
+        if (source != built)
+        {
+            File.Delete(source);
+        }
+    }
+}
