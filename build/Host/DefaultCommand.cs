@@ -33,7 +33,7 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
 
         services.AddSingleton<ICakeArguments>(arguments);
         services.AddSingleton(context.Remaining);
-        services.AddSingleton<ICakeConfiguration>(sp => CreateConfiguration(sp, arguments));
+        services.AddSingleton<ICakeConfiguration>(sp => CreateConfiguration(sp, arguments, settings.NoReport));
 
         using var provider = services.BuildServiceProvider();
         var log = provider.GetRequiredService<ICakeLog>();
@@ -226,7 +226,7 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
         environment.WorkingDirectory = path;
     }
 
-    private ICakeConfiguration CreateConfiguration(IServiceProvider provider, CakeArguments arguments)
+    private ICakeConfiguration CreateConfiguration(IServiceProvider provider, CakeArguments arguments, bool noReport)
     {
         var environment = provider.GetRequiredService<ICakeEnvironment>();
         var fileSystem = provider.GetRequiredService<IFileSystem>();
@@ -234,6 +234,12 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
         var fromArguments = arguments.GetArguments()
             .Where(kv => kv.Value.Count > 0)
             .ToDictionary(kv => kv.Key, kv => kv.Value.Last(), StringComparer.OrdinalIgnoreCase);
+        if (noReport)
+        {
+            // What Cake.Cli's BuildScriptHost reads to skip the summary table.
+            fromArguments["Settings_NoReport"] = "true";
+        }
+
         return new CakeConfigurationProvider(fileSystem, environment)
             .CreateConfiguration(environment.WorkingDirectory, host.Settings, fromArguments);
     }

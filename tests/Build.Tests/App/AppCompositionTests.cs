@@ -31,6 +31,33 @@ public sealed class AppCompositionTests
     }
 
     [Test]
+    public void No_report_leaves_out_the_summary_table_and_the_report_is_there_without_it()
+    {
+        var quiet = Infra.KilnApp.Run(Infra.TestInfra.RepoRoot, "--target=Default").Output;
+        quiet.ShouldNotContain("Duration", customMessage: "KilnApp passes --no-report");
+
+        var cwd = Environment.CurrentDirectory;
+        var stdout = Console.Out;
+        using var capture = new StringWriter();
+        try
+        {
+            Console.SetOut(capture);
+            var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(capture) });
+            new CakeHost(entryAssembly: null)
+                .ConfigureServices(s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Spectre.Console.IAnsiConsole>(s, console))
+                .AddAssembly(typeof(BuildContext).Assembly).UseContext<BuildContext>()
+                .Run(["--target=Default", $"--working={Infra.TestInfra.RepoRoot}"]).ShouldBe(0);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Environment.CurrentDirectory = cwd;
+        }
+
+        capture.ToString().ShouldContain("Duration");
+    }
+
+    [Test]
     public void The_default_target_lists_every_task_with_its_arguments_and_the_shared_arguments()
     {
         var text = Default.Render();

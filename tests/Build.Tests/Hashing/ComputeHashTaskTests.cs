@@ -60,7 +60,7 @@ public sealed class ComputeHashTaskTests
 
         var (code, output) = WithEnv(env, () => KilnApp.Run(demo.Root, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", "--families=demo-wbe", "--offline"));
         code.ShouldBe(2);
-        output.ShouldBeEmpty();
+        output.ShouldContain("--families names 'demo-wbe', which examples/demo/families.yaml does not define. Families: demo-root, demo-cpu, demo-gpu-ada, demo-gpu-ampere, demo-web.");
     }
 
     [Test]

@@ -1,4 +1,6 @@
 using Build.Host;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 
 namespace Build.Tests.Infra;
 
@@ -14,21 +16,28 @@ public static class KilnApp
         {
             var cwd = Environment.CurrentDirectory;
             var stdout = Console.Out;
+            var stderr = Console.Error;
             var capture = new StringWriter();
             Console.SetOut(capture);
+            Console.SetError(capture);
             try
             {
+                // Cake logs through Spectre's IAnsiConsole; the static one still points at the process's stdout.
+                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(capture), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
                 var code = new CakeHost(entryAssembly: null)
+                    .ConfigureServices(s => s.AddSingleton<IAnsiConsole>(console))
                     .AddAssembly(typeof(BuildContext).Assembly)
                     .UseContext<BuildContext>()
                     .UseLifetime<BuildLifetime>()
                     .UseTaskLifetime<BuildTaskLifetime>()
                     .Run([.. args, $"--working={workingDirectory}", "--no-report"]);
-                return (code, capture.ToString());
+                // Cake's console colours the arguments of log lines; tests read the text.
+                return (code, System.Text.RegularExpressions.Regex.Replace(capture.ToString(), @"\x1b\[[0-9;]*m", string.Empty));
             }
             finally
             {
                 Console.SetOut(stdout);
+                Console.SetError(stderr);
                 Environment.CurrentDirectory = cwd;
                 TestContext.Out.WriteLine(capture.ToString());
             }

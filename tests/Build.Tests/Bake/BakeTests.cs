@@ -1,0 +1,210 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Build.Buildx;
+using Build.Images;
+using Build.Tests.Hashing;
+using Build.Tests.Infra;
+using Build.Tools;
+
+namespace Build.Tests.Bake;
+
+/// <summary>Bake and ExportArtifacts on the demo tree, with the real engine and loopback registry.</summary>
+[TestFixture]
+[Category("Integration")]
+[NonParallelizable]
+public sealed class BakeTests
+{
+    private DemoRepo _demo = null!;
+
+    [OneTimeSetUp]
+    public void Setup()
+    {
+        _demo = new DemoRepo();
+        Git(_demo.Root, "init", "-q");
+        Git(_demo.Root, "-c", "user.email=t@kiln", "-c", "user.name=t", "add", "-A");
+        Git(_demo.Root, "-c", "user.email=t@kiln", "-c", "user.name=t", "commit", "-qm", "demo");
+        Git(_demo.Root, "remote", "add", "origin", "git@github.com:kiln-org/kiln.git");
+    }
+
+    [OneTimeTearDown]
+    public void Teardown() => _demo.Dispose();
+
+    private (int Code, string Output) Kiln(params string[] args) =>
+        ComputeHashTaskTests.WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, () =>
+            KilnApp.Run(_demo.Root, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=local", "--date=20261121"]));
+
+    private BakeResult Summary() => BakeResult.FromJson(File.ReadAllText(_demo.Full("artifacts/bake-summary.json")));
+
+    private static Dictionary<string, Outcome> Outcomes(BakeResult r) => r.Families.ToDictionary(f => f.Name, f => f.Outcome);
+
+    [Test]
+    [Order(1)]
+    public void A_first_build_builds_every_family_and_loads_it_locally()
+    {
+        var (code, output) = Kiln("--target=ExportArtifacts", "--artifacts");
+
+        code.ShouldBe(0, output);
+        var result = Summary();
+        result.Families.Select(f => f.Outcome).ShouldAllBe(o => o == Outcome.Built);
+        foreach (var f in result.Families)
+        {
+            TestInfra.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}", f.Tag)).StandardOutput.Trim().ShouldBe(f.Digest);
+        }
+
+        output.ShouldMatch(@"demo-web\s+built\s+changed \(no image for this hash\)\s+[0-9a-f]{12}\s+\d+\.\d s\s+\d+/\d+\s+sha256:");
+    }
+
+    [Test]
+    [Order(2)]
+    public void The_artifacts_exist_and_match_their_schema()
+    {
+        var plan = JsonDocument.Parse(File.ReadAllText(_demo.Full("artifacts/bake-plan.json"))).RootElement;
+        plan.GetProperty("target").EnumerateObject().Select(t => t.Name).Order(StringComparer.Ordinal)
+            .ShouldBe(["demo-cpu", "demo-gpu-ada", "demo-gpu-ada-artifacts", "demo-gpu-ampere", "demo-gpu-ampere-artifacts", "demo-root", "demo-web"]);
+        var rootTarget = plan.GetProperty("target").GetProperty("demo-root");
+        rootTarget.GetProperty("labels").GetProperty("org.opencontainers.image.source").GetString().ShouldBe("https://github.com/kiln-org/kiln");
+        rootTarget.GetProperty("labels").GetProperty("org.opencontainers.image.revision").GetString()!.Length.ShouldBe(40);
+
+        var metadata = JsonDocument.Parse(File.ReadAllText(_demo.Full("artifacts/bake-metadata.json"))).RootElement;
+        var summary = Summary();
+        foreach (var f in summary.Families)
+        {
+            metadata.GetProperty(f.Name).GetProperty("containerimage.digest").GetString().ShouldBe(f.Digest);
+        }
+
+        var oci = OciMetadata.FromJson(File.ReadAllText(_demo.Full("artifacts/oci-metadata.json")));
+        oci.Families.Count.ShouldBe(5);
+        var web = oci.Get("demo-web");
+        web.Outcome.ShouldBe("built");
+        web.MeasuredFrom.ShouldBe("build");
+        web.Digest.ShouldBe(summary.Get("demo-web")!.Digest);
+        web.Tags.ShouldBe([$"{_demo.Registry}:demo-web-{web.Hash}", $"{_demo.Registry}:demo-web-20261121", $"{_demo.Registry}:demo-web-latest"]);
+        web.CompressedSize.ShouldBeGreaterThan(500_000);
+        web.UncompressedSize.ShouldNotBeNull().ShouldBeGreaterThan(web.CompressedSize);
+        web.Labels["org.opencontainers.image.version"].ShouldBe(web.Hash);
+        web.Labels["dev.kiln.family"].ShouldBe("demo-web");
+        web.Created.ShouldNotBeNull();
+        web.Platform.ShouldBe("linux/amd64");
+        web.Parent.ShouldBe("demo-cpu");
+
+        var ada = oci.Get("demo-gpu-ada");
+        var export = ada.Exports.ShouldHaveSingleItem();
+        export.Path.ShouldBe("environment.tar.gz");
+        using (var s = File.OpenRead(_demo.Full("artifacts/dist/demo-gpu-ada/environment.tar.gz")))
+        {
+            export.Sha256.ShouldBe(Convert.ToHexStringLower(SHA256.HashData(s)));
+        }
+
+        File.ReadAllText(_demo.Full("artifacts/dist/demo-gpu-ada/SHA256SUMS")).ShouldBe($"{export.Sha256}  environment.tar.gz\n");
+        File.ReadAllText(_demo.Full("artifacts/build.log")).ShouldStartWith("$ docker buildx bake -f examples/demo/docker-bake.hcl");
+    }
+
+    [Test]
+    [Order(3)]
+    public void An_immediate_second_run_builds_nothing_and_says_so()
+    {
+        var (code, output) = Kiln("--target=Bake");
+
+        code.ShouldBe(0, output);
+        output.ShouldContain("Nothing changed: all 5 families are reused; nothing to build.");
+        Summary().Families.ShouldAllBe(f => f.Outcome == Outcome.Reused);
+        File.ReadAllText(_demo.Full("artifacts/bake-plan.json")).ShouldContain("\"target\": {}");
+    }
+
+    [Test]
+    [Order(4)]
+    public void Editing_a_leaf_rebuilds_only_the_leaf()
+    {
+        File.AppendAllText(_demo.Full("examples/demo/files/www/index.html"), "<p>edited</p>\n");
+
+        var (code, output) = Kiln("--target=Bake");
+
+        code.ShouldBe(0, output);
+        Outcomes(Summary()).ShouldBe(new Dictionary<string, Outcome>
+        {
+            ["demo-root"] = Outcome.Reused, ["demo-cpu"] = Outcome.Reused, ["demo-gpu-ada"] = Outcome.Reused,
+            ["demo-gpu-ampere"] = Outcome.Reused, ["demo-web"] = Outcome.Built,
+        });
+    }
+
+    [Test]
+    [Order(5)]
+    public void Editing_the_root_rebuilds_the_root_and_its_descendants()
+    {
+        var catalog = _demo.Full(DemoRepo.Catalog);
+        File.WriteAllText(catalog, File.ReadAllText(catalog).Replace("env: { TZ: UTC, LANG: C.UTF-8 }", "env: { TZ: UTC, LANG: C.UTF-8, EDITED: \"1\" }", StringComparison.Ordinal));
+        Kiln("--target=Generate").Code.ShouldBe(0);
+
+        var (code, output) = Kiln("--target=Bake");
+
+        code.ShouldBe(0, output);
+        Summary().Families.ShouldAllBe(f => f.Outcome == Outcome.Built);
+    }
+
+    [Test]
+    [Order(6)]
+    public void Stale_generated_files_are_refused_with_the_command_to_fix_them()
+    {
+        var catalog = _demo.Full(DemoRepo.Catalog);
+        File.WriteAllText(catalog, File.ReadAllText(catalog).Replace("EDITED: \"1\"", "EDITED: \"2\"", StringComparison.Ordinal));
+
+        var (code, output) = Kiln("--target=Bake");
+
+        code.ShouldBe(1);
+        output.ShouldContain("The generated files are stale or missing (examples/demo/families/demo-root/Dockerfile");
+        output.ShouldContain("Run ./build.sh --target=Generate --catalog=examples/demo/families.yaml.");
+        Kiln("--target=Generate").Code.ShouldBe(0);
+    }
+
+    [Test]
+    [Order(7)]
+    public void Dry_run_prints_the_plan_and_the_exact_bake_command_and_builds_nothing()
+    {
+        var before = File.GetLastWriteTimeUtc(_demo.Full("artifacts/bake-summary.json"));
+
+        var (code, output) = Kiln("--target=Bake", "--dryrun");
+
+        code.ShouldBe(0, output);
+        output.ShouldContain("Would run (from the repository root, with the environment below):");
+        output.ShouldContain("docker buildx bake -f examples/demo/docker-bake.hcl");
+        output.ShouldContain("rewrite-timestamp=true");
+        output.ShouldContain("SOURCE_DATE_EPOCH=");
+        File.GetLastWriteTimeUtc(_demo.Full("artifacts/bake-summary.json")).ShouldBe(before);
+    }
+
+    [Test]
+    [Order(8)]
+    public void Two_clean_builds_of_the_same_commit_give_identical_digests()
+    {
+        Dictionary<string, string?> Clean()
+        {
+            TestInfra.Run(new CommandLine("docker").Add("buildx", "prune", "-af"));
+            if (Directory.Exists(_demo.Full(".kiln/cache")))
+            {
+                Directory.Delete(_demo.Full(".kiln/cache"), recursive: true);
+            }
+
+            var (code, output) = Kiln("--target=Bake", "--force");
+            code.ShouldBe(0, output);
+            return Summary().Families.ToDictionary(f => f.Name, f => f.Digest);
+        }
+
+        var first = Clean();
+        var second = Clean();
+
+        second.ShouldBe(first);
+        first.Values.ShouldAllBe(d => d != null && d.StartsWith("sha256:", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void A_missing_engine_gives_the_documented_error()
+    {
+        var (code, output) = ComputeHashTaskTests.WithEnv(new() { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }, () => Kiln("--target=Bake", "--offline"));
+
+        code.ShouldBe(1);
+        output.ShouldContain("No Docker engine answers (Cannot connect to the Docker daemon at unix:///nonexistent/docker.sock");
+        output.ShouldContain("Start Docker, or on Debian run tests/infra/up.sh.");
+    }
+
+    private static void Git(string dir, params string[] args) => TestInfra.Run(new CommandLine("git").Add(["-C", dir, .. args]));
+}
