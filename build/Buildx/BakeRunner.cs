@@ -77,12 +77,12 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
     {
         ArgumentNullException.ThrowIfNull(invocation);
         ArgumentNullException.ThrowIfNull(reused);
-        if (Directory.Exists(invocation.OciDirectory))
+        Directory.CreateDirectory(invocation.OciDirectory);
+        foreach (var old in Directory.GetFiles(invocation.OciDirectory, "*.tar"))
         {
-            Directory.Delete(invocation.OciDirectory, recursive: true);
+            File.Delete(old);
         }
 
-        Directory.CreateDirectory(invocation.OciDirectory);
         File.Delete(invocation.MetadataFile);
         Directory.CreateDirectory(artifactsDirectory);
 
@@ -149,13 +149,12 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
     /// <summary>Loads each OCI tarball into the engine (images stay local until Publish) and checks the digest survived.</summary>
     private List<FamilyOutcome> LoadImages(BakeInvocation invocation, List<FamilyOutcome> outcomes)
     {
-        var loaded = new List<FamilyOutcome>();
-        foreach (var outcome in outcomes)
+        // Independent tarballs: load them concurrently (docker load is mostly I/O and unpacking).
+        return outcomes.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(2, Environment.ProcessorCount)).Select(outcome =>
         {
             if (outcome.Outcome != Outcome.Built)
             {
-                loaded.Add(outcome);
-                continue;
+                return outcome;
             }
 
             var tar = Path.Combine(invocation.OciDirectory, outcome.Name + ".tar");
@@ -164,15 +163,11 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
             if (!load.Succeeded || (outcome.Digest is not null && id != outcome.Digest))
             {
                 var why = load.Succeeded ? $"the loaded image is {id}, not the built {outcome.Digest}" : load.StandardError.Trim();
-                loaded.Add(outcome with { Outcome = Outcome.Failed, Errors = [.. outcome.Errors, $"docker load {tar}: {why}"] });
+                return outcome with { Outcome = Outcome.Failed, Errors = [.. outcome.Errors, $"docker load {tar}: {why}"] };
             }
-            else
-            {
-                loaded.Add(outcome);
-            }
-        }
 
-        return loaded;
+            return outcome;
+        }).ToList();
     }
 
     /// <summary>BuildKit never prunes a local cache folder; each family wrote &lt;scope&gt;-new, which replaces &lt;scope&gt;.</summary>

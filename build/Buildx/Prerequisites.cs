@@ -31,9 +31,10 @@ public sealed class PrerequisiteException(string message) : Exception(message)
 
 public static class Prerequisites
 {
-    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null)
+    /// <summary>Only the engine (one fast call): enough when nothing needs building.</summary>
+    public static string CheckEngine(Func<CommandLine, ProcessResult>? run = null)
     {
-        run ??= c => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+        run ??= Default;
         ProcessResult version;
         try
         {
@@ -49,7 +50,18 @@ public static class Prerequisites
             throw new PrerequisiteException($"No Docker engine answers ({FirstLine(version.StandardError)}). Start Docker, or on Debian run tests/infra/up.sh.");
         }
 
-        var buildx = run(new CommandLine("docker").Add("buildx", "version"));
+        return version.StandardOutput.Trim();
+    }
+
+    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null)
+    {
+        run ??= Default;
+        // The four CLI calls are independent; together they cost one call's time.
+        var buildxTask = Task.Run(() => run(new CommandLine("docker").Add("buildx", "version")));
+        var inspectTask = Task.Run(() => run(new CommandLine("docker").Add("buildx", "inspect").AddIf(builder is not null, builder ?? string.Empty)));
+        var infoTask = Task.Run(() => run(new CommandLine("docker").Add("info", "--format", "{{json .DriverStatus}}")));
+        var engine = CheckEngine(run);
+        var buildx = buildxTask.GetAwaiter().GetResult();
         var match = System.Text.RegularExpressions.Regex.Match(buildx.StandardOutput, @"v?(\d+)\.(\d+)\.(\d+)");
         if (!buildx.Succeeded || !match.Success)
         {
@@ -62,7 +74,7 @@ public static class Prerequisites
             throw new PrerequisiteException($"docker buildx {buildxVersion} is older than {BuilderFacts.MinimumBuildx}, the oldest Kiln supports (it needs several exporters per build). Upgrade the docker-buildx plugin.");
         }
 
-        var inspect = run(new CommandLine("docker").Add("buildx", "inspect").AddIf(builder is not null, builder ?? string.Empty));
+        var inspect = inspectTask.GetAwaiter().GetResult();
         if (!inspect.Succeeded)
         {
             throw new PrerequisiteException($"Builder '{builder ?? "default"}' is not usable: {FirstLine(inspect.StandardError)}. List builders with `docker buildx ls`.");
@@ -73,11 +85,11 @@ public static class Prerequisites
         var containerd = false;
         if (driver == "docker")
         {
-            var info = run(new CommandLine("docker").Add("info", "--format", "{{json .DriverStatus}}"));
+            var info = infoTask.GetAwaiter().GetResult();
             containerd = info.Succeeded && info.StandardOutput.Contains("io.containerd.snapshotter", StringComparison.Ordinal);
         }
 
-        var facts = new BuilderFacts(version.StandardOutput.Trim(), buildxVersion, name, driver, containerd);
+        var facts = new BuilderFacts(engine, buildxVersion, name, driver, containerd);
         if (!facts.CanExportOci)
         {
             throw new PrerequisiteException(
@@ -87,6 +99,8 @@ public static class Prerequisites
 
         return facts;
     }
+
+    private static ProcessResult Default(CommandLine c) => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
 
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no output";

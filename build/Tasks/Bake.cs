@@ -22,30 +22,34 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var facts = CheckPrerequisites(context);
-        var (plan, invocation) = Prepare(context, facts);
+        CheckEngineAndFiles(context);
+        var local = LocalImages(context);
+        var plan = BakePlanner.Plan(context.Catalog, context.Hashes, tag => local.GetValueOrDefault(tag), context.Force, context.Options.Mode);
         var runner = new BakeRunner(context.RootDirectory.FullPath, context.ArtifactsDirectory.FullPath, Console.Out.WriteLine);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
-            .Select(p => new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, context.Hashes.Get(p.Name).Digest ?? LocalImages(context).GetValueOrDefault(p.ImageTag), 0, 0, 0, []))
+            .Select(p => new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, context.Hashes.Get(p.Name).Digest ?? local.GetValueOrDefault(p.ImageTag), 0, 0, 0, []))
             .ToList();
 
         BakeResult result;
-        if (invocation.ToBuild.Count == 0)
+        if (plan.All(p => p.Action == FamilyAction.Reuse))
         {
             context.Log.Information($"Nothing changed: all {plan.Count} families are reused; nothing to build.");
             AtomicFile.WriteAllText(runner.PlanFile, "{\n  \"group\": {},\n  \"target\": {}\n}\n");
-            result = new BakeResult(1, true, 0, invocation.Cache, reused);
+            result = new BakeResult(1, true, 0, "none", reused);
         }
         else
         {
-            var print = runner.WritePlan(invocation);
-            if (!print.Succeeded)
-            {
-                throw new CakeException(1, $"docker buildx bake --print failed: {print.StandardError.Trim()}");
-            }
-
+            var invocation = Render(context, plan, CheckBuilder(context));
+            // bake --print of the same command runs beside the build: same definition, no need to wait for it.
+            Directory.CreateDirectory(invocation.OciDirectory);
+            var print = Task.Run(() => runner.WritePlan(invocation));
             context.Log.Information($"Building {invocation.ToBuild.Count} of {plan.Count} families (cache: {invocation.Cache}): {invocation.Command.Render()}");
             result = runner.Run(invocation, reused);
+            var printed = print.GetAwaiter().GetResult();
+            if (!printed.Succeeded)
+            {
+                throw new CakeException(1, $"docker buildx bake --print failed: {printed.StandardError.Trim()}");
+            }
             if (result.Succeeded && invocation.Cache == "local")
             {
                 BakeRunner.SwapLocalCaches(Path.Combine(context.RootDirectory.FullPath, ".kiln", "cache"));
@@ -66,15 +70,17 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     public void DryRun(ICakeContext context)
     {
         var ctx = (BuildContext)context;
-        var facts = CheckPrerequisites(ctx);
-        var (plan, invocation) = Prepare(ctx, facts);
+        CheckEngineAndFiles(ctx);
+        var local = LocalImages(ctx);
+        var plan = BakePlanner.Plan(ctx.Catalog, ctx.Hashes, tag => local.GetValueOrDefault(tag), ctx.Force, ctx.Options.Mode);
         Console.Out.Write(TextTable.Render(["Family", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Reason, p.ImageTag])));
-        if (invocation.ToBuild.Count == 0)
+        if (plan.All(p => p.Action == FamilyAction.Reuse))
         {
             Console.Out.WriteLine("Nothing would be built.");
             return;
         }
 
+        var invocation = Render(ctx, plan, CheckBuilder(ctx));
         Console.Out.WriteLine("Would run (from the repository root, with the environment below):");
         Console.Out.WriteLine("  " + invocation.Command.Render());
         foreach (var (k, v) in invocation.Environment.Where(kv => kv.Value is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -96,18 +102,32 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             f.Digest is { Length: > 19 } d ? d[..19] : f.Digest ?? "-",
         ]));
 
-    private static BuilderFacts CheckPrerequisites(BuildContext context)
+    /// <summary>The engine must answer and the generated files must match the catalog, whatever is built.</summary>
+    private static void CheckEngineAndFiles(BuildContext context)
+    {
+        try
+        {
+            Prerequisites.CheckEngine();
+        }
+        catch (PrerequisiteException ex)
+        {
+            throw new CakeException(1, ex.Message);
+        }
+
+        var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, Generator.Plan(context.Catalog)).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
+        if (drift.Count > 0)
+        {
+            throw new CakeException(1, $"The generated files are stale or missing ({string.Join(", ", drift.Select(d => d.Path))}). Run ./build.sh --target=Generate --catalog={context.Options.Catalog}.");
+        }
+    }
+
+    /// <summary>buildx and the builder's abilities: checked only when something will be built.</summary>
+    private static BuilderFacts CheckBuilder(BuildContext context)
     {
         try
         {
             var facts = Prerequisites.Check(context.Builder);
             context.Log.Verbose($"Engine {facts.EngineVersion}, buildx {facts.BuildxVersion}, builder {facts.Builder} ({facts.Driver}{(facts.ContainerdStore ? ", containerd store" : string.Empty)})");
-            var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, Generator.Plan(context.Catalog)).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
-            if (drift.Count > 0)
-            {
-                throw new PrerequisiteException($"The generated files are stale or missing ({string.Join(", ", drift.Select(d => d.Path))}). Run ./build.sh --target=Generate --catalog={context.Options.Catalog}.");
-            }
-
             return facts;
         }
         catch (PrerequisiteException ex)
@@ -116,10 +136,8 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
         }
     }
 
-    private static (IReadOnlyList<PlannedFamily> Plan, BakeInvocation Invocation) Prepare(BuildContext context, BuilderFacts facts)
+    private static BakeInvocation Render(BuildContext context, IReadOnlyList<PlannedFamily> plan, BuilderFacts facts)
     {
-        var local = LocalImages(context);
-        var plan = BakePlanner.Plan(context.Catalog, context.Hashes, tag => local.GetValueOrDefault(tag), context.Force, context.Options.Mode);
         var git = context.Git;
         if (git is null)
         {
@@ -138,17 +156,24 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             context.Arguments.HasArgument("cache-ref") ? context.Arguments.GetArguments("cache-ref").Last() : null,
             git,
             facts.HasEntitlements);
-        return (plan, BakePlanner.Render(context.Catalog, context.Hashes, plan, settings, context.RegistryText));
+        return BakePlanner.Render(context.Catalog, context.Hashes, plan, settings, context.RegistryText);
     }
 
-    /// <summary>Every tagged image in the local store (one `docker image ls`, not one inspect per family).</summary>
+    /// <summary>Which of this run's &lt;family&gt;-&lt;hash&gt; tags the local store has: one `docker image inspect` for exactly those.</summary>
     private static Dictionary<string, string> LocalImages(BuildContext context)
     {
-        var ls = ProcessRunner.Run(new CommandLine("docker").Add("image", "ls", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"));
-        return ls.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' '))
-            .Where(p => p.Length == 2 && !p[0].Contains("<none>", StringComparison.Ordinal))
-            .GroupBy(p => p[0], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+        var tags = context.Hashes.Families.Select(f => f.Tags[0]).ToArray();
+        var inspect = ProcessRunner.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}{{range .RepoTags}} {{.}}{{end}}").Add(tags));
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in inspect.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ');
+            foreach (var tag in parts.Skip(1).Where(tags.Contains))
+            {
+                found[tag] = parts[0];
+            }
+        }
+
+        return found;
     }
 }
