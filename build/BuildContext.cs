@@ -132,6 +132,9 @@ public class BuildContext : FrostingContext
         }
     }
 
+    /// <summary>The last value of --name=value, or null.</summary>
+    public string? Argument(string name) => Arguments.HasArgument(name) ? Arguments.GetArguments(name).Last() : null;
+
     public bool Flag(string name) => Arguments.HasArgument(name) && !string.Equals(Arguments.GetArguments(name).Last(), "false", StringComparison.OrdinalIgnoreCase);
 
     private HashReport ComputeHashes()
