@@ -20,12 +20,12 @@ public abstract record CveScanner(string Name, CommandLine Prefix)
     public (ScanStatus Status, string? Detail, IReadOnlyList<Finding> Findings) Run(ScanRequest request, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(request);
-        File.Delete(request.ReportPath);
         Directory.CreateDirectory(Path.GetDirectoryName(request.ReportPath)!);
+        File.Delete(request.ReportPath);
         var result = ProcessRunner.Run(Command(request), new ProcessOptions { Environment = Environment(request), Timeout = timeout });
         if (result.TimedOut)
         {
-            return (ScanStatus.Failed, $"{Name} timed out after {timeout.TotalSeconds:0} s", []);
+            return (ScanStatus.Failed, $"{Name} timed out after {timeout.TotalSeconds:0.#} s", []);
         }
 
         if (result.ExitCode != 0)
