@@ -33,11 +33,20 @@ public class BuildContext : FrostingContext
 
     public KilnOptions Options { get; }
 
+    /// <summary>When this run started: reports older than that belong to another run.</summary>
+    public DateTime StartedAt { get; } = DateTime.UtcNow;
+
     public DirectoryPath RootDirectory { get; }
 
     public FilePath CatalogPath => RootDirectory.CombineWithFilePath(Options.Catalog);
 
     public DirectoryPath ArtifactsDirectory => RootDirectory.Combine(Options.Artifacts);
+
+    /// <summary>
+    /// Per-run scratch (OCI tarballs, bake metadata, cache exports, measurements) lives under the artifacts folder,
+    /// so two runs with different --artifacts never touch each other's files.
+    /// </summary>
+    public string WorkDirectory => System.IO.Path.Combine(ArtifactsDirectory.FullPath, ".work");
 
     public bool IsGitHubActions => string.Equals(Environment.GetEnvironmentVariable("GITHUB_ACTIONS"), "true", StringComparison.OrdinalIgnoreCase);
 
@@ -52,9 +61,35 @@ public class BuildContext : FrostingContext
     public string DateTag => Arguments.HasArgument("date") ? Arguments.GetArguments("date").Last() : DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
     /// <summary>The repository every family's tags live in: --registry, else the catalog's.</summary>
-    public ImageName RegistryRepository => ImageName.ParseRepository(Options.Registry ?? Catalog.Registry);
+    public ImageName RegistryRepository => ImageName.ParseRepository(RegistryText);
 
-    public string RegistryText => Options.Registry ?? Catalog.Registry;
+    /// <summary>--registry, else the catalog's; "local" is the loopback registry from tests/infra/up.sh.</summary>
+    public string RegistryText => _registryText ??= ResolveRegistry();
+
+    private string? _registryText;
+
+    private string ResolveRegistry()
+    {
+        if (!string.Equals(Options.Registry, "local", StringComparison.OrdinalIgnoreCase))
+        {
+            return Options.Registry ?? Catalog.Registry;
+        }
+
+        var env = Environment.GetEnvironmentVariable("KILN_TEST_REGISTRY");
+        var file = System.IO.Path.Combine(RootDirectory.FullPath, "tests", "infra", ".env");
+        if (string.IsNullOrEmpty(env) && System.IO.File.Exists(file))
+        {
+            env = Testing.InfraEnvironment.Parse(System.IO.File.ReadAllText(file)).GetValueOrDefault("KILN_TEST_REGISTRY");
+        }
+
+        if (string.IsNullOrEmpty(env))
+        {
+            throw new CakeException(2, "--registry=local needs the loopback registry: run tests/infra/up.sh first (it writes tests/infra/.env).");
+        }
+
+        var name = System.IO.Path.GetFileName(Catalog.Directory.TrimEnd('/')) is { Length: > 0 } n && n != "." ? n : "kiln";
+        return $"{env}/kiln/{name}";
+    }
 
     public OciRegistryClient RegistryClient => _registryClient ??= new OciRegistryClient(new RegistryClientOptions
     {
@@ -131,6 +166,32 @@ public class BuildContext : FrostingContext
             return _git;
         }
     }
+
+    /// <summary>Failures collected instead of thrown while the CI target runs, so Publish and the summary still happen.</summary>
+    public List<string> Failures { get; } = [];
+
+    /// <summary>True when the run's targets include CI: gates record their failure and the CI task fails at the end.</summary>
+    public bool DeferFailures => Arguments.HasArgument("target") && Arguments.GetArguments("target").Any(t => string.Equals(t, "CI", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A gate's failure: thrown at once, or (in the CI chain) recorded and thrown by the CI task at the end.</summary>
+    public void Fail(string message)
+    {
+        if (!DeferFailures)
+        {
+            throw new CakeException(1, message);
+        }
+
+        Failures.Add(message);
+        this.Log.Error(message);
+        if (IsGitHubActions)
+        {
+            Console.Out.WriteLine(Reports.GitHubActions.Annotation("error", message, title: "Kiln"));
+        }
+    }
+
+    /// <summary>Registry credentials from the environment or Docker's config (never argv).</summary>
+    public Build.Registry.RegistryCredential? Credentials(string registry) =>
+        Build.Registry.RegistryCredentials.FromEnvironment(name => Environment.GetEnvironmentVariable(name))(registry);
 
     /// <summary>The last value of --name=value, or null.</summary>
     public string? Argument(string name) => Arguments.HasArgument(name) ? Arguments.GetArguments(name).Last() : null;

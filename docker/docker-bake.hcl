@@ -19,8 +19,13 @@ variable "CACHE" {
   default = ""
 }
 
-# Local cache folder; each family writes <scope>-new, which Kiln swaps in (moby/buildkit#1896).
+# Local cache folder read by cache-from.
 variable "CACHE_DIR" {
+  default = ".kiln/cache"
+}
+
+# Where cache-to writes <scope>-new (a fresh folder: BuildKit never prunes one, moby/buildkit#1896); Kiln swaps it into CACHE_DIR.
+variable "CACHE_EXPORT_DIR" {
   default = ".kiln/cache"
 }
 
@@ -106,7 +111,7 @@ function "cache_from" {
 
 function "cache_to" {
   params = [scope]
-  result = CACHE == "gha" ? ["type=gha,scope=${scope},mode=max"] : CACHE == "local" ? ["type=local,dest=${CACHE_DIR}/${scope}-new,mode=max"] : CACHE == "registry" ? ["type=registry,ref=${CACHE_REF}:${scope},mode=max"] : []
+  result = CACHE == "gha" ? ["type=gha,scope=${scope},mode=max"] : CACHE == "local" ? ["type=local,dest=${CACHE_EXPORT_DIR}/${scope}-new,mode=max"] : CACHE == "registry" ? ["type=registry,ref=${CACHE_REF}:${scope},mode=max"] : []
 }
 
 group "default" {

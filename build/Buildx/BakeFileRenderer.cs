@@ -23,7 +23,8 @@ public static partial class BakeFileRenderer
         Variable(sb, "REGISTRY", catalog.Registry, "Registry and repository of every tag.");
         Variable(sb, "DATE_TAG", string.Empty, "yyyymmdd: adds <family>-<DATE_TAG> tags when set.");
         Variable(sb, "CACHE", string.Empty, "Cache backend: \"\" (none), \"gha\", \"local\" (CACHE_DIR) or \"registry\" (CACHE_REF).");
-        Variable(sb, "CACHE_DIR", ".kiln/cache", "Local cache folder; each family writes <scope>-new, which Kiln swaps in (moby/buildkit#1896).");
+        Variable(sb, "CACHE_DIR", ".kiln/cache", "Local cache folder read by cache-from.");
+        Variable(sb, "CACHE_EXPORT_DIR", ".kiln/cache", "Where cache-to writes <scope>-new (a fresh folder: BuildKit never prunes one, moby/buildkit#1896); Kiln swaps it into CACHE_DIR.");
         Variable(sb, "CACHE_REF", string.Empty, "Registry cache repository; each family uses the tag <family>.");
         Variable(sb, "DIST_DIR", "artifacts/dist", "Where -artifacts targets write export-stage files.");
         foreach (var (name, value) in BaseVariables(catalog))
@@ -41,7 +42,7 @@ public static partial class BakeFileRenderer
         sb.Append("function \"cache_from\" {\n  params = [scope]\n");
         sb.Append("  result = CACHE == \"gha\" ? [\"type=gha,scope=${scope}\"] : CACHE == \"local\" ? [\"type=local,src=${CACHE_DIR}/${scope}\"] : CACHE == \"registry\" ? [\"type=registry,ref=${CACHE_REF}:${scope}\"] : []\n}\n\n");
         sb.Append("function \"cache_to\" {\n  params = [scope]\n");
-        sb.Append("  result = CACHE == \"gha\" ? [\"type=gha,scope=${scope},mode=max\"] : CACHE == \"local\" ? [\"type=local,dest=${CACHE_DIR}/${scope}-new,mode=max\"] : CACHE == \"registry\" ? [\"type=registry,ref=${CACHE_REF}:${scope},mode=max\"] : []\n}\n\n");
+        sb.Append("  result = CACHE == \"gha\" ? [\"type=gha,scope=${scope},mode=max\"] : CACHE == \"local\" ? [\"type=local,dest=${CACHE_EXPORT_DIR}/${scope}-new,mode=max\"] : CACHE == \"registry\" ? [\"type=registry,ref=${CACHE_REF}:${scope},mode=max\"] : []\n}\n\n");
 
         Group(sb, "default", catalog.Families.Select(f => f.BakeTarget));
         foreach (var group in catalog.Families.GroupBy(f => GroupName(f.Group)).OrderBy(g => g.Key, StringComparer.Ordinal))

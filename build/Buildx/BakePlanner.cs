@@ -99,8 +99,9 @@ public static class BakePlanner
         ArgumentNullException.ThrowIfNull(hashes);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(settings);
-        var ociDir = Path.Combine(settings.RepoRoot, ".kiln", "oci");
-        var metadata = Path.Combine(settings.RepoRoot, ".kiln", "bake-metadata.json");
+        var work = Path.Combine(settings.ArtifactsDirectory, ".work");
+        var ociDir = Path.Combine(work, "oci");
+        var metadata = Path.Combine(work, "bake-metadata.json");
         var dist = Path.Combine(settings.ArtifactsDirectory, "dist");
         var cache = CacheBackend(settings);
 
@@ -113,7 +114,7 @@ public static class BakePlanner
         command = command.Add($"--metadata-file={metadata}", "--progress=plain", $"--provenance={(settings.Provenance ? "mode=min" : "false")}");
         if (settings.AllowFilesystem)
         {
-            command = command.Add($"--allow=fs.write={dist}", $"--allow=fs.write={ociDir}", $"--allow=fs={Path.Combine(settings.RepoRoot, ".kiln", "cache")}");
+            command = command.Add($"--allow=fs.write={dist}", $"--allow=fs.write={work}", $"--allow=fs.read={Path.Combine(settings.RepoRoot, ".kiln", "cache")}");
         }
 
         var byName = plan.ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -160,6 +161,7 @@ public static class BakePlanner
             ["DATE_TAG"] = settings.DateTag,
             ["CACHE"] = cache,
             ["CACHE_DIR"] = Path.Combine(settings.RepoRoot, ".kiln", "cache"),
+            ["CACHE_EXPORT_DIR"] = Path.Combine(work, "cache"),
             ["CACHE_REF"] = settings.CacheRef ?? string.Empty,
             ["DIST_DIR"] = dist,
             ["BUILDX_NO_DEFAULT_ATTESTATIONS"] = settings.Provenance ? null : "1",

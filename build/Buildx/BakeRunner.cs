@@ -170,23 +170,42 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
         }).ToList();
     }
 
-    /// <summary>BuildKit never prunes a local cache folder; each family wrote &lt;scope&gt;-new, which replaces &lt;scope&gt;.</summary>
-    public static void SwapLocalCaches(string cacheDirectory)
+    /// <summary>
+    /// BuildKit never prunes a local cache folder, so each family exported a fresh &lt;scope&gt;-new into this run's work
+    /// folder; it replaces the shared &lt;scope&gt; (a concurrent run doing the same simply wins or loses the race).
+    /// </summary>
+    public static void SwapLocalCaches(string exportDirectory, string cacheDirectory)
     {
-        if (!Directory.Exists(cacheDirectory))
+        if (!Directory.Exists(exportDirectory))
         {
             return;
         }
 
-        foreach (var fresh in Directory.GetDirectories(cacheDirectory, "*-new"))
+        Directory.CreateDirectory(cacheDirectory);
+        foreach (var fresh in Directory.GetDirectories(exportDirectory, "*-new"))
         {
-            var current = fresh[..^"-new".Length];
-            if (Directory.Exists(current))
+            var current = Path.Combine(cacheDirectory, Path.GetFileName(fresh)[..^"-new".Length]);
+            var old = current + "." + Guid.NewGuid().ToString("N")[..8] + ".old";
+            try
             {
-                Directory.Delete(current, recursive: true);
-            }
+                if (Directory.Exists(current))
+                {
+                    Directory.Move(current, old);
+                }
 
-            Directory.Move(fresh, current);
+                Directory.Move(fresh, current);
+            }
+            catch (IOException)
+            {
+                // Another run swapped the same scope at the same moment; its cache is as good as ours.
+            }
+            finally
+            {
+                if (Directory.Exists(old))
+                {
+                    Directory.Delete(old, recursive: true);
+                }
+            }
         }
     }
 }

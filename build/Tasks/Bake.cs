@@ -52,7 +52,7 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             }
             if (result.Succeeded && invocation.Cache == "local")
             {
-                BakeRunner.SwapLocalCaches(Path.Combine(context.RootDirectory.FullPath, ".kiln", "cache"));
+                BakeRunner.SwapLocalCaches(Path.Combine(context.WorkDirectory, "cache"), Path.Combine(context.RootDirectory.FullPath, ".kiln", "cache"));
             }
         }
 

@@ -99,7 +99,8 @@ public sealed class CveScan : FrostingTask<BuildContext>
         if (report.Result == GateResult.Failed)
         {
             var blocking = report.Families.Sum(f => f.Blocking);
-            throw new CakeException(1, $"CVE gate failed: {blocking} blocking finding(s){(report.Problems.Count > 0 ? "; " + string.Join("; ", report.Problems) : string.Empty)}. See artifacts/cve-report.md.");
+            var message = $"CVE gate failed: {blocking} blocking finding(s){(report.Problems.Count > 0 ? "; " + string.Join("; ", report.Problems) : string.Empty)}. See artifacts/cve-report.md.";
+            context.Fail(message);
         }
     }
 }

@@ -20,8 +20,8 @@ public sealed class ExportArtifacts : FrostingTask<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         var result = context.LoadBakeResult();
         var artifacts = context.ArtifactsDirectory.FullPath;
-        var ociWork = Path.Combine(context.RootDirectory.FullPath, ".kiln", "oci");
-        var measurer = new ImageMeasurer(Path.Combine(context.RootDirectory.FullPath, ".kiln", "measure"), context.RegistryClient);
+        var ociWork = Path.Combine(context.WorkDirectory, "oci");
+        var measurer = new ImageMeasurer(Path.Combine(context.WorkDirectory, "measure"), context.RegistryClient);
         var ociMode = context.Arguments.HasArgument("oci") ? context.Arguments.GetArguments("oci").Last() : null;
 
         var images = new List<FamilyImage>();

@@ -18,12 +18,12 @@ public sealed class SizeGate : FrostingTask<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         var baselineDisplay = $"{context.Catalog.Directory}/size-baseline.json";
         var baselinePath = Path.Combine(context.RootDirectory.FullPath, baselineDisplay);
-        var measurer = new ImageMeasurer(Path.Combine(context.RootDirectory.FullPath, ".kiln", "measure"), context.RegistryClient);
+        var measurer = new ImageMeasurer(Path.Combine(context.WorkDirectory, "measure"), context.RegistryClient);
         var measures = new List<(string, ImageMeasure)>();
         foreach (var entry in context.Hashes.Families)
         {
             var tag = entry.Tags[0];
-            var tarball = Path.Combine(context.RootDirectory.FullPath, ".kiln", "oci", entry.Name + ".tar");
+            var tarball = Path.Combine(context.WorkDirectory, "oci", entry.Name + ".tar");
             try
             {
                 // The build's own tarball only when it is this hash's image; else the local engine, else the registry.
@@ -61,7 +61,7 @@ public sealed class SizeGate : FrostingTask<BuildContext>
             report.Families.Select(r => (IReadOnlyList<string>)[r.Family, r.Baseline is null ? "-" : Bytes.Format(r.Baseline.Compressed), Bytes.Format(r.Now.Compressed), r.DeltaBytes is null ? "new" : $"{Bytes.Format(r.DeltaBytes.Value)} ({r.DeltaPercent:+0.0;-0.0}%)", r.Verdict])));
         if (report.Result == GateResult.Failed)
         {
-            throw new CakeException(1, "Size gate failed: " + string.Join("; ", report.Families.Where(r => r.Verdict != "pass").Select(r => $"{r.Family}: {r.Why}")));
+            context.Fail("Size gate failed: " + string.Join("; ", report.Families.Where(r => r.Verdict != "pass").Select(r => $"{r.Family}: {r.Why}")));
         }
     }
 }
