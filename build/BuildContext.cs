@@ -201,7 +201,7 @@ public class BuildContext : FrostingContext
     private HashReport ComputeHashes()
     {
         var catalog = Catalog;
-        var hashes = new FamilyHasher(RootDirectory.FullPath).Compute(catalog, SelectedFamilies);
+        var hashes = new FamilyHasher(RootDirectory.FullPath, Pixi.PixiHashing.Inputs(RootDirectory.FullPath)).Compute(catalog, SelectedFamilies);
         var registry = RegistryText;
         var existence = Offline
             ? hashes.ToDictionary(h => h.Family, _ => new ExistenceResult(Existence.Unknown, null, "--offline"))

@@ -600,6 +600,22 @@ public static partial class CatalogLoader
                     return null;
                 }
 
+                var lockPath = Path.Combine(options.RepoRoot, pixi.Lock);
+                if (!File.Exists(lockPath))
+                {
+                    var missing = new CatalogError(At(Node(m, "pixi")!), family, $"{pixi.Lock} is missing, so pixi environment '{env}' cannot be installed --frozen.", $"Run `pixi lock` where conda-forge is reachable and commit {pixi.Lock}.");
+                    (options.Strict ? Errors : Warnings).Add(missing);
+                }
+                else
+                {
+                    var lockFile = Build.Pixi.PixiLock.Parse(File.ReadAllText(lockPath));
+                    if (!lockFile.Environments.TryGetValue(env, out var locked) || locked.Packages(pixi.Platform).Count == 0)
+                    {
+                        Error(Node(m, "pixi"), family, $"pixi environment '{env}' has no packages for {pixi.Platform} in {pixi.Lock} (it locks: {string.Join(", ", lockFile.Environments.Keys)}).", $"The lock is stale: run `pixi lock` and commit {pixi.Lock}.");
+                        return null;
+                    }
+                }
+
                 return new PythonSpec(PythonKind.Pixi, env, null);
             }
 

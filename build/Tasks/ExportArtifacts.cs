@@ -42,6 +42,14 @@ public sealed class ExportArtifacts : FrostingTask<BuildContext>
             }
         }
 
+        var lockPath = Path.Combine(context.RootDirectory.FullPath, context.Catalog.Pixi.Lock);
+        if (context.Catalog.Families.Any(f => f.Python is { Kind: Catalog.PythonKind.Pixi }) && File.Exists(lockPath))
+        {
+            var pixi = Pixi.PixiMetadata.Build(context.Catalog, Pixi.PixiLock.Parse(File.ReadAllText(lockPath)), images.Select(i => i.Name));
+            AtomicFile.WriteAllText(Path.Combine(artifacts, "pixi-metadata.json"), pixi.ToJson());
+            AtomicFile.WriteAllText(Path.Combine(artifacts, "pixi-metadata.md"), pixi.Markdown());
+        }
+
         var metadata = new OciMetadata(1, context.RegistryText, images);
         AtomicFile.WriteAllText(Path.Combine(artifacts, "oci-metadata.json"), metadata.ToJson());
         Console.Out.Write(TextTable.Render(
