@@ -159,6 +159,14 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
 
             var tar = Path.Combine(invocation.OciDirectory, outcome.Name + ".tar");
             var load = ProcessRunner.Run(new CommandLine("docker").Add("load", "-i", tar), new ProcessOptions { Timeout = TimeSpan.FromMinutes(30) });
+            // Two runs loading the same image at once collide in containerd ("AlreadyExists"): the other run created
+            // the same image, so load again (then the digest check below says whether it is really ours).
+            for (var attempt = 1; !load.Succeeded && attempt <= 3 && load.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase); attempt++)
+            {
+                Thread.Sleep(200 * attempt);
+                load = ProcessRunner.Run(new CommandLine("docker").Add("load", "-i", tar), new ProcessOptions { Timeout = TimeSpan.FromMinutes(30) });
+            }
+
             var id = load.Succeeded ? ProcessRunner.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}", outcome.Tag)).StandardOutput.Trim() : string.Empty;
             if (!load.Succeeded || (outcome.Digest is not null && id != outcome.Digest))
             {

@@ -189,10 +189,21 @@ public sealed class BakeTests
             return Summary().Families.ToDictionary(f => f.Name, f => f.Digest);
         }
 
+        using var keep = new TempDir("kiln-repro-");
         var first = Clean();
+        File.Copy(_demo.Full("artifacts/.work/oci/demo-root.tar"), Path.Combine(keep.Path, "first.tar"));
         var second = Clean();
 
-        second.ShouldBe(first);
+        if (!second.SequenceEqual(first))
+        {
+            // Say which layers differ and how: content (diff IDs, e.g. timestamps) or only compression (blob reuse).
+            var a = Build.Images.OciArchive.Measure(Path.Combine(keep.Path, "first.tar"));
+            var b = Build.Images.OciArchive.Measure(_demo.Full("artifacts/.work/oci/demo-root.tar"));
+            var layers = a.Layers.Zip(b.Layers).Where(p => p.First.Digest != p.Second.Digest)
+                .Select(p => $"{p.First.CreatedBy}: {p.First.Digest[..19]} ({p.First.UncompressedSize} B) vs {p.Second.Digest[..19]} ({p.Second.UncompressedSize} B)");
+            Assert.Fail($"Digests differ.\nfirst:  {string.Join(", ", first)}\nsecond: {string.Join(", ", second)}\n" +
+                $"demo-root config {a.ConfigDigest[..19]} vs {b.ConfigDigest[..19]}, created {a.Created} vs {b.Created}; differing layers:\n  " + string.Join("\n  ", layers));
+        }
         first.Values.ShouldAllBe(d => d != null && d.StartsWith("sha256:", StringComparison.Ordinal));
     }
 
