@@ -58,6 +58,14 @@ public sealed class AppCompositionTests
     }
 
     [Test]
+    public void PrePush_is_the_same_gate_as_CI_before_building()
+    {
+        var dependencies = typeof(PrePush).GetCustomAttributes(typeof(IsDependentOnAttribute), false).Cast<IsDependentOnAttribute>().Select(a => a.Task).ToList();
+
+        dependencies.ShouldBe([typeof(GenerateCheck), typeof(Lint), typeof(Test), typeof(BakePrint)]);
+    }
+
+    [Test]
     public void The_default_target_lists_every_task_with_its_arguments_and_the_shared_arguments()
     {
         var text = Default.Render();
