@@ -12,23 +12,8 @@ public sealed class PixiTests
 {
     private const string D = CatalogRepo.Digest;
 
-    /// <summary>The real lock of the original devcontainer project (shared/fixtures), never fabricated.</summary>
-    private static string FixtureDir
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(Infra.TestInfra.RepoRoot); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "fixtures", "pixi-devcontainer");
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new DirectoryNotFoundException("shared/fixtures/pixi-devcontainer not found above the repository");
-        }
-    }
+    /// <summary>The real lock of the original devcontainer project (copied from shared/fixtures), never fabricated.</summary>
+    private static string FixtureDir => Path.Combine(Infra.TestInfra.RepoRoot, "tests", "Build.Tests", "Fixtures", "pixi-devcontainer");
 
     private static PixiLock Fixture => PixiLock.Parse(File.ReadAllText(Path.Combine(FixtureDir, "pixi.lock")));
 
