@@ -66,49 +66,19 @@ public sealed class ImageMeasurer(string workDirectory, OciRegistryClient regist
         var platform = "linux/amd64";
         using (var doc = top.Parse())
         {
-            if (doc.RootElement.TryGetProperty("manifests", out var manifests))
+            if (doc.RootElement.TryGetProperty("manifests", out _))
             {
-                var list = manifests.EnumerateArray().ToList();
-                bool IsAttestation(JsonElement m) => m.TryGetProperty("annotations", out var a) && a.TryGetProperty("vnd.docker.reference.type", out var t) && t.GetString() == "attestation-manifest";
-                attestations = list.Count(IsAttestation);
-                var chosen = list.First(m => !IsAttestation(m));
-                if (chosen.TryGetProperty("platform", out var p))
-                {
-                    platform = $"{p.GetProperty("os").GetString()}/{p.GetProperty("architecture").GetString()}";
-                }
-
-                manifest = registry.GetManifestAsync(repository, chosen.GetProperty("digest").GetString()!).GetAwaiter().GetResult()!;
+                var (images, count) = OciJson.Manifests(doc.RootElement);
+                attestations = count;
+                platform = OciJson.Platform(images[0]);
+                manifest = registry.GetManifestAsync(repository, images[0].GetProperty("digest").GetString()!).GetAwaiter().GetResult()!;
             }
         }
 
         using var m = manifest.Parse();
         var configDigest = m.RootElement.GetProperty("config").GetProperty("digest").GetString()!;
         using var config = JsonDocument.Parse(registry.GetBlobAsync(repository, configDigest).GetAwaiter().GetResult());
-        var history = OciArchive.History(config.RootElement);
-        var layers = m.RootElement.GetProperty("layers").EnumerateArray()
-            .Select((l, i) => new LayerInfo(l.GetProperty("digest").GetString()!, l.GetProperty("mediaType").GetString()!, l.GetProperty("size").GetInt64(), null, i < history.Count ? history[i] : null))
-            .ToList();
-        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (config.RootElement.TryGetProperty("config", out var c) && c.TryGetProperty("Labels", out var lab) && lab.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var p in lab.EnumerateObject())
-            {
-                labels[p.Name] = p.Value.GetString() ?? string.Empty;
-            }
-        }
-
-        return new ImageMeasure(
-            top.Info.Digest,
-            manifest.Info.Digest,
-            configDigest,
-            platform,
-            m.RootElement.GetProperty("config").GetProperty("size").GetInt64() + layers.Sum(l => l.Size),
-            null,
-            layers.Count,
-            config.RootElement.TryGetProperty("created", out var created) ? created.GetString() : null,
-            labels,
-            layers,
-            attestations);
+        return OciJson.Measure(top.Info.Digest, manifest.Info.Digest, platform, attestations, m.RootElement, config.RootElement, new Dictionary<string, long>());
     }
 
     /// <summary>Unpacks an OCI layout tarball into a layout directory (what Trivy's --input reads).</summary>

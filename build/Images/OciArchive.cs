@@ -59,36 +59,11 @@ public static class OciArchive
 
         var (digest, manifestDigest, platform, attestations) = ResolveManifest(index, blobs);
         using var manifest = JsonDocument.Parse(blobs[manifestDigest]);
-        var configDescriptor = manifest.RootElement.GetProperty("config");
-        var configDigest = configDescriptor.GetProperty("digest").GetString()!;
-        using var config = JsonDocument.Parse(blobs[configDigest]);
-        var history = History(config.RootElement);
-        var layerDescriptors = manifest.RootElement.GetProperty("layers").EnumerateArray()
-            .Select(l => (Digest: l.GetProperty("digest").GetString()!, MediaType: l.GetProperty("mediaType").GetString()!, Size: l.GetProperty("size").GetInt64()))
-            .ToList();
-        var sizes = uncompressed ? UncompressedSizes(tarPath, layerDescriptors.Select(l => (l.Digest, l.MediaType)).ToList()) : [];
-        var layers = layerDescriptors.Select((l, i) => new LayerInfo(l.Digest, l.MediaType, l.Size, sizes.TryGetValue(l.Digest, out var u) ? u : null, i < history.Count ? history[i] : null)).ToList();
-        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (config.RootElement.TryGetProperty("config", out var c) && c.TryGetProperty("Labels", out var l) && l.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var p in l.EnumerateObject())
-            {
-                labels[p.Name] = p.Value.GetString() ?? string.Empty;
-            }
-        }
-
-        return new ImageMeasure(
-            digest,
-            manifestDigest,
-            configDigest,
-            platform,
-            configDescriptor.GetProperty("size").GetInt64() + layers.Sum(x => x.Size),
-            layers.All(x => x.UncompressedSize is not null) ? layers.Sum(x => x.UncompressedSize!.Value) : null,
-            layers.Count,
-            config.RootElement.TryGetProperty("created", out var created) ? created.GetString() : null,
-            labels,
-            layers,
-            attestations);
+        using var config = JsonDocument.Parse(blobs[manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!]);
+        var sizes = uncompressed
+            ? UncompressedSizes(tarPath, manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => (l.GetProperty("digest").GetString()!, l.GetProperty("mediaType").GetString()!)).ToList())
+            : [];
+        return OciJson.Measure(digest, manifestDigest, platform, attestations, manifest.RootElement, config.RootElement, sizes);
     }
 
     /// <summary>The image's digest (index or manifest) and the platform manifest inside, skipping attestation manifests.</summary>
@@ -97,35 +72,14 @@ public static class OciArchive
         using var doc = JsonDocument.Parse(index);
         var top = doc.RootElement.GetProperty("manifests")[0];
         var digest = top.GetProperty("digest").GetString()!;
-        var media = top.GetProperty("mediaType").GetString();
-        if (media is not ("application/vnd.oci.image.index.v1+json" or "application/vnd.docker.distribution.manifest.list.v2+json"))
+        if (!OciJson.IsIndex(top.GetProperty("mediaType").GetString()))
         {
-            return (digest, digest, Platform(top), 0);
+            return (digest, digest, OciJson.Platform(top), 0);
         }
 
         using var inner = JsonDocument.Parse(blobs[digest]);
-        var manifests = inner.RootElement.GetProperty("manifests").EnumerateArray().ToList();
-        bool IsAttestation(JsonElement m) =>
-            m.TryGetProperty("annotations", out var a) && a.TryGetProperty("vnd.docker.reference.type", out var t) && t.GetString() == "attestation-manifest";
-        var image = manifests.First(m => !IsAttestation(m));
-        return (digest, image.GetProperty("digest").GetString()!, Platform(image), manifests.Count(IsAttestation));
-    }
-
-    private static string Platform(JsonElement descriptor) =>
-        descriptor.TryGetProperty("platform", out var p) ? $"{p.GetProperty("os").GetString()}/{p.GetProperty("architecture").GetString()}" : "linux/amd64";
-
-    /// <summary>The instruction that created each non-empty layer (image history), in layer order.</summary>
-    public static IReadOnlyList<string> History(JsonElement config)
-    {
-        if (!config.TryGetProperty("history", out var history))
-        {
-            return [];
-        }
-
-        return history.EnumerateArray()
-            .Where(h => !(h.TryGetProperty("empty_layer", out var e) && e.GetBoolean()))
-            .Select(h => h.TryGetProperty("created_by", out var by) ? by.GetString() ?? string.Empty : string.Empty)
-            .ToList();
+        var (images, attestations) = OciJson.Manifests(inner.RootElement);
+        return (digest, images[0].GetProperty("digest").GetString()!, OciJson.Platform(images[0]), attestations);
     }
 
     private static Dictionary<string, long> UncompressedSizes(string tarPath, IReadOnlyList<(string Digest, string MediaType)> layers)

@@ -59,26 +59,21 @@ public static class RegistryStatusReader
             using var doc = top.Parse();
             var platforms = new List<PlatformStatus>();
             var attestations = 0;
-            if (doc.RootElement.TryGetProperty("manifests", out var manifests))
+            if (doc.RootElement.TryGetProperty("manifests", out _))
             {
-                foreach (var m in manifests.EnumerateArray())
+                var (images, count) = Images.OciJson.Manifests(doc.RootElement);
+                attestations = count;
+                foreach (var m in images)
                 {
-                    if (m.TryGetProperty("annotations", out var a) && a.TryGetProperty("vnd.docker.reference.type", out var t) && t.GetString() == "attestation-manifest")
-                    {
-                        attestations++;
-                        continue;
-                    }
-
                     var digest = m.GetProperty("digest").GetString()!;
                     var inner = await client.GetManifestAsync(repository, digest, cancellationToken).ConfigureAwait(false);
                     using var innerDoc = inner!.Parse();
-                    var p = m.TryGetProperty("platform", out var pl) ? $"{pl.GetProperty("os").GetString()}/{pl.GetProperty("architecture").GetString()}" : "unknown";
-                    platforms.Add(new PlatformStatus(p, digest, Size(innerDoc.RootElement)));
+                    platforms.Add(new PlatformStatus(Images.OciJson.Platform(m), digest, Images.OciJson.CompressedSize(innerDoc.RootElement)));
                 }
             }
             else
             {
-                platforms.Add(new PlatformStatus("linux/amd64", top.Info.Digest, Size(doc.RootElement)));
+                platforms.Add(new PlatformStatus("linux/amd64", top.Info.Digest, Images.OciJson.CompressedSize(doc.RootElement)));
             }
 
             return new TagStatus(tag, top.Info.Digest, top.Info.MediaType, platforms, attestations, null);
@@ -88,7 +83,4 @@ public static class RegistryStatusReader
             return new TagStatus(tag, null, null, [], 0, ex.Message);
         }
     }
-
-    private static long Size(JsonElement manifest) =>
-        manifest.GetProperty("config").GetProperty("size").GetInt64() + manifest.GetProperty("layers").EnumerateArray().Sum(l => l.GetProperty("size").GetInt64());
 }
