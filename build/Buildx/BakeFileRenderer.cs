@@ -10,7 +10,7 @@ namespace Build.Buildx;
 /// with an export stage; groups per family group plus default and artifacts; tags, cache and base images from
 /// variables, so the file also works with plain `docker buildx bake` from the repository root.
 /// </summary>
-public static partial class BakeFileRenderer
+public static class BakeFileRenderer
 {
     public static string Render(Catalog.Catalog catalog)
     {
@@ -92,12 +92,12 @@ public static partial class BakeFileRenderer
     internal static IEnumerable<(string Name, string Default)> BaseVariables(Catalog.Catalog catalog) =>
         catalog.Families
             .Where(f => f.BaseTemplate is not null)
-            .SelectMany(f => EnvReference().Matches(f.BaseTemplate!))
+            .SelectMany(f => ImageReference.EnvironmentReference().Matches(f.BaseTemplate!))
             .Select(m => (m.Groups["name"].Value, m.Groups["default"].Value))
             .DistinctBy(v => v.Item1)
             .OrderBy(v => v.Item1, StringComparer.Ordinal);
 
-    private static string BaseExpression(string template) => EnvReference().Replace(template, m => "${" + m.Groups["name"].Value + "}");
+    private static string BaseExpression(string template) => ImageReference.EnvironmentReference().Replace(template, m => "${" + m.Groups["name"].Value + "}");
 
     /// <summary>The HCL literal for the parent context: literal text escaped, ${NAME} kept as a bake variable.</summary>
     private static string ParentContextLiteral(Catalog.Catalog catalog, Family family)
@@ -110,7 +110,7 @@ public static partial class BakeFileRenderer
         var template = family.BaseTemplate!;
         var sb = new StringBuilder("\"docker-image://");
         var last = 0;
-        foreach (Match m in EnvReference().Matches(template))
+        foreach (Match m in ImageReference.EnvironmentReference().Matches(template))
         {
             sb.Append(Quote(template[last..m.Index])[1..^1]).Append("${").Append(m.Groups["name"].Value).Append('}');
             last = m.Index + m.Length;
@@ -209,7 +209,4 @@ public static partial class BakeFileRenderer
         value.StartsWith("${", StringComparison.Ordinal) && value.EndsWith('}') && !value[2..^1].Contains('$', StringComparison.Ordinal)
             ? "\"" + value + "\""
             : Quote(value);
-
-    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
-    private static partial Regex EnvReference();
 }

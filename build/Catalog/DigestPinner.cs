@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -12,7 +11,7 @@ public sealed record ImageSlot(int Line, int Start, int Length, string Reference
 /// Finds the image references of a catalog (every 'base' and 'tools_image' value, in matrix overrides too) and
 /// rewrites only those characters, so comments and formatting survive (what Renovate does for the old repo).
 /// </summary>
-public static partial class DigestPinner
+public static class DigestPinner
 {
     /// <summary>families.F.base, families.F.matrix.AXIS.VALUE.base and pixi.tools_image: not any key named "base".</summary>
     private static bool IsImagePath(string[] path) => path switch
@@ -76,8 +75,8 @@ public static partial class DigestPinner
     public static (string Prefix, string NameAndTag, string Suffix) Split(string reference)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var m = DefaultPattern().Match(reference);
-        var (prefix, core, suffix) = m.Success
+        var m = ImageReference.EnvironmentReference().Match(reference);
+        var (prefix, core, suffix) = m.Success && m.Groups["default"].Success
             ? (reference[..m.Groups["default"].Index], m.Groups["default"].Value, reference[(m.Groups["default"].Index + m.Groups["default"].Length)..])
             : (string.Empty, reference, string.Empty);
         var at = core.IndexOf('@', StringComparison.Ordinal);
@@ -105,7 +104,4 @@ public static partial class DigestPinner
 
         public string? Key { get; set; }
     }
-
-    [GeneratedRegex(@"\$\{[A-Za-z_][A-Za-z0-9_]*:-(?<default>[^}]*)\}")]
-    private static partial Regex DefaultPattern();
 }

@@ -54,7 +54,7 @@ public sealed partial record ImageReference(string Name, string? Tag, string? Di
     {
         ArgumentNullException.ThrowIfNull(environment);
         string? error = null;
-        var result = EnvPattern().Replace(text, m =>
+        var result = EnvironmentReference().Replace(text, m =>
         {
             var value = environment(m.Groups["name"].Value);
             if (!string.IsNullOrEmpty(value))
@@ -82,6 +82,7 @@ public sealed partial record ImageReference(string Name, string? Tag, string? Di
     [GeneratedRegex(@"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+|__[a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+|__[a-z0-9]+)*)*$")]
     private static partial Regex NamePattern();
 
+    /// <summary>${NAME} or ${NAME:-default} in an image reference (groups "name" and "default").</summary>
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
-    private static partial Regex EnvPattern();
+    internal static partial Regex EnvironmentReference();
 }
