@@ -122,6 +122,11 @@ public class BuildContext : FrostingContext
         }
     }
 
+    private IReadOnlyList<Generation.GeneratedFile>? _generated;
+
+    /// <summary>Every file the catalog generates, rendered once per run (hashing and drift checks share it).</summary>
+    public IReadOnlyList<Generation.GeneratedFile> GeneratedFiles => _generated ??= Generation.Generator.Plan(Catalog);
+
     /// <summary>Hashes of the selected families and their ancestors, with tags and registry presence; computed once.</summary>
     public HashReport Hashes => _hashes ??= ComputeHashes();
 
@@ -201,7 +206,7 @@ public class BuildContext : FrostingContext
     private HashReport ComputeHashes()
     {
         var catalog = Catalog;
-        var hashes = new FamilyHasher(RootDirectory.FullPath, Pixi.PixiHashing.Inputs(RootDirectory.FullPath)).Compute(catalog, SelectedFamilies);
+        var hashes = new FamilyHasher(RootDirectory.FullPath, Pixi.PixiHashing.Inputs(RootDirectory.FullPath), GeneratedFiles).Compute(catalog, SelectedFamilies);
         var registry = RegistryText;
         var existence = Offline
             ? hashes.ToDictionary(h => h.Family, _ => new ExistenceResult(Existence.Unknown, null, "--offline"))

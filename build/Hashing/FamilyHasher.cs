@@ -16,7 +16,8 @@ public sealed record FamilyHash(string Family, string Hash, string? Parent, IRea
 /// every file it reads from the repository, its pixi environment, its base image digest (roots) and its parent's
 /// hash. Inputs are sorted, paths use '/', bytes are read as committed (.gitattributes keeps LF).
 /// </summary>
-public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, IReadOnlyList<HashInput>>? pixiInputs = null)
+/// <remarks>Pass the run's generated files (<paramref name="generated"/>) so nothing is rendered twice.</remarks>
+public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, IReadOnlyList<HashInput>>? pixiInputs = null, IReadOnlyList<Generation.GeneratedFile>? generated = null)
 {
     /// <summary>Kiln's hashing scheme; bump it when what the hash covers changes, so every family rebuilds once.</summary>
     public const string Scheme = "kiln-family-hash/1";
@@ -41,8 +42,8 @@ public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, 
             var inputs = new List<HashInput>
             {
                 new("scheme", Scheme),
-                new("dockerfile", Digest(Encoding.UTF8.GetBytes(DockerfileRenderer.Render(catalog, family)))),
-                new("dockerignore", Digest(Encoding.UTF8.GetBytes(DockerfileRenderer.RenderDockerignore(catalog, family)))),
+                new("dockerfile", Digest(Encoding.UTF8.GetBytes(Rendered(catalog.DockerfilePath(family.Name), () => DockerfileRenderer.Render(catalog, family))))),
+                new("dockerignore", Digest(Encoding.UTF8.GetBytes(Rendered(catalog.DockerfilePath(family.Name) + ".dockerignore", () => DockerfileRenderer.RenderDockerignore(catalog, family))))),
                 new("catalog-entry", Digest(CanonicalJson.Bytes(CanonicalEntry(catalog, family)))),
             };
             if (family.Base is { } baseImage)
@@ -102,6 +103,9 @@ public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, 
             pixi = family.Python is { Kind: PythonKind.Pixi } ? catalog.Pixi : null,
         };
     }
+
+    private string Rendered(string path, Func<string> render) =>
+        generated?.FirstOrDefault(f => f.Path == path)?.Content ?? render();
 
     private static bool IsPixi(Catalog.Catalog catalog, string path) => path == catalog.Pixi.Manifest || path == catalog.Pixi.Lock;
 

@@ -114,7 +114,7 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             throw new CakeException(1, ex.Message);
         }
 
-        var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, Generator.Plan(context.Catalog)).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
+        var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, context.GeneratedFiles).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
         if (drift.Count > 0)
         {
             throw new CakeException(1, $"The generated files are stale or missing ({string.Join(", ", drift.Select(d => d.Path))}). Run ./build.sh --target=Generate --catalog={context.Options.Catalog}.");

@@ -20,7 +20,7 @@ public sealed class Generate : FrostingTask<BuildContext>
         }
 
         var root = context.RootDirectory.FullPath;
-        var plan = Generator.Plan(context.Catalog);
+        var plan = context.GeneratedFiles;
         var changes = Generator.Compare(root, context.Catalog, plan);
         Generator.Apply(root, plan, changes);
         foreach (var change in changes.Where(c => c.Kind != ChangeKind.Unchanged))
@@ -36,7 +36,7 @@ public sealed class Generate : FrostingTask<BuildContext>
     /// <summary>The drift check CI runs: nothing is written; a diff says exactly what Generate would change.</summary>
     internal static void Check(BuildContext context)
     {
-        var plan = Generator.Plan(context.Catalog);
+        var plan = context.GeneratedFiles;
         var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, plan).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
         if (drift.Count == 0)
         {
