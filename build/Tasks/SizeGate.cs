@@ -26,9 +26,9 @@ public sealed class SizeGate : FrostingTask<BuildContext>
             var tarball = Path.Combine(context.WorkDirectory, "oci", entry.Name + ".tar");
             try
             {
-                // The build's own tarball only when it is this hash's image; else the local engine, else the registry.
-                var built = File.Exists(tarball) && OciArchive.Measure(tarball, uncompressed: false).Labels.GetValueOrDefault("org.opencontainers.image.version") == entry.Hash ? tarball : null;
-                measures.Add((entry.Name, measurer.Measure(entry.Name, tag, built).Measure));
+                // The build's own tarball when it is this hash's image (read once); else the local engine, else the registry.
+                var built = File.Exists(tarball) ? OciArchive.Measure(tarball) : null;
+                measures.Add((entry.Name, built?.Labels.GetValueOrDefault("org.opencontainers.image.version") == entry.Hash ? built : measurer.Measure(entry.Name, tag, null).Measure));
             }
             catch (Registry.RegistryException ex)
             {
