@@ -74,7 +74,7 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
             var tasks = taskTypes.Select(t => (IFrostingTask)ActivatorUtilities.CreateInstance(provider, t)).ToList();
             var engine = provider.GetRequiredService<ICakeEngine>();
             var frostingContext = provider.GetRequiredService<IFrostingContext>();
-            TaskRegistrar.Register(engine, frostingContext, tasks, log);
+            TaskRegistrar.Register(engine, tasks, log);
             TaskRegistrar.RegisterLifetimes(engine, frostingContext, provider);
 
             ScriptHost scriptHost;

@@ -33,7 +33,7 @@ internal static class TaskRegistrar
         }
     }
 
-    public static void Register(ICakeEngine engine, ICakeContext context, IReadOnlyList<IFrostingTask> tasks, ICakeLog log)
+    public static void Register(ICakeEngine engine, IReadOnlyList<IFrostingTask> tasks, ICakeLog log)
     {
         var names = tasks.Select(t => GetTaskName(t.GetType())).ToList();
         var duplicate = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);

@@ -62,10 +62,12 @@ public sealed partial class OciRegistryClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("kiln/1.0");
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (_options.MaxRetries > 0)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(1, _options.MaxRetries),
+                MaxRetryAttempts = _options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = _options.BaseDelay,
@@ -79,13 +81,10 @@ public sealed partial class OciRegistryClient : IDisposable
                     args.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(_options.AttemptTimeout)
-            .Build();
-        if (_options.MaxRetries == 0)
-        {
-            _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(_options.AttemptTimeout).Build();
+            });
         }
+
+        _pipeline = pipeline.AddTimeout(_options.AttemptTimeout).Build();
     }
 
     public void Dispose() => _http.Dispose();
