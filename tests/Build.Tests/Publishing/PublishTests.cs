@@ -111,7 +111,7 @@ public sealed class PublishTests
     public async Task A_registry_stopped_in_the_middle_of_Publish_fails_clearly_keeps_latest_and_a_rerun_pushes_only_what_is_missing()
     {
         using var demo = new DemoRepo();
-        using var registry = await OwnRegistry.StartAsync();
+        using var registry = await TestRegistry.StartAsync();
         var repo = $"127.0.0.1:{registry.Port}/kiln/demo";
         Kiln(demo, repo, "--target=CI", "--cve-scanner=none").Code.ShouldBe(0);
         var before = BakeResult.FromJson(File.ReadAllText(demo.Full("artifacts/bake-summary.json"))).Families.ToDictionary(f => f.Name, f => f.Digest);
@@ -168,7 +168,7 @@ public sealed class PublishTests
     {
         const string canary = "kiln-canary-7f3a9c2e";
         using var demo = new DemoRepo();
-        using var registry = await OwnRegistry.StartAsync(user: "bot", password: canary);
+        using var registry = await TestRegistry.StartAsync(user: "bot", password: canary);
         using var dockerConfig = new TempDir("kiln-docker-config-");
         // A config folder of its own keeps the login out of the machine's, but buildx lives in its cli-plugins.
         var plugins = Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".docker", "cli-plugins");
@@ -246,69 +246,6 @@ public sealed class PublishTests
         foreach (var f in digestsA.Keys)
         {
             Digest($"{demo.Registry}:{f}-latest").ShouldBe(digestsA[f]);
-        }
-    }
-
-    /// <summary>A docker-registry of this test's own (optionally with htpasswd auth) that can be stopped and restarted.</summary>
-    private sealed class OwnRegistry : IDisposable
-    {
-        private readonly TempDir _dir = new("kiln-own-registry-");
-        private Process? _process;
-
-        public int Port { get; } = RegistryIntegrationTests.FreePort();
-
-        public static async Task<OwnRegistry> StartAsync(string? user = null, string? password = null)
-        {
-            var r = new OwnRegistry();
-            var auth = string.Empty;
-            if (user is not null)
-            {
-                var line = TestInfra.Run(new CommandLine("htpasswd").Add("-Bbn", user).AddSecret(password!)).StandardOutput.Trim();
-                File.WriteAllText(Path.Combine(r._dir.Path, "htpasswd"), line + "\n");
-                auth = $"auth: {{ htpasswd: {{ realm: kiln-test, path: {Path.Combine(r._dir.Path, "htpasswd")} }} }}\n";
-            }
-
-            File.WriteAllText(Path.Combine(r._dir.Path, "config.yml"), $"version: 0.1\nlog: {{ level: warn }}\nstorage: {{ filesystem: {{ rootdirectory: {Path.Combine(r._dir.Path, "data")} }}, delete: {{ enabled: true }} }}\nhttp: {{ addr: 127.0.0.1:{r.Port} }}\n{auth}");
-            await r.RestartAsync();
-            return r;
-        }
-
-        public async Task RestartAsync()
-        {
-            _process = Process.Start(new ProcessStartInfo("docker-registry", ["serve", Path.Combine(_dir.Path, "config.yml")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            _process.BeginErrorReadLine();
-            _process.BeginOutputReadLine();
-            using var http = new HttpClient();
-            for (var i = 0; i < 80; i++)
-            {
-                try
-                {
-                    using var resp = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}/v2/"));
-                    return;
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
-            throw new InvalidOperationException("registry did not start");
-        }
-
-        public void Stop()
-        {
-            if (_process is { HasExited: false })
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-        }
-
-        public void Dispose()
-        {
-            Stop();
-            _process?.Dispose();
-            _dir.Dispose();
         }
     }
 }

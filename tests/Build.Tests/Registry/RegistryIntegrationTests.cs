@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Build.Registry;
 using Build.Tests.Infra;
 using Build.Tools;
@@ -49,7 +48,7 @@ public sealed class RegistryIntegrationTests
     [Test]
     public async Task A_registry_with_htpasswd_auth_needs_credentials_and_accepts_them()
     {
-        using var registry = await AuthRegistry.StartAsync("kiln-bot", "canary-Pa55word");
+        using var registry = await TestRegistry.StartAsync("kiln-bot", "canary-Pa55word", Path.Combine(TestInfra.Get("KILN_INFRA_STATE"), "registry-data"));
         var repository = ImageName.ParseRepository($"127.0.0.1:{registry.Port}/{Base.Repository}");
 
         using (var anonymous = Client())
@@ -145,73 +144,5 @@ public sealed class RegistryIntegrationTests
         }
     }
 
-    internal static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
-    /// <summary>A second docker-registry with htpasswd auth over the first one's storage, for this test only.</summary>
-    private sealed class AuthRegistry : IDisposable
-    {
-        private readonly Process _process;
-        private readonly TempDir _dir;
-
-        private AuthRegistry(Process process, TempDir dir, int port)
-        {
-            _process = process;
-            _dir = dir;
-            Port = port;
-        }
-
-        public int Port { get; }
-
-        public static async Task<AuthRegistry> StartAsync(string user, string password)
-        {
-            var dir = new TempDir("kiln-auth-registry-");
-            var htpasswd = TestInfra.Run(new CommandLine("htpasswd").Add("-Bbn", user).AddSecret(password)).StandardOutput.Trim();
-            File.WriteAllText(Path.Combine(dir.Path, "htpasswd"), htpasswd + "\n");
-            var port = FreePort();
-            var storage = Path.Combine(TestInfra.Get("KILN_INFRA_STATE"), "registry-data");
-            File.WriteAllText(Path.Combine(dir.Path, "config.yml"), $$"""
-                version: 0.1
-                log: { level: warn }
-                storage: { filesystem: { rootdirectory: {{storage}} }, maintenance: { uploadpurging: { enabled: false }, readonly: { enabled: true } } }
-                http: { addr: 127.0.0.1:{{port}} }
-                auth: { htpasswd: { realm: kiln-test, path: {{Path.Combine(dir.Path, "htpasswd")}} } }
-                """);
-            var process = Process.Start(new ProcessStartInfo("docker-registry", ["serve", Path.Combine(dir.Path, "config.yml")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            using var http = new HttpClient();
-            for (var i = 0; i < 80; i++)
-            {
-                try
-                {
-                    using var r = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/v2/"));
-                    if (r.StatusCode == HttpStatusCode.Unauthorized)
-                    {
-                        return new AuthRegistry(process, dir, port);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-
-                await Task.Delay(100);
-            }
-
-            process.Kill();
-            throw new InvalidOperationException("the htpasswd registry did not start");
-        }
-
-        public void Dispose()
-        {
-            _process.Kill();
-            _process.WaitForExit();
-            _process.Dispose();
-            _dir.Dispose();
-        }
-    }
+    internal static int FreePort() => TestRegistry.FreePort();
 }
