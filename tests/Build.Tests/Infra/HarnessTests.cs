@@ -51,6 +51,7 @@ public sealed class HarnessTests
         }
 
         TestInfra.Run(new CommandLine("docker").Add("buildx", "bake", "-f", "docker-bake.json", "--metadata-file", "metadata.json", "--progress=plain", "app"), dir.Path);
+        TestInfra.RemoveLocalTags(tag); // pushed: the local copy is not needed
 
         using var metadata = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.Path, "metadata.json")));
         var builtDigest = metadata.RootElement.GetProperty("app").GetProperty("containerimage.digest").GetString();

@@ -69,6 +69,7 @@ public sealed class DemoRepo : IDisposable
 
     public void Dispose()
     {
+        TestInfra.RemoveLocalTags(Registry + ":");
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -40,6 +40,22 @@ public static class TestInfra
         return result;
     }
 
+    /// <summary>
+    /// Untags every local image whose reference starts with <paramref name="prefix"/>: a suite that leaves thousands of
+    /// tags behind slows every later image lookup on the machine (the containerd store inspects image by image).
+    /// </summary>
+    public static void RemoveLocalTags(string prefix)
+    {
+        var list = Run(new CommandLine("docker").Add("image", "ls", "--format", "{{.Repository}}:{{.Tag}}"));
+        var tags = list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(t => t.StartsWith(prefix, StringComparison.Ordinal) && !t.EndsWith(":<none>", StringComparison.Ordinal))
+            .ToList();
+        foreach (var chunk in tags.Chunk(100))
+        {
+            Run(new CommandLine("docker").Add(["rmi", "--force", .. chunk]));
+        }
+    }
+
     /// <summary>A unique repository path in the test registry, so tests never see each other's tags.</summary>
     public static string UniqueRepository(string prefix) => $"kiln-test/{prefix}-{Guid.NewGuid():N}"[..Math.Min(60, prefix.Length + 10 + 32)].ToLowerInvariant();
 

@@ -82,6 +82,7 @@ public sealed class TestRegistry : IDisposable
     public void Dispose()
     {
         Stop();
+        TestInfra.RemoveLocalTags($"127.0.0.1:{Port}/");
         _process?.Dispose();
         _dir.Dispose();
     }
