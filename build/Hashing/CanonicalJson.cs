@@ -1,32 +1,102 @@
+using System.Buffers;
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Build.Hashing;
 
-/// <summary>JSON with sorted keys, no whitespace and one escaping rule: the same data always gives the same bytes.</summary>
+/// <summary>
+/// JSON with sorted keys, no whitespace and one escaping rule: the same data always gives the same bytes.
+/// Objects are their public properties with camelCase names, dictionaries keep their keys, enums are numbers — what
+/// System.Text.Json writes by default. Written directly rather than through JsonSerializer + JsonNode sorting: the
+/// serializer's generic machinery costs ~25 ms of JIT in every cold run for a few hundred bytes of output.
+/// </summary>
 public static class CanonicalJson
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        WriteIndented = false,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-    };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
-    public static string Serialize(object? value)
+    public static string Serialize(object? value) => Encoding.UTF8.GetString(Bytes(value));
+
+    public static byte[] Bytes(object? value)
     {
-        var node = JsonSerializer.SerializeToNode(value, Options);
-        return Sort(node)?.ToJsonString(Options) ?? "null";
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(writer, value);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
-    public static byte[] Bytes(object? value) => Encoding.UTF8.GetBytes(Serialize(value));
-
-    private static JsonNode? Sort(JsonNode? node) => node switch
+    private static void Write(Utf8JsonWriter writer, object? value)
     {
-        JsonObject o => new JsonObject(o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Sort(kv.Value?.DeepClone())))),
-        JsonArray a => new JsonArray(a.Select(e => Sort(e?.DeepClone())).ToArray()),
-        _ => node?.DeepClone(),
-    };
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string s:
+                writer.WriteStringValue(s);
+                break;
+            case bool b:
+                writer.WriteBooleanValue(b);
+                break;
+            case Enum e:
+                writer.WriteRawValue(Convert.ToInt64(e, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+                break;
+            case int or long or short or byte or uint or ushort or sbyte:
+                writer.WriteRawValue(Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+                break;
+            case ulong u:
+                writer.WriteNumberValue(u);
+                break;
+            case double or float or decimal:
+                throw new NotSupportedException("Canonical JSON has no fractional numbers: their text is not stable across runtimes.");
+            case IDictionary dictionary:
+                writer.WriteStartObject();
+                var entries = new List<(string Key, object? Value)>();
+                for (var e = dictionary.GetEnumerator(); e.MoveNext();)
+                {
+                    entries.Add((Convert.ToString(e.Key, CultureInfo.InvariantCulture)!, e.Value));
+                }
+
+                foreach (var entry in entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(entry.Key);
+                    Write(writer, entry.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case IEnumerable sequence:
+                writer.WriteStartArray();
+                foreach (var item in sequence)
+                {
+                    Write(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteStartObject();
+                foreach (var (name, property) in Properties(value.GetType()))
+                {
+                    writer.WritePropertyName(name);
+                    Write(writer, property.GetValue(value));
+                }
+
+                writer.WriteEndObject();
+                break;
+        }
+    }
+
+    /// <summary>Public readable instance properties (indexers aside), camelCased and in ordinal order.</summary>
+    private static IEnumerable<(string Name, PropertyInfo Property)> Properties(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
+            .Select(p => (Name: JsonNamingPolicy.CamelCase.ConvertName(p.Name), Property: p))
+            .OrderBy(p => p.Name, StringComparer.Ordinal);
 }

@@ -11,6 +11,9 @@ public sealed record HashInput(string Name, string Digest);
 
 public sealed record FamilyHash(string Family, string Hash, string? Parent, IReadOnlyList<HashInput> Inputs);
 
+/// <summary>What of the catalog a family's "catalog-entry" input covers (serialized as canonical JSON).</summary>
+public sealed record CatalogEntry(Family Family, IReadOnlyList<string> Platforms, IReadOnlyDictionary<string, string> Labels, PixiSettings? Pixi);
+
 /// <summary>
 /// A content hash per family: its generated Dockerfile and .dockerignore, its canonical catalog entry, the bytes of
 /// every file it reads from the repository, its pixi environment, its base image digest (roots) and its parent's
@@ -91,17 +94,15 @@ public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, 
     }
 
     /// <summary>The family as parsed, without where it was written: YAML comments, order and formatting do not count.</summary>
-    public static object CanonicalEntry(Catalog.Catalog catalog, Family family)
+    public static CatalogEntry CanonicalEntry(Catalog.Catalog catalog, Family family)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(family);
-        return new
-        {
-            family = family with { Source = new SourceSpan(string.Empty, 0, 0), Group = string.Empty },
-            platforms = catalog.Platforms,
-            labels = catalog.Labels,
-            pixi = family.Python is { Kind: PythonKind.Pixi } ? catalog.Pixi : null,
-        };
+        return new CatalogEntry(
+            family with { Source = new SourceSpan(string.Empty, 0, 0), Group = string.Empty },
+            catalog.Platforms,
+            catalog.Labels,
+            family.Python is { Kind: PythonKind.Pixi } ? catalog.Pixi : null);
     }
 
     private string Rendered(string path, Func<string> render) =>
