@@ -38,9 +38,10 @@ public class BuildContext : FrostingContext
 
     public DirectoryPath RootDirectory { get; }
 
-    public FilePath CatalogPath => RootDirectory.CombineWithFilePath(Options.Catalog);
+    public FilePath CatalogPath => new FilePath(Options.Catalog).MakeAbsolute(RootDirectory);
 
-    public DirectoryPath ArtifactsDirectory => RootDirectory.Combine(Options.Artifacts);
+    // MakeAbsolute, not Combine: --artifacts=/abs/dir is as valid as a repository-relative folder.
+    public DirectoryPath ArtifactsDirectory => new DirectoryPath(Options.Artifacts).MakeAbsolute(RootDirectory);
 
     /// <summary>
     /// Per-run scratch (OCI tarballs, bake metadata, cache exports, measurements) lives under the artifacts folder,
@@ -130,6 +131,22 @@ public class BuildContext : FrostingContext
     /// <summary>Hashes of the selected families and their ancestors, with tags and registry presence; computed once.</summary>
     public HashReport Hashes => _hashes ??= ComputeHashes();
 
+    private Task<string>? _engineVersion;
+
+    /// <summary>The Docker engine's version (Bake's first prerequisite); throws <see cref="Buildx.PrerequisiteException"/> when none answers.</summary>
+    public string EngineVersion => StartEngineCheck().GetAwaiter().GetResult();
+
+    /// <summary>Asks once, in the background: ComputeHash starts it so the answer is ready when Bake needs it.</summary>
+    private Task<string> StartEngineCheck() => _engineVersion ??= Task.Run(() => Buildx.Prerequisites.CheckEngine());
+
+    /// <summary>
+    /// Local mode: which of this run's &lt;family&gt;-&lt;hash&gt; tags the engine's image store holds (tag → image ID),
+    /// looked up with the hashes. Empty in CI mode, where only the registry counts.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LocalImages => Hashes.Families
+        .Where(f => f.LocalImage is not null)
+        .ToDictionary(f => f.Tags[0], f => f.LocalImage!, StringComparer.Ordinal);
+
     /// <summary>--builder=NAME: any buildx builder; Kiln never schedules builds itself.</summary>
     public string? Builder => Arguments.HasArgument("builder") ? Arguments.GetArguments("builder").Last() : null;
 
@@ -155,20 +172,28 @@ public class BuildContext : FrostingContext
     /// <summary>What Bake did in this run (or read from artifacts/bake-summary.json by a later, separate run).</summary>
     public Buildx.BakeResult? BakeResult { get; set; }
 
-    private Buildx.GitFacts? _git;
-    private bool _gitRead;
+    private Task<Buildx.GitFacts?>? _git;
+    private Task<Buildx.BuilderFacts>? _builder;
 
-    public Buildx.GitFacts? Git
+    /// <summary>The commit's revision, time and source, from the git CLI; null outside a checkout.</summary>
+    public Buildx.GitFacts? Git => (_git ??= Task.Run(() => Buildx.GitFacts.Read(RootDirectory.FullPath))).GetAwaiter().GetResult();
+
+    /// <summary>buildx and the builder's abilities (throws <see cref="Buildx.PrerequisiteException"/>); asked once.</summary>
+    public Buildx.BuilderFacts BuilderFacts => (_builder ??= Task.Run(() => Buildx.Prerequisites.Check(Builder))).GetAwaiter().GetResult();
+
+    /// <summary>The tasks this run executes (from Cake's plan, set in Setup).</summary>
+    public IReadOnlySet<string> PlannedTasks { get; set; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Once a build is certain (--force, or an image is missing), the builder checks and git facts it needs — a few
+    /// CLI processes — start beside the rest of the hashing instead of after it.
+    /// </summary>
+    private void PrepareBuild()
     {
-        get
+        if (PlannedTasks.Contains("Bake") && !Flag("dryrun"))
         {
-            if (!_gitRead)
-            {
-                _git = Buildx.GitFacts.Read(RootDirectory.FullPath);
-                _gitRead = true;
-            }
-
-            return _git;
+            _builder ??= Task.Run(() => Buildx.Prerequisites.Check(Builder));
+            _git ??= Task.Run(() => Buildx.GitFacts.Read(RootDirectory.FullPath));
         }
     }
 
@@ -203,15 +228,53 @@ public class BuildContext : FrostingContext
 
     public bool Flag(string name) => Arguments.HasArgument(name) && !string.Equals(Arguments.GetArguments(name).Last(), "false", StringComparison.OrdinalIgnoreCase);
 
+    private Task PrepareRegistry()
+    {
+        var client = RegistryClient;
+        var repository = RegistryRepository;
+        return Task.Run(() => client.PrepareAsync(repository));
+    }
+
     private HashReport ComputeHashes()
     {
         var catalog = Catalog;
-        var hashes = new FamilyHasher(RootDirectory.FullPath, Pixi.PixiHashing.Inputs(RootDirectory.FullPath), GeneratedFiles).Compute(catalog, SelectedFamilies);
         var registry = RegistryText;
-        var existence = Offline
-            ? hashes.ToDictionary(h => h.Family, _ => new ExistenceResult(Existence.Unknown, null, "--offline"))
-            : ExistenceChecker.CheckAsync(RegistryClient, RegistryRepository, hashes.Select(h => (h.Family, $"{h.Family}-{h.Hash}")).ToList()).GetAwaiter().GetResult();
         var date = DateTag;
+        if (Options.Mode == BuildMode.Local)
+        {
+            // The engine is asked next (its image store); its answer to "which version" is Bake's first check.
+            StartEngineCheck();
+        }
+
+        // CI mode always asks the registry: its connection and token are settled while the files are hashed.
+        var prepared = Offline || Options.Mode == BuildMode.Local ? Task.CompletedTask : PrepareRegistry();
+        if (Force)
+        {
+            PrepareBuild();
+        }
+
+        var hashes = new FamilyHasher(RootDirectory.FullPath, Pixi.PixiHashing.Inputs(RootDirectory.FullPath), GeneratedFiles).Compute(catalog, SelectedFamilies);
+
+        // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
+        // laptop needs no network, and an unreachable registry costs nothing when every image is here.
+        var local = Options.Mode == BuildMode.Local
+            ? Buildx.DockerEngine.LocalImages(hashes.Select(h => HashReport.TagsFor(registry, h.Family, h.Hash, date)[0]).ToList())
+            : new Dictionary<string, string>();
+        string? LocalImage(FamilyHash h) => local.GetValueOrDefault(HashReport.TagsFor(registry, h.Family, h.Hash, date)[0]);
+        var ask = Offline ? [] : hashes.Where(h => LocalImage(h) is null).Select(h => (h.Family, $"{h.Family}-{h.Hash}")).ToList();
+        if (Options.Mode == BuildMode.Local && hashes.Any(h => LocalImage(h) is null))
+        {
+            PrepareBuild();
+        }
+
+        var existence = ask.Count == 0
+            ? new Dictionary<string, ExistenceResult>()
+            : prepared.ContinueWith(_ => ExistenceChecker.CheckAsync(RegistryClient, RegistryRepository, ask), TaskScheduler.Default).Unwrap().GetAwaiter().GetResult();
+        if (existence.Values.Any(e => e.Exists != Existence.Present))
+        {
+            PrepareBuild();
+        }
+
         return new HashReport(
             HashReport.CurrentSchema,
             catalog.File,
@@ -220,8 +283,9 @@ public class BuildContext : FrostingContext
             hashes.Select(h =>
             {
                 var family = catalog.Get(h.Family);
-                var e = existence[h.Family];
-                return new FamilyHashEntry(h.Family, h.Hash, h.Parent, family.Group, family.BakeTarget, h.Inputs, HashReport.TagsFor(registry, h.Family, h.Hash, date), e.Exists, e.Detail, e.Digest);
+                var e = existence.GetValueOrDefault(h.Family)
+                    ?? new ExistenceResult(Existence.Unknown, null, Offline ? "--offline" : "not asked: the local image store has it");
+                return new FamilyHashEntry(h.Family, h.Hash, h.Parent, family.Group, family.BakeTarget, h.Inputs, HashReport.TagsFor(registry, h.Family, h.Hash, date), e.Exists, e.Detail, e.Digest, LocalImage(h));
             }).ToList());
     }
 

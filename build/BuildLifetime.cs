@@ -9,6 +9,8 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
     public override void Setup(BuildContext context, ISetupContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(info);
+        context.PlannedTasks = info.TasksToExecute.Select(t => t.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         context.Log.Verbose($"Kiln: mode={context.Options.Mode}, catalog={context.Options.Catalog}, artifacts={context.Options.Artifacts}");
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Build.Images;
 using Build.IO;
 using Build.Tools;
 
@@ -42,7 +43,34 @@ public sealed record BakeResult(int SchemaVersion, bool Succeeded, double Second
 
     public FamilyOutcome? Get(string family) => Families.FirstOrDefault(f => f.Name == family);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+    /// <summary>The same bytes as JsonSerializer.Serialize(this, Json) + "\n" (tested), without its start-up cost.</summary>
+    public string ToJson() => JsonText.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("schemaVersion", SchemaVersion);
+        w.WriteBoolean("succeeded", Succeeded);
+        w.WriteNumber("seconds", Seconds);
+        w.WriteString("cache", Cache);
+        w.WriteStartArray("families");
+        foreach (var f in Families)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", f.Name);
+            w.WriteString("outcome", f.Outcome switch { Outcome.Built => "built", Outcome.Reused => "reused", Outcome.Failed => "failed", _ => "not-built" });
+            w.WriteString("reason", f.Reason);
+            w.WriteString("hash", f.Hash);
+            w.WriteString("tag", f.Tag);
+            w.WriteString("digest", f.Digest);
+            w.WriteNumber("seconds", f.Seconds);
+            w.WriteNumber("steps", f.Steps);
+            w.WriteNumber("cachedSteps", f.CachedSteps);
+            w.WriteStrings("errors", f.Errors);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
 
     public static BakeResult FromJson(string json) => JsonSerializer.Deserialize<BakeResult>(json, Json) ?? throw new JsonException("empty bake summary");
 }
@@ -91,7 +119,6 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
         ProcessResult result;
         using (var log = new StreamWriter(logTemp, append: false) { AutoFlush = true })
         {
-            log.WriteLine("$ " + invocation.Command.Render());
             void Line(string line)
             {
                 lock (log)
@@ -103,15 +130,31 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
                 console(line);
             }
 
-            result = ProcessRunner.Run(invocation.Command, new ProcessOptions
+            ProcessResult Bake()
             {
-                WorkingDirectory = repoRoot,
-                Environment = invocation.Environment,
-                OnStandardOutput = Line,
-                OnStandardError = Line,
-                Timeout = TimeSpan.FromHours(3),
-            });
-            log.WriteLine($"# exit {result.ExitCode}{(result.TimedOut ? " (timed out)" : string.Empty)} after {result.Duration.TotalSeconds:0.0} s");
+                log.WriteLine("$ " + invocation.Command.Render());
+                var run = ProcessRunner.Run(invocation.Command, new ProcessOptions
+                {
+                    WorkingDirectory = repoRoot,
+                    Environment = invocation.Environment,
+                    OnStandardOutput = Line,
+                    OnStandardError = Line,
+                    Timeout = TimeSpan.FromHours(3),
+                });
+                log.WriteLine($"# exit {run.ExitCode}{(run.TimedOut ? " (timed out)" : string.Empty)} after {run.Duration.TotalSeconds:0.0} s");
+                return run;
+            }
+
+            result = Bake();
+            // Two runs naming the same image at the same moment collide in the engine's store ("already exists"):
+            // the other run made that very tag, so the bake runs once more (from cache) and names it again.
+            var errors = parser.Targets.Values.SelectMany(t => t.Errors).ToList();
+            if (!result.Succeeded && !result.TimedOut && errors.Count > 0 && errors.All(e => e.Contains("already exists", StringComparison.Ordinal)))
+            {
+                console("Another run named the same images at the same moment; baking again.");
+                parser = new ProgressParser();
+                result = Bake();
+            }
         }
 
         File.Move(logTemp, LogFile, overwrite: true);
@@ -146,35 +189,53 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
         return new BakeResult(1, outcomes.All(o => o.Outcome is Outcome.Built or Outcome.Reused), Math.Round(result.Duration.TotalSeconds, 1), invocation.Cache, outcomes);
     }
 
-    /// <summary>Loads each OCI tarball into the engine (images stay local until Publish) and checks the digest survived.</summary>
-    private List<FamilyOutcome> LoadImages(BakeInvocation invocation, List<FamilyOutcome> outcomes)
+    /// <summary>
+    /// Reproducible builds left OCI tarballs: they are loaded into the engine (images stay local until Publish) in
+    /// one `docker load` of one merged OCI layout — shared layers go once, and concurrent loads into the containerd
+    /// store contend badly (measured: 5 parallel loads 1.2–7 s, 5 in a row 0.4 s, one merged 0.18 s). Either way
+    /// every built tag is then checked to name the digest the build reported.
+    /// </summary>
+    private static List<FamilyOutcome> LoadImages(BakeInvocation invocation, List<FamilyOutcome> outcomes)
     {
-        // Independent tarballs: load them concurrently (docker load is mostly I/O and unpacking).
-        return outcomes.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(2, Environment.ProcessorCount)).Select(outcome =>
+        var built = outcomes.Where(o => o.Outcome == Outcome.Built).ToList();
+        if (built.Count == 0)
+        {
+            return outcomes;
+        }
+
+        var load = new ProcessResult(0, string.Empty, string.Empty, TimeSpan.Zero, false);
+        if (invocation.Reproducible)
+        {
+            var tarballs = built.Select(o => Path.Combine(invocation.OciDirectory, o.Name + ".tar")).ToList();
+            ProcessResult Load() => ProcessRunner.Run(
+                new CommandLine("docker").Add("load"),
+                new ProcessOptions { WriteStandardInput = stdin => OciArchive.Merge(tarballs, stdin), Timeout = TimeSpan.FromMinutes(30) });
+            load = Load();
+            // Two runs loading the same image at once collide in containerd ("AlreadyExists"): the other run created
+            // the same image, so load again (then the digest check below says whether it is really ours).
+            for (var attempt = 1; !load.Succeeded && attempt <= 3 && load.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase); attempt++)
+            {
+                Thread.Sleep(200 * attempt);
+                load = Load();
+            }
+        }
+
+        var ids = load.Succeeded ? DockerEngine.LocalImages(built.Select(o => o.Tag).ToList()) : new Dictionary<string, string>();
+        return outcomes.Select(outcome =>
         {
             if (outcome.Outcome != Outcome.Built)
             {
                 return outcome;
             }
 
-            var tar = Path.Combine(invocation.OciDirectory, outcome.Name + ".tar");
-            var load = ProcessRunner.Run(new CommandLine("docker").Add("load", "-i", tar), new ProcessOptions { Timeout = TimeSpan.FromMinutes(30) });
-            // Two runs loading the same image at once collide in containerd ("AlreadyExists"): the other run created
-            // the same image, so load again (then the digest check below says whether it is really ours).
-            for (var attempt = 1; !load.Succeeded && attempt <= 3 && load.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase); attempt++)
+            var id = ids.GetValueOrDefault(outcome.Tag);
+            if (load.Succeeded && (outcome.Digest is null || id == outcome.Digest))
             {
-                Thread.Sleep(200 * attempt);
-                load = ProcessRunner.Run(new CommandLine("docker").Add("load", "-i", tar), new ProcessOptions { Timeout = TimeSpan.FromMinutes(30) });
+                return outcome;
             }
 
-            var id = load.Succeeded ? ProcessRunner.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}", outcome.Tag)).StandardOutput.Trim() : string.Empty;
-            if (!load.Succeeded || (outcome.Digest is not null && id != outcome.Digest))
-            {
-                var why = load.Succeeded ? $"the loaded image is {id}, not the built {outcome.Digest}" : load.StandardError.Trim();
-                return outcome with { Outcome = Outcome.Failed, Errors = [.. outcome.Errors, $"docker load {tar}: {why}"] };
-            }
-
-            return outcome;
+            var why = load.Succeeded ? $"the loaded image is {id ?? "missing"}, not the built {outcome.Digest}" : load.StandardError.Trim();
+            return outcome with { Outcome = Outcome.Failed, Errors = [.. outcome.Errors, invocation.Reproducible ? $"docker load of {outcome.Name}.tar: {why}" : $"{outcome.Tag}: {why}"] };
         }).ToList();
     }
 

@@ -34,6 +34,11 @@ public static class Prerequisites
     /// <summary>Only the engine (one fast call): enough when nothing needs building.</summary>
     public static string CheckEngine(Func<CommandLine, ProcessResult>? run = null)
     {
+        if (run is null && ApiVersion() is { } answered)
+        {
+            return answered;
+        }
+
         run ??= Default;
         ProcessResult version;
         try
@@ -53,17 +58,22 @@ public static class Prerequisites
         return version.StandardOutput.Trim();
     }
 
+    /// <summary>The docker CLI's plugins (buildx's version without running it) and the engine's storage driver, in one call.</summary>
+    public static readonly CommandLine InfoCommand = new CommandLine("docker").Add("info", "--format", "{{json .ClientInfo.Plugins}}\n{{json .DriverStatus}}");
+
     public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null)
     {
+        var cli = run;
         run ??= Default;
-        // The four CLI calls are independent; together they cost one call's time.
-        var buildxTask = Task.Run(() => run(new CommandLine("docker").Add("buildx", "version")));
+        // Independent CLI calls: together they cost one call's time.
         var inspectTask = Task.Run(() => run(new CommandLine("docker").Add("buildx", "inspect").AddIf(builder is not null, builder ?? string.Empty)));
-        var infoTask = Task.Run(() => run(new CommandLine("docker").Add("info", "--format", "{{json .DriverStatus}}")));
-        var engine = CheckEngine(run);
-        var buildx = buildxTask.GetAwaiter().GetResult();
-        var match = System.Text.RegularExpressions.Regex.Match(buildx.StandardOutput, @"v?(\d+)\.(\d+)\.(\d+)");
-        if (!buildx.Succeeded || !match.Success)
+        var infoTask = Task.Run(() => run(InfoCommand));
+        var engine = CheckEngine(cli);
+        var info = infoTask.GetAwaiter().GetResult();
+        var lines = info.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var buildx = lines.Length > 0 ? BuildxPlugin(lines[0]) : null;
+        var match = System.Text.RegularExpressions.Regex.Match(buildx ?? string.Empty, @"^v?(\d+)\.(\d+)\.(\d+)");
+        if (!info.Succeeded || !match.Success)
         {
             throw new PrerequisiteException($"docker buildx is not installed. Kiln needs buildx >= {BuilderFacts.MinimumBuildx} (install the docker-buildx plugin; on Debian tests/infra/up.sh does).");
         }
@@ -85,8 +95,7 @@ public static class Prerequisites
         var containerd = false;
         if (driver == "docker")
         {
-            var info = infoTask.GetAwaiter().GetResult();
-            containerd = info.Succeeded && info.StandardOutput.Contains("io.containerd.snapshotter", StringComparison.Ordinal);
+            containerd = lines.Length > 1 && lines[1].Contains("io.containerd.snapshotter", StringComparison.Ordinal);
         }
 
         var facts = new BuilderFacts(engine, buildxVersion, name, driver, containerd);
@@ -98,6 +107,47 @@ public static class Prerequisites
         }
 
         return facts;
+    }
+
+    /// <summary>buildx's version from the CLI's plugin list (null when it is missing or broken).</summary>
+    private static string? BuildxPlugin(string pluginsJson)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(pluginsJson);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            foreach (var plugin in doc.RootElement.EnumerateArray())
+            {
+                if (plugin.TryGetProperty("Name", out var name) && name.GetString() == "buildx")
+                {
+                    var broken = plugin.TryGetProperty("Err", out var err) && err.ValueKind != JsonValueKind.Null;
+                    return !broken && plugin.TryGetProperty("Version", out var version) ? version.GetString() : null;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>The engine's version over its socket, or null so that the CLI answers (and words any error).</summary>
+    private static string? ApiVersion()
+    {
+        using var engine = DockerEngine.ForEnvironment();
+        try
+        {
+            return engine?.VersionAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static ProcessResult Default(CommandLine c) => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });

@@ -25,7 +25,8 @@ public sealed record FamilyHashEntry(
     IReadOnlyList<string> Tags,
     Existence Exists,
     string? ExistsDetail,
-    string? Digest);
+    string? Digest,
+    string? LocalImage = null);
 
 /// <summary>artifacts/hashes.json: per family its hash, parent, inputs with digests, tags and registry presence.</summary>
 public sealed record HashReport(int SchemaVersion, string Catalog, string Registry, string Date, IReadOnlyList<FamilyHashEntry> Families)
@@ -42,7 +43,44 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
 
     public FamilyHashEntry Get(string family) => Families.First(f => f.Name == family);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+    /// <summary>The same bytes as JsonSerializer.Serialize(this, Json) + "\n" (tested), without its start-up cost.</summary>
+    public string ToJson() => IO.JsonText.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("schemaVersion", SchemaVersion);
+        w.WriteString("catalog", Catalog);
+        w.WriteString("registry", Registry);
+        w.WriteString("date", Date);
+        w.WriteStartArray("families");
+        foreach (var f in Families)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", f.Name);
+            w.WriteString("hash", f.Hash);
+            w.WriteString("parent", f.Parent);
+            w.WriteString("group", f.Group);
+            w.WriteString("bakeTarget", f.BakeTarget);
+            w.WriteStartArray("inputs");
+            foreach (var input in f.Inputs)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", input.Name);
+                w.WriteString("digest", input.Digest);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            IO.JsonText.WriteStrings(w, "tags", f.Tags);
+            w.WriteString("exists", f.Exists switch { Existence.Present => "present", Existence.Absent => "absent", _ => "unknown" });
+            w.WriteString("existsDetail", f.ExistsDetail);
+            w.WriteString("digest", f.Digest);
+            w.WriteString("localImage", f.LocalImage);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
 
     public static HashReport FromJson(string json) => JsonSerializer.Deserialize<HashReport>(json, Json) ?? throw new JsonException("hashes.json is empty.");
 

@@ -112,6 +112,77 @@ public static class OciArchive
         return result;
     }
 
+    /// <summary>
+    /// Several OCI layout tarballs as one layout, streamed to <paramref name="output"/>: every blob once (a family
+    /// tree's images share their parent's layers, so each is sent once, not once per image) and one index listing
+    /// every image's manifests with their names. `docker load` takes the whole run's images in one call.
+    /// </summary>
+    public static void Merge(IReadOnlyList<string> tarPaths, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(tarPaths);
+        ArgumentNullException.ThrowIfNull(output);
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        var manifests = new List<JsonElement>();
+        using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "blobs/"));
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "blobs/sha256/"));
+        foreach (var path in tarPaths)
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new TarReader(stream);
+            var sawIndex = false;
+            while (reader.GetNextEntry() is { } entry)
+            {
+                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                if (entry.DataStream is null || entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+                {
+                    continue;
+                }
+
+                if (name == "index.json")
+                {
+                    using var index = JsonDocument.Parse(entry.DataStream);
+                    manifests.AddRange(index.RootElement.GetProperty("manifests").EnumerateArray().Select(m => m.Clone()));
+                    sawIndex = true;
+                }
+                else if (name.StartsWith("blobs/", StringComparison.Ordinal) && written.Add(name))
+                {
+                    writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = entry.DataStream, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead });
+                }
+            }
+
+            if (!sawIndex)
+            {
+                throw new InvalidDataException($"{path} is not an OCI image layout tarball (no index.json).");
+            }
+        }
+
+        WriteFile(writer, "oci-layout", """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray());
+        using var json = new MemoryStream();
+        using (var w = new Utf8JsonWriter(json))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("schemaVersion", 2);
+            w.WriteString("mediaType", "application/vnd.oci.image.index.v1+json");
+            w.WriteStartArray("manifests");
+            foreach (var manifest in manifests)
+            {
+                manifest.WriteTo(w);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        WriteFile(writer, "index.json", json.ToArray());
+    }
+
+    private static void WriteFile(TarWriter writer, string name, byte[] content)
+    {
+        using var data = new MemoryStream(content);
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = data, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead });
+    }
+
     private static long Count(Stream stream)
     {
         var buffer = new byte[1 << 16];

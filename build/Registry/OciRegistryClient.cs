@@ -52,6 +52,7 @@ public sealed partial class OciRegistryClient : IDisposable
     private readonly HttpClient _http;
     private readonly RegistryClientOptions _options;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly ResiliencePipeline<HttpResponseMessage> _oneShot;
     private readonly ConcurrentDictionary<string, AuthenticationHeaderValue> _auth = new(StringComparer.Ordinal);
 
     public OciRegistryClient(RegistryClientOptions? options = null, HttpMessageHandler? handler = null)
@@ -85,9 +86,29 @@ public sealed partial class OciRegistryClient : IDisposable
         }
 
         _pipeline = pipeline.AddTimeout(_options.AttemptTimeout).Build();
+        _oneShot = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(_options.AttemptTimeout).Build();
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>
+    /// Opens the connection and settles authentication (token fetch or basic) for pulling from this repository, so the
+    /// requests that matter start on a warm connection; run it while there is other work to do. Never throws: the
+    /// real requests report whatever is wrong.
+    /// </summary>
+    public async Task PrepareAsync(ImageName repository, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        try
+        {
+            // One attempt, no retries: when the registry is down, the real requests' retries are the only wait.
+            using var response = await SendAsync(repository, null, HttpMethod.Get, "tags/list?n=1", "application/json", cancellationToken, retry: false).ConfigureAwait(false);
+        }
+        catch (RegistryException)
+        {
+            // Reported by the requests that follow.
+        }
+    }
 
     /// <summary>HEAD of a manifest: its digest (Docker-Content-Digest), or null when the registry does not have it.</summary>
     public async Task<ManifestInfo?> HeadManifestAsync(ImageName repository, string reference, CancellationToken cancellationToken = default)
@@ -202,12 +223,12 @@ public sealed partial class OciRegistryClient : IDisposable
         return new Uri($"{(plain ? "http" : "https")}://{repository.Registry}/v2/{repository.Repository}/");
     }
 
-    private async Task<HttpResponseMessage> SendAsync(ImageName repository, string? reference, HttpMethod method, string path, string accept, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(ImageName repository, string? reference, HttpMethod method, string path, string accept, CancellationToken cancellationToken, bool retry = true)
     {
         var scope = $"repository:{repository.Repository}:pull";
         var uri = new Uri(BaseUri(repository), path);
         var key = repository.Registry + " " + scope;
-        var response = await SendWithRetriesAsync(() => Request(method, uri, accept, _auth.GetValueOrDefault(key)), repository, reference, cancellationToken).ConfigureAwait(false);
+        var response = await SendWithRetriesAsync(() => Request(method, uri, accept, _auth.GetValueOrDefault(key)), repository, reference, cancellationToken, retry).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.Count == 0)
         {
             return response;
@@ -219,7 +240,7 @@ public sealed partial class OciRegistryClient : IDisposable
         AuthenticationHeaderValue header;
         if (string.Equals(challenge.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase))
         {
-            var token = await FetchTokenAsync(repository, reference, ParseChallenge(challenge.Parameter ?? string.Empty), scope, credential, cancellationToken).ConfigureAwait(false);
+            var token = await FetchTokenAsync(repository, reference, ParseChallenge(challenge.Parameter ?? string.Empty), scope, credential, cancellationToken, retry).ConfigureAwait(false);
             header = new AuthenticationHeaderValue("Bearer", token);
         }
         else if (string.Equals(challenge.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && credential is not null)
@@ -233,10 +254,10 @@ public sealed partial class OciRegistryClient : IDisposable
         }
 
         _auth[key] = header;
-        return await SendWithRetriesAsync(() => Request(method, uri, accept, header), repository, reference, cancellationToken).ConfigureAwait(false);
+        return await SendWithRetriesAsync(() => Request(method, uri, accept, header), repository, reference, cancellationToken, retry).ConfigureAwait(false);
     }
 
-    private async Task<string> FetchTokenAsync(ImageName repository, string? reference, IReadOnlyDictionary<string, string> challenge, string scope, RegistryCredential? credential, CancellationToken cancellationToken)
+    private async Task<string> FetchTokenAsync(ImageName repository, string? reference, IReadOnlyDictionary<string, string> challenge, string scope, RegistryCredential? credential, CancellationToken cancellationToken, bool retry)
     {
         if (!challenge.TryGetValue("realm", out var realm))
         {
@@ -264,7 +285,8 @@ public sealed partial class OciRegistryClient : IDisposable
             },
             repository,
             reference,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            retry).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
@@ -285,11 +307,11 @@ public sealed partial class OciRegistryClient : IDisposable
         throw new RegistryException(repository.Registry, repository.Repository, reference, response.StatusCode, "UNAUTHORIZED", "the token service answered without a token");
     }
 
-    private async Task<HttpResponseMessage> SendWithRetriesAsync(Func<HttpRequestMessage> request, ImageName repository, string? reference, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(Func<HttpRequestMessage> request, ImageName repository, string? reference, CancellationToken cancellationToken, bool retry = true)
     {
         try
         {
-            return await _pipeline.ExecuteAsync(
+            return await (retry ? _pipeline : _oneShot).ExecuteAsync(
                 async ct =>
                 {
                     using var message = request();

@@ -15,7 +15,9 @@ namespace Build.Tasks;
 [TaskDescription("One docker buildx bake over the family graph: builds what changed, reuses what exists (by hash), loads images locally; bake-plan.json, bake-metadata.json, build.log.")]
 [TaskArgument("--force", "Rebuild every selected family even when its image exists.")]
 [TaskArgument("--builder=NAME", "Use this buildx builder (docker-container, remote, kubernetes...).")]
+[TaskArgument("--cache=builder|local|registry|gha", "Build cache: the builder's own (local mode's default), .kiln/cache (CI mode's default without Actions), a registry (--cache-ref) or the Actions cache.")]
 [TaskArgument("--cache-ref=REPO", "Registry cache repository (CI mode without the Actions cache).")]
+[TaskArgument("--reproducible", "Local mode: build through OCI tarballs with timestamps rewritten to the commit time (identical digests for identical inputs), as CI mode always does.")]
 [TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
 public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
 {
@@ -23,7 +25,7 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     {
         ArgumentNullException.ThrowIfNull(context);
         CheckEngineAndFiles(context);
-        var local = LocalImages(context);
+        var local = context.LocalImages;
         var plan = BakePlanner.Plan(context.Catalog, context.Hashes, tag => local.GetValueOrDefault(tag), context.Force, context.Options.Mode);
         var runner = new BakeRunner(context.RootDirectory.FullPath, context.ArtifactsDirectory.FullPath, Console.Out.WriteLine);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
@@ -71,7 +73,7 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     {
         var ctx = (BuildContext)context;
         CheckEngineAndFiles(ctx);
-        var local = LocalImages(ctx);
+        var local = ctx.LocalImages;
         var plan = BakePlanner.Plan(ctx.Catalog, ctx.Hashes, tag => local.GetValueOrDefault(tag), ctx.Force, ctx.Options.Mode);
         Console.Out.Write(TextTable.Render(["Family", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Reason, p.ImageTag])));
         if (plan.All(p => p.Action == FamilyAction.Reuse))
@@ -107,7 +109,7 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     {
         try
         {
-            Prerequisites.CheckEngine();
+            _ = context.EngineVersion;
         }
         catch (PrerequisiteException ex)
         {
@@ -126,7 +128,7 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     {
         try
         {
-            var facts = Prerequisites.Check(context.Builder);
+            var facts = context.BuilderFacts;
             context.Log.Verbose($"Engine {facts.EngineVersion}, buildx {facts.BuildxVersion}, builder {facts.Builder} ({facts.Driver}{(facts.ContainerdStore ? ", containerd store" : string.Empty)})");
             return facts;
         }
@@ -155,25 +157,16 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             context.DateTag,
             context.Arguments.HasArgument("cache-ref") ? context.Arguments.GetArguments("cache-ref").Last() : null,
             git,
-            facts.HasEntitlements);
-        return BakePlanner.Render(context.Catalog, context.Hashes, plan, settings, context.RegistryText);
-    }
-
-    /// <summary>Which of this run's &lt;family&gt;-&lt;hash&gt; tags the local store has: one `docker image inspect` for exactly those.</summary>
-    private static Dictionary<string, string> LocalImages(BuildContext context)
-    {
-        var tags = context.Hashes.Families.Select(f => f.Tags[0]).ToArray();
-        var inspect = ProcessRunner.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}{{range .RepoTags}} {{.}}{{end}}").Add(tags));
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in inspect.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            facts.HasEntitlements,
+            context.Argument("cache"),
+            context.Options.Mode == BuildMode.Ci || context.Flag("reproducible"));
+        try
         {
-            var parts = line.Split(' ');
-            foreach (var tag in parts.Skip(1).Where(tags.Contains))
-            {
-                found[tag] = parts[0];
-            }
+            return BakePlanner.Render(context.Catalog, context.Hashes, plan, settings, context.RegistryText);
         }
-
-        return found;
+        catch (ArgumentException ex)
+        {
+            throw new CakeException(2, ex.Message);
+        }
     }
 }

@@ -17,15 +17,22 @@ public sealed class ComputeHash : FrostingTask<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         var report = context.Hashes;
+        var local = context.Options.Mode == BuildMode.Local;
         var path = context.ArtifactsDirectory.CombineWithFilePath("hashes.json").FullPath;
         AtomicFile.WriteAllText(path, report.ToJson());
 
         Console.Out.Write(TextTable.Render(
-            ["Family", "Hash", "Parent", "In registry", "Inputs"],
-            report.Families.Select(f => (IReadOnlyList<string>)[f.Name, f.Hash, f.Parent ?? "-", f.Exists.ToString().ToLowerInvariant(), f.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)])));
+            local ? ["Family", "Hash", "Parent", "In registry", "In local store", "Inputs"] : ["Family", "Hash", "Parent", "In registry", "Inputs"],
+            report.Families.Select(f => (IReadOnlyList<string>)
+            [
+                f.Name, f.Hash, f.Parent ?? "-",
+                f.LocalImage is not null && f.Exists == Existence.Unknown ? "not asked" : f.Exists.ToString().ToLowerInvariant(),
+                .. local ? [f.LocalImage is null ? "no" : "yes"] : Array.Empty<string>(),
+                f.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ])));
         context.Log.Information($"Wrote {Path.GetRelativePath(context.RootDirectory.FullPath, path)} ({report.Families.Count} families, registry {report.Registry}).");
 
-        var unknown = report.Families.Where(f => f.Exists == Existence.Unknown).ToList();
+        var unknown = report.Families.Where(f => f.Exists == Existence.Unknown && f.LocalImage is null).ToList();
         if (unknown.Count > 0 && !context.Offline)
         {
             var why = unknown[0].ExistsDetail ?? "the registry could not be asked";

@@ -13,6 +13,9 @@ public sealed record ProcessOptions
     /// <summary>Written to the process's stdin, then closed: how secrets reach `docker login --password-stdin`.</summary>
     public string? StandardInput { get; init; }
 
+    /// <summary>Writes the process's stdin as a stream (large inputs, e.g. an image archive for `docker load`), then it is closed.</summary>
+    public Action<Stream>? WriteStandardInput { get; init; }
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromHours(2);
 
     public Action<string>? OnStandardOutput { get; init; }
@@ -86,10 +89,33 @@ public static class ProcessRunner
             await process.StandardInput.WriteAsync(options.StandardInput).ConfigureAwait(false);
         }
 
-        process.StandardInput.Close();
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Timeout);
+        if (options.WriteStandardInput is { } write)
+        {
+            // A process that stops reading must not hang the writer past the time-out: killing it breaks the pipe.
+            using var kill = timeout.Token.Register(() => Kill(process));
+            try
+            {
+                await process.StandardInput.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                var stdin = process.StandardInput.BaseStream;
+                await Task.Run(() => write(stdin), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The process closed its stdin early (it failed); its exit code and stderr say why.
+            }
+        }
+
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // Same: a broken pipe on close means the process is already gone.
+        }
+
         var timedOut = false;
         try
         {
@@ -110,6 +136,18 @@ public static class ProcessRunner
 
     public static ProcessResult Run(CommandLine command, ProcessOptions? options = null) =>
         RunAsync(command, options).GetAwaiter().GetResult();
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
 
     private static void Collect(string? line, StringBuilder sink, Action<string>? echo)
     {

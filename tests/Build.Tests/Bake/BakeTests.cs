@@ -76,7 +76,8 @@ public sealed class BakeTests
         oci.Families.Count.ShouldBe(5);
         var web = oci.Get("demo-web");
         web.Outcome.ShouldBe("built");
-        web.MeasuredFrom.ShouldBe("build");
+        // Local mode loads straight into the engine (no OCI tarball), so the image is measured from `docker save`.
+        web.MeasuredFrom.ShouldBe("local");
         web.Digest.ShouldBe(summary.Get("demo-web")!.Digest);
         web.Tags.ShouldBe([$"{_demo.Registry}:demo-web-{web.Hash}", $"{_demo.Registry}:demo-web-20261121", $"{_demo.Registry}:demo-web-latest"]);
         web.CompressedSize.ShouldBeGreaterThan(500_000);
@@ -113,6 +114,39 @@ public sealed class BakeTests
 
     [Test]
     [Order(4)]
+    public void With_every_image_in_the_local_store_a_local_run_needs_no_registry()
+    {
+        // The same images under a registry nobody listens on: a laptop offline, or a registry that is down.
+        var dead = $"127.0.0.1:{Registry.RegistryIntegrationTests.FreePort()}/kiln/demo";
+        var tags = Summary().Families.Select(f => (From: f.Tag, To: $"{dead}:{f.Tag[(f.Tag.LastIndexOf(':') + 1)..]}")).ToList();
+        foreach (var (from, to) in tags)
+        {
+            TestInfra.Run(new CommandLine("docker").Add("tag", from, to)).Succeeded.ShouldBeTrue();
+        }
+
+        try
+        {
+            var (code, output) = ComputeHashTaskTests.WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, () =>
+                KilnApp.Run(_demo.Root, "--target=Bake", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=local", "--date=20261121"));
+
+            code.ShouldBe(0, output);
+            output.ShouldContain("Nothing changed: all 5 families are reused; nothing to build.");
+            output.ShouldNotContain("Could not tell whether");
+            var hashes = Build.Hashing.HashReport.FromJson(File.ReadAllText(_demo.Full("artifacts/hashes.json")));
+            hashes.Families.ShouldAllBe(f => f.Exists == Build.Hashing.Existence.Unknown && f.ExistsDetail == "not asked: the local image store has it" && f.LocalImage != null);
+            output.ShouldMatch(@"demo-web\s+[0-9a-f]{12}\s+demo-cpu\s+not asked\s+yes\s+\d+");
+        }
+        finally
+        {
+            foreach (var (_, to) in tags)
+            {
+                TestInfra.Run(new CommandLine("docker").Add("rmi", to));
+            }
+        }
+    }
+
+    [Test]
+    [Order(5)]
     public void Editing_a_leaf_rebuilds_only_the_leaf()
     {
         File.AppendAllText(_demo.Full("examples/demo/files/www/index.html"), "<p>edited</p>\n");
@@ -128,7 +162,7 @@ public sealed class BakeTests
     }
 
     [Test]
-    [Order(5)]
+    [Order(6)]
     public void Editing_the_root_rebuilds_the_root_and_its_descendants()
     {
         var catalog = _demo.Full(DemoRepo.Catalog);
@@ -142,7 +176,7 @@ public sealed class BakeTests
     }
 
     [Test]
-    [Order(6)]
+    [Order(7)]
     public void Stale_generated_files_are_refused_with_the_command_to_fix_them()
     {
         var catalog = _demo.Full(DemoRepo.Catalog);
@@ -157,7 +191,7 @@ public sealed class BakeTests
     }
 
     [Test]
-    [Order(7)]
+    [Order(8)]
     public void Dry_run_prints_the_plan_and_the_exact_bake_command_and_builds_nothing()
     {
         var before = File.GetLastWriteTimeUtc(_demo.Full("artifacts/bake-summary.json"));
@@ -167,13 +201,19 @@ public sealed class BakeTests
         code.ShouldBe(0, output);
         output.ShouldContain("Would run (from the repository root, with the environment below):");
         output.ShouldContain("docker buildx bake -f examples/demo/docker-bake.hcl");
-        output.ShouldContain("rewrite-timestamp=true");
+        output.ShouldContain("--set demo-root.output=type=docker ");
         output.ShouldContain("SOURCE_DATE_EPOCH=");
+        output.ShouldContain("CACHE=\n", customMessage: "local mode uses the builder's own cache");
+
+        var (reproducibleCode, reproducible) = Kiln("--target=Bake", "--dryrun", "--reproducible", "--cache=local");
+        reproducibleCode.ShouldBe(0, reproducible);
+        reproducible.ShouldMatch(@"--set demo-root\.output=type=oci,dest=\S+/artifacts/\.work/oci/demo-root\.tar,name=\S+:demo-root-[0-9a-f]{12},rewrite-timestamp=true");
+        reproducible.ShouldContain("CACHE=local\n");
         File.GetLastWriteTimeUtc(_demo.Full("artifacts/bake-summary.json")).ShouldBe(before);
     }
 
     [Test]
-    [Order(8)]
+    [Order(9)]
     public void Two_clean_builds_of_the_same_commit_give_identical_digests()
     {
         Dictionary<string, string?> Clean()
@@ -184,7 +224,7 @@ public sealed class BakeTests
                 Directory.Delete(_demo.Full(".kiln/cache"), recursive: true);
             }
 
-            var (code, output) = Kiln("--target=Bake", "--force");
+            var (code, output) = Kiln("--target=Bake", "--force", "--reproducible");
             code.ShouldBe(0, output);
             return Summary().Families.ToDictionary(f => f.Name, f => f.Digest);
         }

@@ -7,13 +7,14 @@ namespace Build.Tests.Bake;
 [Category("Unit")]
 public sealed class PrerequisitesTests
 {
-    private static Func<CommandLine, ProcessResult> Fake(string engine = "28.5.2", string buildx = "github.com/docker/buildx 0.29.1 abc", string driver = "docker", string store = "[[\"driver-type\",\"io.containerd.snapshotter.v1\"]]") =>
+    /// <summary>The docker CLI's answers, as the real one prints them (buildx's version comes from `docker info`'s plugin list).</summary>
+    private static Func<CommandLine, ProcessResult> Fake(string engine = "28.5.2", string buildx = "0.29.1+ds1", string driver = "docker", string store = "[[\"driver-type\",\"io.containerd.snapshotter.v1\"]]") =>
         c => c.Render() switch
         {
             var s when s.StartsWith("docker version", StringComparison.Ordinal) => engine.Length == 0 ? new(1, string.Empty, "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.", TimeSpan.Zero, false) : new(0, engine + "\n", string.Empty, TimeSpan.Zero, false),
-            var s when s.StartsWith("docker buildx version", StringComparison.Ordinal) => buildx.Length == 0 ? new(1, string.Empty, "docker: 'buildx' is not a docker command.", TimeSpan.Zero, false) : new(0, buildx, string.Empty, TimeSpan.Zero, false),
             var s when s.StartsWith("docker buildx inspect", StringComparison.Ordinal) => new(0, $"Name:          default\nDriver:        {driver}\n", string.Empty, TimeSpan.Zero, false),
-            _ => new(0, store, string.Empty, TimeSpan.Zero, false),
+            var s when s == Prerequisites.InfoCommand.Render() => new(0, (buildx.Length == 0 ? "[]" : $$"""[{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"{{buildx}}","ShortDescription":"Docker Buildx","Name":"buildx","Path":"/usr/libexec/docker/cli-plugins/docker-buildx"}]""") + "\n" + store + "\n", string.Empty, TimeSpan.Zero, false),
+            var s => throw new InvalidOperationException("unexpected command: " + s),
         };
 
     [Test]
@@ -37,8 +38,19 @@ public sealed class PrerequisitesTests
             .Message.ShouldBe("docker buildx is not installed. Kiln needs buildx >= 0.13.0 (install the docker-buildx plugin; on Debian tests/infra/up.sh does).");
 
     [Test]
+    public void A_broken_buildx_plugin_counts_as_missing()
+    {
+        var broken = Fake();
+        Func<CommandLine, ProcessResult> run = c => c.Render() == Prerequisites.InfoCommand.Render()
+            ? new(0, """[{"Name":"buildx","Path":"/usr/libexec/docker/cli-plugins/docker-buildx","Err":"exec format error"}]""" + "\n[]\n", string.Empty, TimeSpan.Zero, false)
+            : broken(c);
+
+        Should.Throw<PrerequisiteException>(() => Prerequisites.Check(null, run)).Message.ShouldStartWith("docker buildx is not installed.");
+    }
+
+    [Test]
     public void An_old_buildx_is_refused_with_the_minimum() =>
-        Should.Throw<PrerequisiteException>(() => Prerequisites.Check(null, Fake(buildx: "github.com/docker/buildx v0.12.1 x")))
+        Should.Throw<PrerequisiteException>(() => Prerequisites.Check(null, Fake(buildx: "v0.12.1")))
             .Message.ShouldStartWith("docker buildx 0.12.1 is older than 0.13.0, the oldest Kiln supports");
 
     [Test]

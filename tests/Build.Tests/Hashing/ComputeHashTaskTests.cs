@@ -64,6 +64,22 @@ public sealed class ComputeHashTaskTests
     }
 
     [Test]
+    public void Artifacts_and_catalog_may_be_absolute_paths()
+    {
+        using var demo = new DemoRepo();
+        using var artifacts = new TempDir();
+        var env = new Dictionary<string, string?> { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") };
+
+        var (code, output) = WithEnv(env, () => KilnApp.Run(demo.Root, "--target=ComputeHash", $"--catalog={demo.Full(DemoRepo.Catalog)}", $"--artifacts={artifacts.Path}", "--offline"));
+
+        code.ShouldBe(0, output);
+        var report = HashReport.FromJson(File.ReadAllText(System.IO.Path.Combine(artifacts.Path, "hashes.json")));
+        report.Catalog.ShouldBe(DemoRepo.Catalog);
+        report.Families.Count.ShouldBe(5);
+        File.Exists(demo.Full("artifacts/hashes.json")).ShouldBeFalse();
+    }
+
+    [Test]
     public void An_unreachable_registry_is_unknown_with_a_warning_locally_and_an_error_in_ci_mode()
     {
         using var demo = new DemoRepo();

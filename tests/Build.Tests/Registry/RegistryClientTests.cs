@@ -172,6 +172,41 @@ public sealed class RegistryClientTests
     }
 
     [Test]
+    public async Task Prepare_settles_the_token_once_and_the_probes_that_follow_reuse_it()
+    {
+        using var mock = new MockHttpMessageHandler();
+        mock.Expect(HttpMethod.Get, "https://ghcr.io/v2/o/ai-base/tags/list?n=1").Respond(_ =>
+        {
+            var r = new HttpResponseMessage(HttpStatusCode.Unauthorized);
+            r.Headers.WwwAuthenticate.ParseAdd("Bearer realm=\"https://ghcr.io/token\",service=\"ghcr.io\"");
+            return r;
+        });
+        var token = mock.Expect(HttpMethod.Get, "https://ghcr.io/token").Respond("application/json", """{"token":"tok"}""");
+        mock.Expect(HttpMethod.Get, "https://ghcr.io/v2/o/ai-base/tags/list?n=1").WithHeaders("Authorization", "Bearer tok").Respond("application/json", """{"name":"o/ai-base","tags":["a"]}""");
+        mock.Expect(HttpMethod.Head, "https://ghcr.io/v2/o/ai-base/manifests/cpu-abc").WithHeaders("Authorization", "Bearer tok").Respond(_ => Manifest());
+        using var client = Client(mock);
+        var repo = ImageName.ParseRepository("ghcr.io/o/ai-base");
+
+        await client.PrepareAsync(repo);
+        (await client.HeadManifestAsync(repo, "cpu-abc")).ShouldNotBeNull();
+
+        mock.VerifyNoOutstandingExpectation();
+        mock.GetMatchCount(token).ShouldBe(1);
+    }
+
+    [Test]
+    public async Task Prepare_makes_one_attempt_and_never_throws()
+    {
+        using var mock = new MockHttpMessageHandler();
+        var calls = mock.When("*").Respond(HttpStatusCode.ServiceUnavailable);
+        using var client = Client(mock, retries: 3);
+
+        await client.PrepareAsync(Repo);
+
+        mock.GetMatchCount(calls).ShouldBe(1);
+    }
+
+    [Test]
     public async Task Server_errors_are_retried_a_bounded_number_of_times_then_reported()
     {
         using var mock = new MockHttpMessageHandler();
