@@ -179,7 +179,10 @@ public class BuildContext : FrostingContext
     public Buildx.GitFacts? Git => (_git ??= Task.Run(() => Buildx.GitFacts.Read(RootDirectory.FullPath))).GetAwaiter().GetResult();
 
     /// <summary>buildx and the builder's abilities (throws <see cref="Buildx.PrerequisiteException"/>); asked once.</summary>
-    public Buildx.BuilderFacts BuilderFacts => (_builder ??= Task.Run(() => Buildx.Prerequisites.Check(Builder))).GetAwaiter().GetResult();
+    public Buildx.BuilderFacts BuilderFacts => StartBuilderCheck().GetAwaiter().GetResult();
+
+    /// <summary>The builder checks reuse the engine check's answer rather than asking again.</summary>
+    private Task<Buildx.BuilderFacts> StartBuilderCheck() => _builder ??= Task.Run(() => Buildx.Prerequisites.Check(Builder, engineVersion: EngineVersion));
 
     /// <summary>The tasks this run executes (from Cake's plan, set in Setup).</summary>
     public IReadOnlySet<string> PlannedTasks { get; set; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -190,9 +193,9 @@ public class BuildContext : FrostingContext
     /// </summary>
     private void PrepareBuild()
     {
-        if (PlannedTasks.Contains("Bake") && !Flag("dryrun"))
+        if (PlannedTasks.Contains("Bake"))
         {
-            _builder ??= Task.Run(() => Buildx.Prerequisites.Check(Builder));
+            StartBuilderCheck();
             _git ??= Task.Run(() => Buildx.GitFacts.Read(RootDirectory.FullPath));
         }
     }
@@ -257,10 +260,11 @@ public class BuildContext : FrostingContext
 
         // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.
+        var tags = hashes.ToDictionary(h => h.Family, h => HashReport.TagsFor(registry, h.Family, h.Hash, date));
         var local = Options.Mode == BuildMode.Local
-            ? Buildx.DockerEngine.LocalImages(hashes.Select(h => HashReport.TagsFor(registry, h.Family, h.Hash, date)[0]).ToList())
+            ? Buildx.DockerEngine.LocalImages(tags.Values.Select(t => t[0]).ToList())
             : new Dictionary<string, string>();
-        string? LocalImage(FamilyHash h) => local.GetValueOrDefault(HashReport.TagsFor(registry, h.Family, h.Hash, date)[0]);
+        string? LocalImage(FamilyHash h) => local.GetValueOrDefault(tags[h.Family][0]);
         var ask = Offline ? [] : hashes.Where(h => LocalImage(h) is null).Select(h => (h.Family, $"{h.Family}-{h.Hash}")).ToList();
         if (Options.Mode == BuildMode.Local && hashes.Any(h => LocalImage(h) is null))
         {
@@ -285,7 +289,7 @@ public class BuildContext : FrostingContext
                 var family = catalog.Get(h.Family);
                 var e = existence.GetValueOrDefault(h.Family)
                     ?? new ExistenceResult(Existence.Unknown, null, Offline ? "--offline" : "not asked: the local image store has it");
-                return new FamilyHashEntry(h.Family, h.Hash, h.Parent, family.Group, family.BakeTarget, h.Inputs, HashReport.TagsFor(registry, h.Family, h.Hash, date), e.Exists, e.Detail, e.Digest, LocalImage(h));
+                return new FamilyHashEntry(h.Family, h.Hash, h.Parent, family.Group, family.BakeTarget, h.Inputs, tags[h.Family], e.Exists, e.Detail, e.Digest, LocalImage(h));
             }).ToList());
     }
 

@@ -17,7 +17,6 @@ public sealed class DockerEngine : IDisposable
 
     private DockerEngine(string socketPath)
     {
-        SocketPath = socketPath;
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, ct) =>
@@ -37,8 +36,6 @@ public sealed class DockerEngine : IDisposable
         };
         _http = new HttpClient(handler) { BaseAddress = new Uri("http://docker/"), Timeout = TimeSpan.FromSeconds(15) };
     }
-
-    public string SocketPath { get; }
 
     /// <summary>
     /// The engine's unix socket when the docker CLI would use it too: DOCKER_HOST unset or unix://, and no docker

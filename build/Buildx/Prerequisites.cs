@@ -61,14 +61,15 @@ public static class Prerequisites
     /// <summary>The docker CLI's plugins (buildx's version without running it) and the engine's storage driver, in one call.</summary>
     public static readonly CommandLine InfoCommand = new CommandLine("docker").Add("info", "--format", "{{json .ClientInfo.Plugins}}\n{{json .DriverStatus}}");
 
-    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null)
+    /// <param name="engineVersion">The engine's version when it was already asked (else it is asked here).</param>
+    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null, string? engineVersion = null)
     {
         var cli = run;
         run ??= Default;
         // Independent CLI calls: together they cost one call's time.
         var inspectTask = Task.Run(() => run(new CommandLine("docker").Add("buildx", "inspect").AddIf(builder is not null, builder ?? string.Empty)));
         var infoTask = Task.Run(() => run(InfoCommand));
-        var engine = CheckEngine(cli);
+        var engine = engineVersion ?? CheckEngine(cli);
         var info = infoTask.GetAwaiter().GetResult();
         var lines = info.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var buildx = lines.Length > 0 ? BuildxPlugin(lines[0]) : null;
