@@ -56,7 +56,7 @@ public sealed record BakeResult(int SchemaVersion, bool Succeeded, double Second
         {
             w.WriteStartObject();
             w.WriteString("name", f.Name);
-            w.WriteString("outcome", f.Outcome switch { Outcome.Built => "built", Outcome.Reused => "reused", Outcome.Failed => "failed", _ => "not-built" });
+            w.WriteString("outcome", JsonText.EnumName(f.Outcome));
             w.WriteString("reason", f.Reason);
             w.WriteString("hash", f.Hash);
             w.WriteString("tag", f.Tag);

@@ -117,6 +117,30 @@ public sealed class DockerEngine : IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <summary>
+    /// Asks the engine's API when this environment reaches it over a socket; null when it does not, or when the
+    /// request fails — the caller then runs the docker CLI, which has the engine's own words for what is wrong.
+    /// </summary>
+    public static T? TryApi<T>(Func<DockerEngine, Task<T>> ask)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(ask);
+        using var engine = ForEnvironment();
+        if (engine is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ask(engine).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Which of <paramref name="references"/> the local store holds (reference → image ID): the API when it answers,
     /// else one `docker image inspect`. Never throws: a missing engine means "none", and Bake's engine check says why.
     /// </summary>
@@ -128,19 +152,9 @@ public sealed class DockerEngine : IDisposable
             return new Dictionary<string, string>();
         }
 
-        using (var engine = ForEnvironment())
+        if (TryApi(engine => engine.ImageIdsAsync(references)) is { } answered)
         {
-            if (engine is not null)
-            {
-                try
-                {
-                    return engine.ImageIdsAsync(references).GetAwaiter().GetResult();
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or KeyNotFoundException)
-                {
-                    // Fall through to the CLI, which has the engine's own words for what is wrong.
-                }
-            }
+            return answered;
         }
 
         try

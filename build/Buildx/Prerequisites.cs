@@ -34,7 +34,7 @@ public static class Prerequisites
     /// <summary>Only the engine (one fast call): enough when nothing needs building.</summary>
     public static string CheckEngine(Func<CommandLine, ProcessResult>? run = null)
     {
-        if (run is null && ApiVersion() is { } answered)
+        if (run is null && DockerEngine.TryApi(engine => engine.VersionAsync()) is { } answered)
         {
             return answered;
         }
@@ -135,20 +135,6 @@ public static class Prerequisites
         }
 
         return null;
-    }
-
-    /// <summary>The engine's version over its socket, or null so that the CLI answers (and words any error).</summary>
-    private static string? ApiVersion()
-    {
-        using var engine = DockerEngine.ForEnvironment();
-        try
-        {
-            return engine?.VersionAsync().GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or KeyNotFoundException)
-        {
-            return null;
-        }
     }
 
     private static ProcessResult Default(CommandLine c) => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });

@@ -71,7 +71,7 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
 
             w.WriteEndArray();
             IO.JsonText.WriteStrings(w, "tags", f.Tags);
-            w.WriteString("exists", f.Exists switch { Existence.Present => "present", Existence.Absent => "absent", _ => "unknown" });
+            w.WriteString("exists", IO.JsonText.EnumName(f.Exists));
             w.WriteString("existsDetail", f.ExistsDetail);
             w.WriteString("digest", f.Digest);
             w.WriteString("localImage", f.LocalImage);

@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Build.IO;
 
@@ -24,6 +26,14 @@ public static class JsonText
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+
+    /// <summary>An enum value's JSON name, as its [JsonStringEnumMemberName] says (what the serializer writes).</summary>
+    public static string EnumName<T>(T value)
+        where T : struct, Enum
+    {
+        var name = value.ToString();
+        return typeof(T).GetField(name)?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? name;
     }
 
     public static void WriteStrings(this Utf8JsonWriter writer, string name, IEnumerable<string> values)
