@@ -12,16 +12,17 @@ public static class DockerLogin
         return new CommandLine("docker").Add("login", registry, "--username", credential.Username, "--password-stdin");
     }
 
-    public static ProcessOptions Options(RegistryCredential credential)
+    public static ProcessOptions Options(RegistryCredential credential, IReadOnlyDictionary<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(credential);
-        return new ProcessOptions { StandardInput = credential.Secret, Timeout = TimeSpan.FromMinutes(2) };
+        return new ProcessOptions { StandardInput = credential.Secret, Timeout = TimeSpan.FromMinutes(2), Environment = environment ?? new Dictionary<string, string?>() };
     }
 
-    public static void Login(string registry, RegistryCredential credential, Func<CommandLine, ProcessOptions?, ProcessResult> run)
+    /// <param name="environment">The run's Docker config scope (DOCKER_CONFIG), so the credential never outlives the run.</param>
+    public static void Login(string registry, RegistryCredential credential, Func<CommandLine, ProcessOptions?, ProcessResult> run, IReadOnlyDictionary<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var result = run(Command(registry, credential), Options(credential));
+        var result = run(Command(registry, credential), Options(credential, environment));
         if (!result.Succeeded)
         {
             // The CLI's error never contains the password (it came through stdin); still, redact defensively.
