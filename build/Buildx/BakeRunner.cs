@@ -33,6 +33,7 @@ public sealed record FamilyOutcome(
     Gates.ImageOrigin Origin = Gates.ImageOrigin.Built)
 {
     /// <summary>The image the gates judge and Publish pushes: only a built or reused image has one.</summary>
+    [JsonIgnore]
     public Gates.JudgedImage? Image => Outcome is Outcome.Built or Outcome.Reused && Digest is { } digest
         ? new Gates.JudgedImage(Name, Hash, digest, Tag, Origin)
         : null;
@@ -44,6 +45,7 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
     public const int CurrentSchema = 2;
 
     /// <summary>Every image this run has (built or reused), in build order.</summary>
+    [JsonIgnore]
     public IReadOnlyList<Gates.JudgedImage> Images => Families.Select(f => f.Image).OfType<Gates.JudgedImage>().ToList();
 
     public static readonly JsonSerializerOptions Json = new()
