@@ -75,6 +75,11 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
         _generated = new Lazy<IReadOnlyList<Generation.GeneratedFile>>(() => Generation.Generator.Plan(Catalog));
     }
 
+    /// <summary>The ${NAME} values the catalog's bases were read with: every bake of this run gets the same.</summary>
+    public IReadOnlyDictionary<string, string> BaseVariables => Buildx.BakeFileRenderer.BaseVariables(Catalog)
+        .Where(v => Env.Get(v.Name) is { Length: > 0 })
+        .ToDictionary(v => v.Name, v => Env.Get(v.Name)!, StringComparer.Ordinal);
+
     /// <summary>The last value of --name=value, or null.</summary>
     public string? Argument(string name) => Arguments.HasArgument(name) ? Arguments.GetArguments(name).Last() : null;
 

@@ -55,7 +55,8 @@ public sealed record BakeSettings(
     bool AllowFilesystem,
     string? Cache = null,
     bool Reproducible = true,
-    bool ActionsCacheRuntime = false)
+    bool ActionsCacheRuntime = false,
+    IReadOnlyDictionary<string, string>? BaseVariables = null)
 {
     /// <summary>type=gha caches need the Actions cache runtime's variables, which only some workflow steps get.</summary>
     public static bool HasActionsCacheRuntime(Func<string, string?> environment)
@@ -188,6 +189,12 @@ public static class BakePlanner
         foreach (var entry in hashes.Families)
         {
             env[Family.HashVariableFor(entry.Name)] = entry.Hash;
+        }
+
+        // The ${NAME} of a base is what the catalog was read with: bake gets the same value, not its own environment's.
+        foreach (var (name, value) in settings.BaseVariables ?? new Dictionary<string, string>())
+        {
+            env[name] = value;
         }
 
         if (settings.Git is { } git)

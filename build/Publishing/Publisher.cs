@@ -88,7 +88,15 @@ public sealed class Publisher(
                 var t = tags[family.Name];
                 pushed.Add(Push(family.Tag, t.Immutable, family.Digest!));
                 pushed.Add(Push(family.Tag, t.Dated, family.Digest!));
-                reason = moveLatest ? "built and passed every gate" : "passed its gates; " + why;
+                if (pushed.All(p => p.Action == "already-present"))
+                {
+                    // Reused from the local store, and the registry already has it at this digest: nothing new went out.
+                    (decision, reason) = ("reused", "already in the registry at this digest: not pushed again");
+                }
+                else
+                {
+                    reason = moveLatest ? "built and passed every gate" : "passed its gates; " + why;
+                }
             }
 
             results.Add(new FamilyPublish(family.Name, family.Hash, family.Digest, decision, reason, pushed));

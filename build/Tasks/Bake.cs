@@ -168,7 +168,8 @@ public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildConte
             facts.HasEntitlements,
             context.Argument(ArgumentNames.Cache),
             context.Options.Mode == BuildMode.Ci || context.Flag(ArgumentNames.Reproducible),
-            BakeSettings.HasActionsCacheRuntime(context.Env.Lookup));
+            BakeSettings.HasActionsCacheRuntime(context.Env.Lookup),
+            context.BaseVariables);
         try
         {
             return BakePlanner.Render(context.Catalog, hashes, plan, settings, context.Repository);

@@ -26,13 +26,13 @@ public sealed class Lint : FrostingTask<BuildContext>
             failed += ok ? 0 : 1;
         }
 
-        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = root });
+        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
         Add("bake --print", catalog.BakeFilePath, print.Succeeded, print.Succeeded ? $"{catalog.Families.Count} targets" : FirstLine(print.StandardError));
 
         var lintBase = context.Argument(ArgumentNames.LintBase);
         var command = LintCommand(catalog, lintBase);
         context.Log.Verbose(command.Render());
-        var check = ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = root });
+        var check = ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
         if (check.StandardOutput.TrimStart().StartsWith('{'))
         {
             var warnings = BuildChecks.ParseBake(check.StandardOutput);
@@ -97,6 +97,9 @@ public sealed class Lint : FrostingTask<BuildContext>
             add(tool, subject, true, "not installed: skipped");
         }
     }
+
+    internal static IReadOnlyDictionary<string, string?> Variables(BuildContext context) =>
+        context.BaseVariables.ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
 
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(l => !l.StartsWith('#')) ?? string.Empty;
