@@ -73,11 +73,10 @@ public sealed class Publish : FrostingTask<BuildContext>
             {
                 try
                 {
-                    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
                     var owner = repo.Repository.Split('/')[0];
                     var package = repo.Repository[(owner.Length + 1)..];
                     var apiBase = new Uri((Environment.GetEnvironmentVariable("GITHUB_API_URL") ?? "https://api.github.com").TrimEnd('/') + "/");
-                    versions = new GitHubPackagesClient(http, apiBase, token).ListVersionsAsync(owner, package).GetAwaiter().GetResult();
+                    versions = GitHubPackagesClient.Create(apiBase, token, TimeSpan.FromSeconds(30)).ListVersionsAsync(owner, package).GetAwaiter().GetResult();
                     api = $"{versions.Count} versions";
                 }
                 catch (Exception ex) when (ex is PublishException or HttpRequestException or TaskCanceledException)
