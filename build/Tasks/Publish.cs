@@ -28,7 +28,7 @@ public sealed class Publish : FrostingTask<BuildContext>
                 Console.Out.WriteLine(GitHubActions.Mask(credential.Secret));
             }
 
-            DockerLogin.Login(repository.Registry, credential, (c, o) => Tools.ProcessRunner.Run(c, o));
+            DockerLogin.Login(repository.Registry, credential, new Dictionary<string, string?>(), (c, o) => Tools.ProcessRunner.Run(c, o));
             context.Log.Information($"Logged in to {repository.Registry} as {credential.Username} (password from stdin).");
         }
 

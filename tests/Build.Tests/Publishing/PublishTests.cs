@@ -182,7 +182,7 @@ public sealed class PublishTests
         var login = DockerLogin.Command($"127.0.0.1:{registry.Port}", new RegistryCredential("bot", canary));
         argv.AddRange(login.Arguments.Select(a => a.Value));
         login.Render().ShouldNotContain(canary);
-        DockerLogin.Options(new RegistryCredential("bot", canary)).StandardInput.ShouldBe(canary);
+        DockerLogin.Options(new RegistryCredential("bot", canary), new Dictionary<string, string?>()).StandardInput.ShouldBe(canary);
 
         Env["KILN_REGISTRY_USER"] = "bot";
         Env["KILN_REGISTRY_TOKEN"] = canary;
