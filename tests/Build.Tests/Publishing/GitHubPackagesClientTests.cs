@@ -152,6 +152,16 @@ public sealed class GitHubPackagesClientTests
         request.Authorization.ShouldBe("Bearer " + Token);
     }
 
+    [Test]
+    public async Task An_enterprise_api_base_path_is_kept()
+    {
+        using var api = new LoopbackApi(_ => Json(200, "[]"));
+
+        await GitHubPackagesClient.Create(new Uri($"http://127.0.0.1:{api.Port}/api/v3/"), Token, TimeSpan.FromSeconds(30)).ListVersionsAsync("octo", "web");
+
+        api.Requests.ShouldHaveSingleItem().Path.ShouldBe("/api/v3/orgs/octo/packages/container/web/versions?state=active&per_page=100");
+    }
+
     private static GitHubPackagesClient Client(LoopbackApi api) =>
         new(new GitHubClient(new Connection(
             new ProductHeaderValue("kiln"),
