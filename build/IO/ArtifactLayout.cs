@@ -64,8 +64,5 @@ public sealed record ArtifactLayout(string Root)
 
     public string WorkCacheExport => Path.Combine(Work, "cache");
 
-    /// <summary>The per-run Docker config that holds registry credentials for this run only.</summary>
-    public string WorkDockerConfig => Path.Combine(Work, "docker-config");
-
     private string File(string name) => Path.Combine(Root, name);
 }

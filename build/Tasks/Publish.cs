@@ -26,7 +26,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         var registry = ImageName.ParseRepository(bake.Families.Count > 0 ? tags[bake.Families[0].Name].Repository : context.Repository);
 
         PublishReport report;
-        using (var scope = DockerConfigScope.Create(context.Paths.WorkDockerConfig, UserDockerConfig()))
+        using (var scope = DockerConfigScope.Create(context.Paths.Work, DockerConfigScope.UserConfigDirectory(environment.Lookup)))
         {
             if (registries.Credential(registry.Registry) is { } credential)
             {
@@ -35,7 +35,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
                     Console.Out.WriteLine(GitHubActions.Mask(credential.Secret));
                 }
 
-                DockerLogin.Login(registry.Registry, credential, (c, o) => Tools.ProcessRunner.Run(c, o), scope.Environment);
+                DockerLogin.Login(registry.Registry, credential, scope.Environment, (c, o) => Tools.ProcessRunner.Run(c, o));
                 context.Log.Information($"Logged in to {registry.Registry} as {credential.Username} (password from stdin, into this run's Docker config).");
             }
 
@@ -99,10 +99,6 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
     private static FamilyTags TagsOf(string immutable, string family, string hash, string date) =>
         new(immutable[..immutable.LastIndexOf(':')], family, hash, date);
 
-    private string? UserDockerConfig() =>
-        environment.Get("DOCKER_CONFIG") is { Length: > 0 } configured ? configured
-        : environment.Get("HOME") is { Length: > 0 } home ? Path.Combine(home, ".docker") : null;
-
     private GhcrStatus ReadStatus(BuildContext context, PublishReport report)
     {
         var families = new List<FamilyStatus>();
@@ -120,11 +116,10 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
             {
                 try
                 {
-                    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
                     var owner = repo.Repository.Split('/')[0];
                     var package = repo.Repository[(owner.Length + 1)..];
                     var apiBase = new Uri((environment.Get("GITHUB_API_URL") ?? "https://api.github.com").TrimEnd('/') + "/");
-                    versions = new GitHubPackagesClient(http, apiBase, token).ListVersionsAsync(owner, package).GetAwaiter().GetResult();
+                    versions = GitHubPackagesClient.Create(apiBase, token, TimeSpan.FromSeconds(30)).ListVersionsAsync(owner, package).GetAwaiter().GetResult();
                     api = $"{versions.Count} versions";
                 }
                 catch (Exception ex) when (ex is PublishException or HttpRequestException or TaskCanceledException)
