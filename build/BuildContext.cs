@@ -23,6 +23,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     private Lazy<Catalog.Catalog>? _catalog;
     private Lazy<IReadOnlyList<Generation.GeneratedFile>>? _generated;
     private string? _registry;
+    private IReadOnlyDictionary<string, string> _defaults = new Dictionary<string, string>();
 
     public KilnOptions Options { get; private set; } = null!;
 
@@ -57,7 +58,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     /// <summary>--families=a,b (validated), or every family.</summary>
     public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 ? Catalog.Families : SelectFamilies();
 
-    internal void Fill(KilnOptions options, KilnEnvironment environment, IEnumerable<string> plannedTasks, Func<BuildContext, Catalog.Catalog> loadCatalog)
+    internal void Fill(KilnOptions options, KilnEnvironment environment, IEnumerable<string> plannedTasks, Func<BuildContext, Catalog.Catalog> loadCatalog, IReadOnlyDictionary<string, string> defaults)
     {
         if (Stamp is not null)
         {
@@ -71,6 +72,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
         Stamp = new RunStamp(Guid.NewGuid().ToString("N"), DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), options.Catalog);
         PlannedTasks = plannedTasks.ToHashSet(StringComparer.OrdinalIgnoreCase);
         Env = environment;
+        _defaults = defaults;
         _catalog = new Lazy<Catalog.Catalog>(() => loadCatalog(this));
         _generated = new Lazy<IReadOnlyList<Generation.GeneratedFile>>(() => Generation.Generator.Plan(Catalog));
     }
@@ -80,8 +82,8 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
         .Where(v => Env.Get(v.Name) is { Length: > 0 })
         .ToDictionary(v => v.Name, v => Env.Get(v.Name)!, StringComparer.Ordinal);
 
-    /// <summary>The last value of --name=value, or null.</summary>
-    public string? Argument(string name) => Arguments.HasArgument(name) ? Arguments.GetArguments(name).Last() : null;
+    /// <summary>The last value of --name=value, else the target's default for it (the Demo target has some), or null.</summary>
+    public string? Argument(string name) => Arguments.HasArgument(name) ? Arguments.GetArguments(name).Last() : _defaults.GetValueOrDefault(name);
 
     public bool Flag(string name) => Arguments.HasArgument(name) && !string.Equals(Arguments.GetArguments(name).Last(), "false", StringComparison.OrdinalIgnoreCase);
 

@@ -23,7 +23,25 @@ public sealed class BuildLifetime(KilnEnvironment environment) : FrostingLifetim
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(environment);
-        context.Fill(KilnOptions.Parse(context.Arguments, environment.Lookup), environment, plannedTasks, LoadCatalog);
+        var planned = plannedTasks.ToList();
+        var options = KilnOptions.Parse(context.Arguments, environment.Lookup);
+        var defaults = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (planned.Contains("Demo", StringComparer.OrdinalIgnoreCase))
+        {
+            // The demo runs with no arguments on a fresh machine: its catalog, the loopback registry, and no CVE scan
+            // unless a scanner is installed (the reports say so).
+            options = options with
+            {
+                Catalog = context.Arguments.HasArgument("catalog") ? options.Catalog : Tasks.Demo.Catalog,
+                Registry = options.Registry ?? Registry.RegistryTarget.Local,
+            };
+            if (Gates.CveScanners.Resolve("trivy", null, null, ".") is null)
+            {
+                defaults[ArgumentNames.CveScanner] = Gates.CveScanners.Resolve("grype", null, null, ".") is null ? "none" : "grype";
+            }
+        }
+
+        context.Fill(options, environment, planned, LoadCatalog, defaults);
     }
 
     /// <summary>The CI target's summary is written here, so it also exists when a step threw.</summary>
