@@ -2,6 +2,8 @@ using Build.Catalog;
 using Build.Host;
 using Build.IO;
 using Build.Reports;
+using Cake.Common.Build;
+using Cake.Common.Build.GitHubActions.Data;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 
@@ -105,9 +107,21 @@ public sealed class BuildLifetime(KilnEnvironment environment) : FrostingLifetim
 
     private static void Annotate(BuildContext context, string level, CatalogError problem)
     {
-        if (context.IsGitHubActions)
+        if (!context.IsGitHubActions)
         {
-            Console.Out.WriteLine(GitHubActions.Annotation(level, $"{(problem.Family is null ? string.Empty : $"family '{problem.Family}': ")}{problem.Message} {problem.Fix}", problem.Where?.File, problem.Where?.Line, problem.Where?.Column, "Kiln catalog"));
+            return;
+        }
+
+        var text = $"{(problem.Family is null ? string.Empty : $"family '{problem.Family}': ")}{problem.Message} {problem.Fix}";
+        var at = new GitHubActionsAnnotation { Title = "Kiln catalog", File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
+        var commands = context.GitHubActions().Commands;
+        if (level == "error")
+        {
+            commands.Error(text, at);
+        }
+        else
+        {
+            commands.Warning(text, at);
         }
     }
 }
@@ -121,7 +135,7 @@ public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(info);
         if (context.IsGitHubActions)
         {
-            Console.Out.WriteLine($"::group::{info.Task.Name}");
+            context.GitHubActions().Commands.StartGroup(info.Task.Name);
         }
     }
 
@@ -130,7 +144,7 @@ public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         if (context.IsGitHubActions)
         {
-            Console.Out.WriteLine("::endgroup::");
+            context.GitHubActions().Commands.EndGroup();
         }
     }
 }

@@ -1,3 +1,5 @@
+using Cake.Common.Build;
+using Cake.Common.Build.GitHubActions.Data;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 
@@ -22,7 +24,7 @@ public static class FailurePolicy
         context.Log.Error(message);
         if (context.IsGitHubActions)
         {
-            Console.Out.WriteLine(Reports.GitHubActions.Annotation("error", message, title: "Kiln"));
+            context.GitHubActions().Commands.Error(message, new GitHubActionsAnnotation { Title = "Kiln" });
         }
     }
 

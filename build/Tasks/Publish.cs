@@ -5,6 +5,7 @@ using Build.IO;
 using Build.Publishing;
 using Build.Registry;
 using Build.Reports;
+using Cake.Common.Build;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 
@@ -32,7 +33,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
             {
                 if (context.IsGitHubActions)
                 {
-                    Console.Out.WriteLine(GitHubActions.Mask(credential.Secret));
+                    context.GitHubActions().Commands.SetSecret(credential.Secret);
                 }
 
                 DockerLogin.Login(registry.Registry, credential, scope.Environment, (c, o) => Tools.ProcessRunner.Run(c, o));
