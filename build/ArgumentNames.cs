@@ -19,6 +19,7 @@ public static class ArgumentNames
     public const string CveTimeout = "cve-timeout";
     public const string ScanReused = "scan-reused";
     public const string UpdateBaseline = "update-baseline";
+    public const string Progress = "progress";
     public const string Shard = "shard";
     public const string Shards = "shards";
     public const string Check = "check";

@@ -96,7 +96,8 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
 }
 
 /// <summary>Runs one bake invocation: bake-plan.json first, then the build (progress to console and build.log), then loads the images.</summary>
-public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<string> console)
+/// <param name="live">A terminal's live view (null: the plain progress goes to <paramref name="console"/> line by line).</param>
+public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<string> console, Spectre.Console.IAnsiConsole? live = null)
 {
     public string PlanFile => paths.BakePlan;
 
@@ -147,7 +148,18 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
                     parser.Feed(line);
                 }
 
-                console(line);
+                if (live is null)
+                {
+                    console(line);
+                }
+            }
+
+            IReadOnlyDictionary<string, TargetProgress> Snapshot()
+            {
+                lock (log)
+                {
+                    return parser.Targets;
+                }
             }
 
             ProcessResult Bake()
@@ -165,7 +177,17 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
                 return run;
             }
 
-            result = Bake();
+            if (live is null)
+            {
+                result = Bake();
+            }
+            else
+            {
+                var running = Task.Run(Bake);
+                BakeProgress.Live(live, invocation.ToBuild, Snapshot, running.ContinueWith(t => t.Result.Succeeded, TaskScheduler.Default));
+                result = running.GetAwaiter().GetResult();
+            }
+
             // Two runs naming the same image at the same moment collide in the engine's store ("already exists"):
             // the other run made that very tag, so the bake runs once more (from cache) and names it again.
             var errors = parser.Targets.Values.SelectMany(t => t.Errors).ToList();

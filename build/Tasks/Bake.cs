@@ -18,6 +18,7 @@ namespace Build.Tasks;
 [TaskArgument("--cache=builder|local|registry|gha", "Build cache: the builder's own (local mode's default), .kiln/cache (CI mode's default without Actions), a registry (--cache-ref) or the Actions cache.")]
 [TaskArgument("--cache-ref=REPO", "Registry cache repository (CI mode without the Actions cache).")]
 [TaskArgument("--reproducible", "Local mode: build through OCI tarballs with timestamps rewritten to the commit time (identical digests for identical inputs), as CI mode always does.")]
+[TaskArgument("--progress=auto|plain", "auto: a live per-family view on a terminal (the full log still goes to build.log); plain: BuildKit's plain progress.")]
 [TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
 public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildContext>, IDryRunTask
 {
@@ -27,7 +28,7 @@ public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildConte
         var hashes = Hashes(context);
         CheckEngineAndFiles(context);
         var plan = Plan(context, hashes);
-        var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine);
+        var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context));
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
                 ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry)
@@ -105,6 +106,17 @@ public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildConte
             f.Steps == 0 ? "-" : $"{f.CachedSteps}/{f.Steps}",
             f.Digest is { Length: > 19 } d ? d[..19] : f.Digest ?? "-",
         ]));
+
+    /// <summary>A terminal gets Spectre's live per-family view; not a terminal, CI, or --progress=plain: plain lines.</summary>
+    private static Spectre.Console.IAnsiConsole? LiveConsole(BuildContext context)
+    {
+        var console = Spectre.Console.AnsiConsole.Console;
+        var plain = context.Argument(ArgumentNames.Progress) is "plain"
+            || string.Equals(context.Env.Get("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            || Console.IsOutputRedirected
+            || !console.Profile.Capabilities.Interactive;
+        return plain ? null : console;
+    }
 
     private static Hashing.HashReport Hashes(BuildContext context) => context.Results.Hashes
         ?? throw new CakeException(1, "Bake needs this run's hashes: run ./build.sh --target=Bake (ComputeHash runs first), not --exclusive.");
