@@ -10,18 +10,19 @@ using Cake.Core.Diagnostics;
 namespace Build;
 
 /// <summary>Fills the context once, before the first task; writes the run's summary after the last (also when one threw).</summary>
-public sealed class BuildLifetime(KilnEnvironment environment) : FrostingLifetime<BuildContext>
+public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock clock) : FrostingLifetime<BuildContext>
 {
     public override void Setup(BuildContext context, ISetupContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
-        Fill(context, environment, info.TasksToExecute.Select(t => t.Name));
+        clock.RecordStartUp();
+        Fill(context, environment, info.TasksToExecute.Select(t => t.Name), clock);
         context.Log.Verbose($"Kiln: run {context.Stamp.Id}, mode={context.Options.Mode}, catalog={context.Options.Catalog}, artifacts={context.Options.Artifacts}");
     }
 
     /// <summary>The one place the context is filled (Setup, and the host's dry run, which has no Setup).</summary>
-    public static void Fill(BuildContext context, KilnEnvironment environment, IEnumerable<string> plannedTasks)
+    public static void Fill(BuildContext context, KilnEnvironment environment, IEnumerable<string> plannedTasks, Services.RunClock clock)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(environment);
@@ -43,7 +44,7 @@ public sealed class BuildLifetime(KilnEnvironment environment) : FrostingLifetim
             }
         }
 
-        context.Fill(options, environment, planned, LoadCatalog, defaults);
+        context.Fill(options, environment, planned, c => clock.Time("catalog", () => LoadCatalog(c)), defaults);
     }
 
     /// <summary>The CI target's summary is written here, so it also exists when a step threw.</summary>

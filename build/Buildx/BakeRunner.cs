@@ -42,6 +42,9 @@ public sealed record FamilyOutcome(
 /// <summary>artifacts/bake-summary.json: what happened to each family in this run.</summary>
 public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succeeded, double Seconds, string Cache, IReadOnlyList<FamilyOutcome> Families)
 {
+    /// <summary>Where the run's time went up to the end of Bake (milliseconds per phase).</summary>
+    public IReadOnlyList<Services.Phase> Phases { get; init; } = [];
+
     public const int CurrentSchema = 2;
 
     /// <summary>Every image this run has (built or reused), in build order.</summary>
@@ -89,6 +92,16 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
         }
 
         w.WriteEndArray();
+        w.WriteStartArray("phases");
+        foreach (var p in Phases)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", p.Name);
+            w.WriteNumber("milliseconds", p.Milliseconds);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
     });
 
@@ -97,7 +110,8 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
 
 /// <summary>Runs one bake invocation: bake-plan.json first, then the build (progress to console and build.log), then loads the images.</summary>
 /// <param name="live">A terminal's live view (null: the plain progress goes to <paramref name="console"/> line by line).</param>
-public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<string> console, Spectre.Console.IAnsiConsole? live = null)
+/// <param name="record">Where each phase's duration goes (the bake process, metadata, load and tag check).</param>
+public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<string> console, Spectre.Console.IAnsiConsole? live = null, Action<string, TimeSpan>? record = null)
 {
     public string PlanFile => paths.BakePlan;
 
@@ -199,6 +213,8 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
             }
         }
 
+        record?.Invoke("bake process", result.Duration);
+        var readBack = System.Diagnostics.Stopwatch.StartNew();
         File.Move(logTemp, LogFile, overwrite: true);
         var metadata = File.Exists(invocation.MetadataFile) ? JsonDocument.Parse(File.ReadAllText(invocation.MetadataFile)) : null;
         if (metadata is not null)
@@ -221,9 +237,12 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
             outcomes.Add(new FamilyOutcome(family.Name, outcome, family.Reason, family.Hash, family.ImageTag, digest, Math.Round(p.Seconds, 1), p.Steps, p.Cached, p.Errors));
         }
 
+        record?.Invoke("metadata read-back", readBack.Elapsed);
         if (result.Succeeded)
         {
+            var load = System.Diagnostics.Stopwatch.StartNew();
             outcomes = LoadImages(invocation, outcomes);
+            record?.Invoke(invocation.Reproducible ? "load + tag check" : "tag check", load.Elapsed);
         }
 
         var order = invocation.Families.Select(f => f.Name).ToList();

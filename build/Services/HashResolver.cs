@@ -8,7 +8,7 @@ namespace Build.Services;
 /// Hashes the selected families and finds out which images exist: the engine's local store first (local mode), the
 /// registry for what it lacks. Starts the build's prechecks as soon as a build is certain.
 /// </summary>
-public sealed class HashResolver(BuildContext context, Registries registries, Prechecks prechecks)
+public sealed class HashResolver(BuildContext context, Registries registries, Prechecks prechecks, RunClock clock)
 {
     public HashReport Resolve()
     {
@@ -32,13 +32,15 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             prechecks.PrepareBuild();
         }
 
-        var hashes = new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), context.GeneratedFiles).Compute(catalog, context.SelectedFamilies);
+        var selected = context.SelectedFamilies;
+        var generated = context.GeneratedFiles;
+        var hashes = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), generated).Compute(catalog, selected));
         var tags = hashes.ToDictionary(h => h.Family, h => new FamilyTags(registry, h.Family, h.Hash, date));
 
         // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.
         var images = local
-            ? Buildx.DockerEngine.LocalImages(tags.Values.Select(t => t.Immutable).ToList())
+            ? clock.Time("local store lookup", () => Buildx.DockerEngine.LocalImages(tags.Values.Select(t => t.Immutable).ToList()))
             : new Dictionary<string, string>();
         string? LocalImage(FamilyHash h) => images.GetValueOrDefault(tags[h.Family].Immutable);
         var ask = offline ? [] : hashes.Where(h => LocalImage(h) is null).Select(h => (h.Family, $"{h.Family}-{h.Hash}")).ToList();
@@ -49,7 +51,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
 
         var existence = ask.Count == 0
             ? new Dictionary<string, ExistenceResult>()
-            : prepared.ContinueWith(_ => ExistenceChecker.CheckAsync(registries.Client, repository, ask), TaskScheduler.Default).Unwrap().GetAwaiter().GetResult();
+            : clock.Time("registry lookup", () => prepared.ContinueWith(_ => ExistenceChecker.CheckAsync(registries.Client, repository, ask), TaskScheduler.Default).Unwrap().GetAwaiter().GetResult());
         if (existence.Values.Any(e => e.Exists != Existence.Present))
         {
             prechecks.PrepareBuild();

@@ -15,6 +15,7 @@ public static class ServiceRegistration
             s.AddSingleton<Registries>();
             s.AddSingleton<Prechecks>();
             s.AddSingleton<HashResolver>();
+            s.AddSingleton<RunClock>();
         });
     }
 }

@@ -20,7 +20,7 @@ namespace Build.Tasks;
 [TaskArgument("--reproducible", "Local mode: build through OCI tarballs with timestamps rewritten to the commit time (identical digests for identical inputs), as CI mode always does.")]
 [TaskArgument("--progress=auto|plain", "auto: a live per-family view on a terminal (the full log still goes to build.log); plain: BuildKit's plain progress.")]
 [TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
-public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildContext>, IDryRunTask
+public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
@@ -28,7 +28,7 @@ public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildConte
         var hashes = Hashes(context);
         CheckEngineAndFiles(context);
         var plan = Plan(context, hashes);
-        var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context));
+        var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context), clock.Record);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
                 ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry)
@@ -44,13 +44,14 @@ public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildConte
         }
         else
         {
-            var invocation = Render(context, hashes, plan, CheckBuilder(context));
+            var facts = clock.Time("builder check (waited)", () => CheckBuilder(context));
+            var invocation = clock.Time("render (git facts waited)", () => Render(context, hashes, plan, facts));
             // bake --print of the same command runs beside the build: same definition, no need to wait for it.
             Directory.CreateDirectory(invocation.OciDirectory);
             var print = Task.Run(() => runner.WritePlan(invocation));
             context.Log.Information($"Building {invocation.ToBuild.Count} of {plan.Count} families (cache: {invocation.Cache}): {invocation.Command.Render()}");
             result = runner.Run(invocation, reused, context.Stamp);
-            var printed = print.GetAwaiter().GetResult();
+            var printed = clock.Time("bake --print (waited)", () => print.GetAwaiter().GetResult());
             if (!printed.Succeeded)
             {
                 throw new CakeException(1, $"docker buildx bake --print failed: {printed.StandardError.Trim()}");
@@ -61,8 +62,10 @@ public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildConte
             }
         }
 
+        result = result with { Phases = clock.Phases };
         context.Results.Set(result);
         AtomicFile.WriteAllText(context.Paths.BakeSummary, result.ToJson());
+        context.Log.Debug("Phases so far (ms): " + string.Join(", ", result.Phases.Select(p => $"{p.Name} {p.Milliseconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}")));
         Console.Out.Write(Summary(result));
         if (!result.Succeeded)
         {
@@ -129,14 +132,14 @@ public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildConte
     {
         try
         {
-            _ = prechecks.EngineVersion;
+            clock.Time("engine check (waited)", () => prechecks.EngineVersion);
         }
         catch (PrerequisiteException ex)
         {
             throw new CakeException(1, ex.Message);
         }
 
-        var drift = Generator.Compare(context.Root, context.Catalog, context.GeneratedFiles).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
+        var drift = clock.Time("generated files check", () => Generator.Compare(context.Root, context.Catalog, context.GeneratedFiles)).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
         if (drift.Count > 0)
         {
             throw new CakeException(1, $"The generated files are stale or missing ({string.Join(", ", drift.Select(d => d.Path))}). Run ./build.sh --target=Generate --catalog={context.Options.Catalog}.");

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace Build.Services;
+
+/// <summary>One measured phase of a run (start-up, catalog, hashing, checks, the bake process, load, reports).</summary>
+public sealed record Phase(string Name, double Milliseconds);
+
+/// <summary>
+/// Where a run's time goes, phase by phase, for --verbosity=diagnostic and bake-summary.json. A phase that overlaps
+/// others (a precheck in the background) is recorded as the time the run actually waited for it.
+/// </summary>
+public sealed class RunClock
+{
+    private readonly List<Phase> _phases = [];
+
+    public IReadOnlyList<Phase> Phases
+    {
+        get
+        {
+            lock (_phases)
+            {
+                return [.. _phases];
+            }
+        }
+    }
+
+    /// <summary>From the process's start to now: the runtime, the host and Cake before the first task.</summary>
+    public void RecordStartUp()
+    {
+        using var process = Process.GetCurrentProcess();
+        Record("start-up", DateTime.Now - process.StartTime);
+    }
+
+    public void Record(string name, TimeSpan duration)
+    {
+        lock (_phases)
+        {
+            _phases.Add(new Phase(name, Math.Round(duration.TotalMilliseconds, 1)));
+        }
+    }
+
+    public T Time<T>(string name, Func<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            Record(name, watch.Elapsed);
+        }
+    }
+
+    public void Time(string name, Action work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        Time<bool>(name, () =>
+        {
+            work();
+            return true;
+        });
+    }
+}
