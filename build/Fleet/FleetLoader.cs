@@ -61,6 +61,11 @@ public static partial class FleetLoader
             message = (paren > 0 ? message[..paren] : message).Trim().TrimEnd('.') + ".";
             throw new FleetException([new FleetError(new SourceSpan(displayPath, (int)ex.Start.Line, (int)ex.Start.Column), null, $"YAML syntax error: {message}", "Fix the YAML at that position (indentation, a missing ':', an unclosed quote or a repeated key are the usual causes).")]);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this (with no position) for some unterminated flow collections.
+            throw new FleetException([new FleetError(new SourceSpan(displayPath, 1, 1), null, $"YAML syntax error: {ex.Message}", "Look for an unclosed '{' or '[' (a flow mapping or list that never ends).")]);
+        }
 
         var fleet = Read(y, root);
         if (y.Errors.Count > 0)
@@ -219,7 +224,7 @@ public static partial class FleetLoader
         }
 
         var family = y.Scalar(m, "family", name);
-        if (family is null or { Length: 0 })
+        if (FleetYaml.Node(m, "family") is null || family is { Length: 0 })
         {
             y.Error(FleetYaml.Node(m, "family") ?? keyNode, name, "The service names no family.", "Add 'family: cpu' (a catalog family or one of the catalog's aliases).");
         }

@@ -194,7 +194,7 @@ public static class FleetValidator
                 }
                 else
                 {
-                    var display = Path.Combine(fleet.SourceRoot, lockFile).Replace('\\', '/');
+                    var display = fleet.SourceRoot == "." ? lockFile : $"{fleet.SourceRoot}/{lockFile}";
                     errors.AddRange(CheckLock(File.ReadAllText(full), display, s.Name, rs.Family, familyPackages(rs.Family)));
                 }
             }
