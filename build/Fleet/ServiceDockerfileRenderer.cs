@@ -70,9 +70,15 @@ public static class ServiceDockerfileRenderer
         {
             // pip --target bypasses the externally-managed check (PEP 668) of distribution Pythons and does not
             // depend on where the base's interpreter keeps site-packages. --no-deps: the lock is complete or pip
-            // check below fails the build.
+            // check below fails the build. A family whose Python has no pip (a venv made --without-pip) gets the
+            // distribution's pip in this throw-away stage only, driving the family's interpreter with --python.
             sb.Append('\n').Append("FROM base AS deps\n");
             sb.Append("USER root\n");
+            sb.Append("RUN set -eu; py=$(command -v python3); \\\n");
+            sb.Append("    if \"$py\" -m pip --version >/dev/null 2>&1; then pip=\"$py -m pip\"; else \\\n");
+            sb.Append("      /usr/bin/python3 -m pip --version >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-pip; }; \\\n");
+            sb.Append("      pip=\"/usr/bin/python3 -m pip --python $py\"; fi; \\\n");
+            sb.Append("    echo \"$pip\" > /kiln-pip\n");
             sb.Append("RUN --mount=type=bind,source=").Append(lockFile).Append(",target=/kiln/requirements.lock \\\n");
             if (wheelhouse is not null)
             {
@@ -81,14 +87,15 @@ public static class ServiceDockerfileRenderer
                     : $"    --mount=type=bind,source={wheelhouse},target=/kiln/wheelhouse \\\n");
             }
 
-            sb.Append("    python3 -m pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \\\n");
+            sb.Append("    set -eu; pip=$(cat /kiln-pip); \\\n");
+            sb.Append("    $pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \\\n");
             if (wheelhouse is not null)
             {
                 sb.Append("      --no-index --find-links /kiln/wheelhouse \\\n");
             }
 
-            sb.Append("      --target ").Append(DepsDir).Append(" -r /kiln/requirements.lock \\\n");
-            sb.Append("    && PYTHONPATH=").Append(DepsDir).Append(" python3 -m pip check --disable-pip-version-check\n");
+            sb.Append("      --target ").Append(DepsDir).Append(" -r /kiln/requirements.lock; \\\n");
+            sb.Append("    PYTHONPATH=").Append(DepsDir).Append(" $pip check --disable-pip-version-check\n");
         }
 
         sb.Append('\n').Append("FROM base AS runtime\n");
@@ -223,6 +230,17 @@ public static class ServiceDockerfileRenderer
         }
 
         sb.Append("**/__pycache__\n**/*.pyc\n");
+
+        // When the generated files live inside the context (the demo keeps them beside each service's code), they
+        // are Kiln's inputs, not the service's: keep them out of the image.
+        var dockerfile = DockerfilePath(fleet.Catalog, service.Name);
+        var root = fleet.Fleet.SourceRoot;
+        var inContext = root == "." ? dockerfile : dockerfile.StartsWith(root + "/", StringComparison.Ordinal) ? dockerfile[(root.Length + 1)..] : null;
+        if (inContext is not null)
+        {
+            sb.Append(inContext).Append('\n').Append(inContext).Append(".dockerignore\n");
+        }
+
         return sb.ToString();
     }
 

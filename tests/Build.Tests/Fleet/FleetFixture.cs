@@ -57,6 +57,54 @@ public static class FleetFixture
           rooty: { base: "x:1@{{D}}", user: { name: root, uid: 1, gid: 1 } }
         """;
 
+    /// <summary>
+    /// The Debian demo's family names, users, machines and GPU arches (examples/debian/families.yaml, built by another
+    /// branch) without its build steps, so the demo fleet validates in this tree; aliases/provides as the demo declares.
+    /// </summary>
+    public const string DemoCatalogYaml = $$"""
+        registry: 127.0.0.1:5000/kiln/debian-demo
+        defaults:
+          user: { name: app, uid: 10001, gid: 10001 }
+        machines:
+          mainpc: { env: { OMP_NUM_THREADS: "8", PYTORCH_CUDA_ALLOC_CONF: "expandable_segments:True", UVICORN_WORKERS: "4" } }
+          pc2: { env: { OMP_NUM_THREADS: "2", PYTORCH_CUDA_ALLOC_CONF: "expandable_segments:True", UVICORN_WORKERS: "1" } }
+        gpu_archs:
+          ada: { arch_list: ["8.9"], machine: mainpc }
+          ampere: { arch_list: ["8.6"], machine: pc2 }
+        families:
+          demo-py311: { group: cpu, base: "debian:bookworm@{{D}}" }
+          demo-web-py311: { parent: demo-py311 }
+          demo-audio-py311: { parent: demo-py311 }
+          demo-gpu-{gpu}-py311: { group: gpu, parent: demo-py311, gpu: [ada, ampere] }
+          demo-gpu-{gpu}-vision-py311: { parent: "demo-gpu-{gpu}-py311", gpu: [ada, ampere] }
+          demo-devcontainer-{flavor}: { group: devcontainer, base: "debian:bookworm@{{D}}", matrix: { flavor: [slim, tools] }, user: { name: vscode, uid: 1000, gid: 1000 } }
+        """;
+
+    public static Build.Catalog.Catalog DemoCatalog()
+    {
+        using var repo = new Catalog.CatalogRepo();
+        var catalog = repo.Load(DemoCatalogYaml).Catalog;
+        var catalogAt = catalog with { File = "examples/debian/families.yaml" };
+        return WithShapes(catalogAt, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["cpu"] = "demo-py311",
+            ["cpu-web"] = "demo-web-py311",
+            ["cpu-audio"] = "demo-audio-py311",
+            ["gpu-ada"] = "demo-gpu-ada-py311",
+            ["gpu-ampere"] = "demo-gpu-ampere-py311",
+            ["gpu-ada-vision"] = "demo-gpu-ada-vision-py311",
+            ["gpu-ampere-vision"] = "demo-gpu-ampere-vision-py311",
+        }, new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            ["demo-web-py311"] = ["web"],
+            ["demo-audio-py311"] = ["audio"],
+            ["demo-gpu-ada-vision-py311"] = ["vision"],
+            ["demo-gpu-ampere-vision-py311"] = ["vision"],
+        });
+    }
+
+    public static Build.Fleet.Fleet DemoFleet() => FleetLoader.Load("examples/debian/fleet.yaml", TestInfra.RepoRoot);
+
     public static Build.Catalog.Catalog SmallCatalog()
     {
         using var repo = new Catalog.CatalogRepo();
