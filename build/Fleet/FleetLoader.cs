@@ -266,9 +266,10 @@ public static partial class FleetLoader
         {
             var parts = value.Split(':');
             var ro = parts.Length == 3 && parts[2] == "ro";
-            if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] is not ("ro" or "rw")) || parts[0].Length == 0 || !parts[1].StartsWith('/'))
+            var validSource = parts.Length > 0 && (VolumeNamePattern().IsMatch(parts[0]) || parts[0].StartsWith('/') || parts[0].StartsWith("./", StringComparison.Ordinal));
+            if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] is not ("ro" or "rw")) || !validSource || !parts[1].StartsWith('/'))
             {
-                y.Error(node, name, $"'{value}' is not a volume.", "Write SOURCE:/path/in/container[:ro], e.g. 'models:/models:ro' (a named volume) or '/srv/data:/data' (a host path).");
+                y.Error(node, name, $"'{value}' is not a volume.", "Write SOURCE:/path/in/container[:ro], e.g. 'models:/models:ro' (a named volume) or '/srv/data:/data' (a host path, absolute or ./relative to the Compose file).");
                 continue;
             }
 
@@ -385,6 +386,10 @@ public static partial class FleetLoader
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();
+
+    // Compose's volume names; no '$': the generated files are literal (values are escaped, never interpolated).
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    private static partial Regex VolumeNamePattern();
 
     [GeneratedRegex(@"^\d{1,2}\.\d$")]
     internal static partial Regex ComputeCapabilityPattern();

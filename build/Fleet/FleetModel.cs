@@ -34,7 +34,7 @@ public sealed record FleetHealth(FleetCheckKind Check, int Port, string? Path, F
 /// <summary>A mount: a named volume (models, data) or a host path. Models and data are mounted, never baked.</summary>
 public sealed record FleetVolume(string Source, string Target, bool ReadOnly)
 {
-    public bool IsNamed => !Source.StartsWith('/') && !Source.StartsWith('.') && !Source.StartsWith('$');
+    public bool IsNamed => !Source.StartsWith('/') && !Source.StartsWith('.');
 
     public override string ToString() => $"{Source}:{Target}{(ReadOnly ? ":ro" : string.Empty)}";
 }

@@ -152,6 +152,19 @@ public sealed class ComposeRendererTests
     }
 
     [Test]
+    public void The_fleet_plan_is_every_service_file_then_every_machine_file()
+    {
+        FleetPlan.Files(Fleet(), Options()).Select(f => f.Path).ShouldBe(
+        [
+            "docker/services/Db/Dockerfile", "docker/services/Db/Dockerfile.dockerignore",
+            "docker/services/Gpu/Dockerfile", "docker/services/Gpu/Dockerfile.dockerignore",
+            "docker/services/Main/Dockerfile", "docker/services/Main/Dockerfile.dockerignore",
+            "docker/services/Sup/Dockerfile", "docker/services/Sup/Dockerfile.dockerignore",
+            "deploy/mainpc/compose.yaml", "deploy/pc2/compose.yaml",
+        ]);
+    }
+
+    [Test]
     public void Rendering_is_deterministic()
     {
         var a = ComposeRenderer.RenderAll(Fleet(), Options()).Select(f => f.File).ToList();

@@ -85,6 +85,15 @@ public sealed class FleetLoaderTests
     }
 
     [Test]
+    public void A_volume_source_with_a_variable_is_refused_because_generated_files_are_literal()
+    {
+        var e = Fails("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n    volumes: [\"${DATA}:/data\"]\n").Errors.ShouldHaveSingleItem();
+
+        e.Where!.Line.ShouldBe(11);
+        e.Message.ShouldBe("'${DATA}:/data' is not a volume.");
+    }
+
+    [Test]
     public void An_unknown_dependency_suggests_a_service()
     {
         var e = Fails("  Alpha:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n    depends_on: [Alpah]\n").Errors.ShouldHaveSingleItem();
