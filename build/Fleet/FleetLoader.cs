@@ -178,12 +178,9 @@ public static partial class FleetLoader
 
     private static FleetService? ReadService(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string lockPattern, FleetHealthTiming timing)
     {
-        if (y.CheckKeys(m, ServiceKeys, name, "a service"))
-        {
-            return null;
-        }
-
+        // Unknown keys are reported and the rest of the entry is still read, so one round shows every problem.
         var errorsBefore = y.Errors.Count;
+        y.CheckKeys(m, ServiceKeys, name, "a service");
         var serviceMachines = new List<string>();
         foreach (var (machine, node) in y.StringList(m, "machines", name, "[mainpc, pc2]") ?? [])
         {

@@ -94,6 +94,29 @@ public sealed class FleetLoaderTests
     }
 
     [Test]
+    public void An_unknown_key_does_not_hide_the_other_problems_of_its_service()
+    {
+        var ex = Fails("  A:\n    machines: [mainpc]\n    famly: cpu\n    entrypoint: a/app.py\n    health: { port: 99999 }\n");
+
+        ex.Errors.Select(e => e.Message).ShouldBe(
+        [
+            "Unknown key 'famly' in a service. Did you mean 'family'?",
+            "The service names no family.",
+            "'port' must be an integer from 1 to 65535, not '99999'.",
+        ]);
+    }
+
+    [Test]
+    public void A_service_defined_twice_is_a_positioned_error()
+    {
+        var ex = Fails("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n  A:\n    machines: [pc2]\n");
+
+        var e = ex.Errors.ShouldHaveSingleItem();
+        e.Message.ShouldStartWith("YAML syntax error");
+        e.Where!.Line.ShouldBe(11);
+    }
+
+    [Test]
     public void An_unknown_dependency_suggests_a_service()
     {
         var e = Fails("  Alpha:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n    depends_on: [Alpah]\n").Errors.ShouldHaveSingleItem();
