@@ -42,6 +42,18 @@ public sealed class FleetLoaderTests
     }
 
     [Test]
+    public void The_hash_entry_of_a_service_ignores_where_it_was_written()
+    {
+        const string entry = "  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n";
+        var first = FleetFixture.Parse(entry).Get("A");
+        var moved = FleetFixture.Parse("  Z:\n    machines: [pc2]\n    family: cpu\n    entrypoint: z/app.py\n    health: { port: 9000 }\n\n# a comment\n" + entry).Get("A");
+
+        moved.Source.ShouldNotBe(first.Source);
+        Build.Hashing.CanonicalJson.Serialize(moved.WithoutPositions()).ShouldBe(Build.Hashing.CanonicalJson.Serialize(first.WithoutPositions()));
+        Build.Hashing.CanonicalJson.Serialize(first.WithoutPositions() with { Ports = [1] }).ShouldNotBe(Build.Hashing.CanonicalJson.Serialize(first.WithoutPositions()));
+    }
+
+    [Test]
     public void An_unknown_key_suggests_the_right_one()
     {
         var e = Fails("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n    depend_on: [B]\n").Errors.ShouldHaveSingleItem();
