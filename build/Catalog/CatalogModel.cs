@@ -18,6 +18,9 @@ public sealed record Catalog(
     PixiSettings Pixi,
     IReadOnlyList<Family> Families)
 {
+    /// <summary>The catalog's top-level `aliases:` (alias -> family), e.g. the fleet's family keys cpu, gpu-ada.</summary>
+    public IReadOnlyDictionary<string, string> Aliases { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The catalog's directory, repo-relative with '/' (generated files live beside the catalog).</summary>
     public string Directory => Path.GetDirectoryName(File)?.Replace('\\', '/') is { Length: > 0 } d ? d : ".";
 
@@ -120,6 +123,9 @@ public sealed record Family(
     IReadOnlyDictionary<string, string> Axes,
     SourceSpan Source)
 {
+    /// <summary>The family key `provides:` (cpu, gpu, web, audio, vision) as written; lineage and GPU variants add to it.</summary>
+    public IReadOnlyList<string> Provides { get; init; } = [];
+
     public bool IsRoot => Parent is null;
 
     public bool HasBuilder => BuilderRun.Count > 0 || Python is { Kind: not PythonKind.None };

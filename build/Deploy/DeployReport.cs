@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace Build.Deploy;
+
+/// <summary>What `docker inspect` says about one container of a Compose project.</summary>
+public sealed record ContainerState(
+    string Service,
+    string Image,
+    string Status,
+    string? Health,
+    DateTimeOffset? Started,
+    DateTimeOffset? FirstHealthy,
+    int Restarts,
+    string? LastHealthOutput)
+{
+    /// <summary>From the container's start to the end of its first passing health check (the cold-start time).</summary>
+    public double? SecondsToHealthy => Started is { } s && FirstHealthy is { } h ? Math.Round((h - s).TotalSeconds, 2) : null;
+}
+
+/// <summary>Reads `docker inspect &lt;containers&gt;` output (a JSON array) into <see cref="ContainerState"/>s.</summary>
+public static partial class ContainerInspect
+{
+    public const string ServiceLabel = "com.docker.compose.service";
+
+    public static IReadOnlyList<ContainerState> Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var result = new List<ContainerState>();
+        foreach (var c in doc.RootElement.EnumerateArray())
+        {
+            var config = c.GetProperty("Config");
+            var service = config.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object && labels.TryGetProperty(ServiceLabel, out var l)
+                ? l.GetString() ?? string.Empty
+                : (c.GetProperty("Name").GetString() ?? string.Empty).TrimStart('/');
+            var state = c.GetProperty("State");
+            string? health = null;
+            DateTimeOffset? firstHealthy = null;
+            string? lastOutput = null;
+            if (state.TryGetProperty("Health", out var h) && h.ValueKind == JsonValueKind.Object)
+            {
+                health = h.GetProperty("Status").GetString();
+                if (h.TryGetProperty("Log", out var log) && log.ValueKind == JsonValueKind.Array)
+                {
+                    var entries = log.EnumerateArray().ToList();
+                    firstHealthy = entries.Where(e => e.GetProperty("ExitCode").GetInt32() == 0).Select(e => Time(e.GetProperty("End").GetString())).FirstOrDefault(t => t is not null);
+                    lastOutput = entries.Count == 0 ? null : entries[^1].GetProperty("Output").GetString()?.Trim();
+                }
+            }
+
+            result.Add(new ContainerState(
+                service,
+                config.GetProperty("Image").GetString() ?? string.Empty,
+                state.GetProperty("Status").GetString() ?? string.Empty,
+                health,
+                Time(state.GetProperty("StartedAt").GetString()),
+                firstHealthy,
+                c.TryGetProperty("RestartCount", out var r) ? r.GetInt32() : 0,
+                lastOutput));
+        }
+
+        return result.OrderBy(s => s.Service, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Docker's RFC 3339 times carry nanoseconds; .NET parses at most 7 fraction digits.</summary>
+    private static DateTimeOffset? Time(string? value)
+    {
+        if (value is null || value.StartsWith("0001-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var trimmed = Fraction().Replace(value, m => "." + m.Groups[1].Value[..Math.Min(7, m.Groups[1].Value.Length)], 1);
+        return DateTimeOffset.Parse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    }
+
+    [GeneratedRegex(@"\.(\d+)")]
+    private static partial Regex Fraction();
+}
+
+public sealed record DeployEntry(string Service, string Image, string Status, string Health, double? SecondsToHealthy, int Restarts, string? LastHealthOutput);
+
+/// <summary>deploy-report.json/.md: per service of a machine, its image, health, seconds to healthy and restarts.</summary>
+public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, string ComposeFile, IReadOnlyList<DeployEntry> Services)
+{
+    public const int CurrentSchema = 1;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public bool AllHealthy => Services.Count > 0 && Services.All(s => s.Health == "healthy");
+
+    /// <summary>Services that are not healthy, each with its last health output: what a failing Deploy prints.</summary>
+    public IReadOnlyList<DeployEntry> Unhealthy => Services.Where(s => s.Health != "healthy").ToList();
+
+    public static DeployReport Build(string machine, bool gpu, string composeFile, IEnumerable<ContainerState> containers)
+    {
+        ArgumentNullException.ThrowIfNull(containers);
+        var entries = containers.OrderBy(c => c.Service, StringComparer.Ordinal)
+            .Select(c => new DeployEntry(c.Service, c.Image, c.Status, c.Health ?? "none", c.SecondsToHealthy, c.Restarts, c.LastHealthOutput))
+            .ToList();
+        return new DeployReport(CurrentSchema, machine, gpu, composeFile, entries);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"## Deploy: {Machine}\n\n`{ComposeFile}`{(Gpu ? string.Empty : " with `--gpu=off` (no GPU device reservations; the GPU probe decides)")}: ");
+        sb.Append(CultureInfo.InvariantCulture, $"{Services.Count(s => s.Health == "healthy")} of {Services.Count} services healthy.\n\n");
+        sb.Append("| service | image | health | seconds to healthy | restarts |\n|---|---|---|---:|---:|\n");
+        foreach (var s in Services)
+        {
+            var seconds = s.SecondsToHealthy is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Service} | `{s.Image}` | {s.Health} | {seconds} | {s.Restarts} |\n");
+        }
+
+        foreach (var s in Unhealthy.Where(s => !string.IsNullOrEmpty(s.LastHealthOutput)))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n**{s.Service}** last health output:\n\n```\n{s.LastHealthOutput}\n```\n");
+        }
+
+        return sb.ToString();
+    }
+}

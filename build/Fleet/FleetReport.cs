@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Build.Fleet;
+
+public sealed record FleetCoverage(int Mapped, int Total, IReadOnlyList<string> Unmapped)
+{
+    public double Percent => Total == 0 ? 100 : Math.Round(100.0 * Mapped / Total, 1);
+}
+
+public sealed record FleetPort(int HostPort, int ContainerPort, string Service, string Kind);
+
+public sealed record FleetGpuService(string Service, string Family, string Arch);
+
+public sealed record FleetMachineReport(
+    string Machine,
+    int PortOffset,
+    string? ComputeCapability,
+    IReadOnlyList<string> Services,
+    IReadOnlyList<FleetGpuService> GpuServices,
+    IReadOnlyList<FleetPort> Ports,
+    IReadOnlyList<string> Privileged);
+
+public sealed record FleetOpenQuestion(string Service, string Question, string Where);
+
+public sealed record FleetFamilyServices(string Family, IReadOnlyList<string> Services);
+
+/// <summary>One image's layers (digest and compressed size), as its OCI manifest lists them.</summary>
+public sealed record ImageLayers(string Image, IReadOnlyList<(string Digest, long Size)> Layers);
+
+/// <summary>The family saving: image sizes summed, next to the bytes with every shared layer counted once.</summary>
+public sealed record ImageBytes(int Images, long SumOfImages, long SharedOnce)
+{
+    public long Saving => SumOfImages - SharedOnce;
+
+    /// <summary>
+    /// Both sums over the given images: SumOfImages counts every image's layers; SharedOnce counts each layer
+    /// digest once (a family layer under 40 services is stored and pulled once).
+    /// </summary>
+    public static ImageBytes Compute(IEnumerable<ImageLayers> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var list = images.ToList();
+        var unique = new Dictionary<string, long>(StringComparer.Ordinal);
+        long sum = 0;
+        foreach (var image in list)
+        {
+            foreach (var (digest, size) in image.Layers)
+            {
+                sum += size;
+                unique.TryAdd(digest, size);
+            }
+        }
+
+        return new ImageBytes(list.Count, sum, unique.Values.Sum());
+    }
+}
+
+/// <summary>fleet-report.json/.md: coverage, per machine placement and ports, open questions, family -> services.</summary>
+public sealed record FleetReport(
+    int SchemaVersion,
+    string Fleet,
+    string Catalog,
+    FleetCoverage Coverage,
+    IReadOnlyList<FleetMachineReport> Machines,
+    IReadOnlyList<FleetOpenQuestion> OpenQuestions,
+    IReadOnlyList<CrossMachineDependency> CrossMachineDependencies,
+    IReadOnlyList<FleetFamilyServices> Families,
+    ImageBytes? Bytes)
+{
+    public const int CurrentSchema = 1;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>The report of a fleet against a catalog; works on an invalid fleet too (unmapped services are listed).</summary>
+    public static FleetReport Build(Fleet fleet, Catalog.Catalog catalog, ImageBytes? bytes = null)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var families = fleet.Services.ToDictionary(s => s.Name, s => FleetFamilies.Resolve(catalog, s.Family), StringComparer.Ordinal);
+        var unmapped = fleet.Services.Where(s => families[s.Name] is null).Select(s => s.Name).ToList();
+        var coverage = new FleetCoverage(fleet.Services.Count - unmapped.Count, fleet.Services.Count, unmapped);
+
+        var machines = new List<FleetMachineReport>();
+        foreach (var machine in fleet.Machines.Values.OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            var on = fleet.On(machine.Name);
+            var gpu = new List<FleetGpuService>();
+            foreach (var s in on)
+            {
+                if (families[s.Name] is { } f && FleetFamilies.ArchList(catalog.Lineage(f)) is { } archs)
+                {
+                    gpu.Add(new FleetGpuService(s.Name, f.Name, string.Join(';', archs)));
+                }
+            }
+
+            var ports = on.SelectMany(s => FleetValidator.PublishedPorts(s).Select(p => new FleetPort(p.Port + machine.PortOffset, p.Port, s.Name, p.What)))
+                .OrderBy(p => p.HostPort).ThenBy(p => p.Service, StringComparer.Ordinal).ToList();
+            machines.Add(new FleetMachineReport(machine.Name, machine.PortOffset, machine.ComputeCapability, on.Select(s => s.Name).ToList(), gpu, ports, on.Where(s => s.DockerSocket).Select(s => s.Name).ToList()));
+        }
+
+        var questions = fleet.Services.Where(s => s.Confirm is not null).Select(s => new FleetOpenQuestion(s.Name, s.Confirm!, s.At("confirm").ToString())).ToList();
+        var byFamily = fleet.Services.Where(s => families[s.Name] is not null)
+            .GroupBy(s => families[s.Name]!.Name, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new FleetFamilyServices(g.Key, g.Select(s => s.Name).ToList()))
+            .ToList();
+        return new FleetReport(CurrentSchema, fleet.File, catalog.File, coverage, machines, questions, FleetValidator.CrossMachineDependencies(fleet), byFamily, bytes);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+
+    /// <summary>A Mermaid flowchart family -> services (each used family under its parent chain).</summary>
+    public string Mermaid(Catalog.Catalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var sb = new StringBuilder("graph LR\n");
+        var used = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var group in Families)
+        {
+            foreach (var f in catalog.Lineage(catalog.Get(group.Family)))
+            {
+                used.Add(f.Name);
+            }
+        }
+
+        foreach (var name in used)
+        {
+            sb.Append("  ").Append(Id("f", name)).Append("[\"").Append(name).Append("\"]\n");
+            if (catalog.Get(name).Parent is { } parent)
+            {
+                sb.Append("  ").Append(Id("f", parent)).Append(" -.-> ").Append(Id("f", name)).Append('\n');
+            }
+        }
+
+        foreach (var group in Families)
+        {
+            foreach (var service in group.Services)
+            {
+                sb.Append("  ").Append(Id("f", group.Family)).Append(" --> ").Append(Id("s", service)).Append("(\"").Append(service).Append("\")\n");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    public string ToMarkdown(Catalog.Catalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var sb = new StringBuilder();
+        sb.Append("## Fleet\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Coverage: **{Coverage.Mapped} / {Coverage.Total}** services mapped to a catalog family ({Coverage.Percent.ToString("0.#", CultureInfo.InvariantCulture)}%) — `{Fleet}` on `{Catalog}`.\n");
+        if (Coverage.Unmapped.Count > 0)
+        {
+            sb.Append("\nUnmapped: ").Append(string.Join(", ", Coverage.Unmapped.Select(u => $"`{u}`"))).Append('\n');
+        }
+
+        if (Bytes is { } bytes)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\nImages: {bytes.Images}; sum of image sizes {Reports.Bytes.Format(bytes.SumOfImages)}, shared layers counted once {Reports.Bytes.Format(bytes.SharedOnce)} (families save {Reports.Bytes.Format(bytes.Saving)}).\n");
+        }
+
+        foreach (var m in Machines)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n### {m.Machine}\n\n{m.Services.Count} services, port_offset {m.PortOffset}, GPU compute capability {m.ComputeCapability ?? "none"}.\n");
+            if (m.GpuServices.Count > 0)
+            {
+                sb.Append("\n| GPU service | family | arch |\n|---|---|---|\n");
+                foreach (var g in m.GpuServices)
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $"| {g.Service} | {g.Family} | {g.Arch} |\n");
+                }
+            }
+
+            if (m.Privileged.Count > 0)
+            {
+                sb.Append("\nPrivileged (Docker socket): ").Append(string.Join(", ", m.Privileged)).Append('\n');
+            }
+
+            sb.Append("\n| host port | container port | service | kind |\n|---:|---:|---|---|\n");
+            foreach (var p in m.Ports)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"| {p.HostPort} | {p.ContainerPort} | {p.Service} | {p.Kind} |\n");
+            }
+        }
+
+        if (OpenQuestions.Count > 0)
+        {
+            sb.Append("\n### Open questions (`confirm:`)\n\n");
+            foreach (var q in OpenQuestions)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- **{q.Service}** ({q.Where}): {q.Question}\n");
+            }
+        }
+
+        if (CrossMachineDependencies.Count > 0)
+        {
+            sb.Append("\n### Dependencies across machines (not in Compose)\n\n");
+            foreach (var d in CrossMachineDependencies)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- {d.Service} on {d.Machine} depends on {d.DependsOn} (runs on {string.Join(", ", d.DependencyMachines)})\n");
+            }
+        }
+
+        sb.Append("\n### Families and their services\n\n```mermaid\n").Append(Mermaid(catalog)).Append("```\n");
+        return sb.ToString();
+    }
+
+    private static string Id(string prefix, string name) =>
+        prefix + "_" + new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+}

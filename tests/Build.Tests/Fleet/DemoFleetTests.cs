@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Build.Fleet;
+using Build.Tests.Infra;
+
+namespace Build.Tests.Fleet;
+
+/// <summary>examples/debian/fleet.yaml: six services on the demo families, with their code and a real hash lock.</summary>
+[TestFixture]
+[Category("Unit")]
+public sealed class DemoFleetTests
+{
+    [Test]
+    public void The_demo_fleet_covers_cpu_web_audio_both_gpu_archs_and_both_machines()
+    {
+        var fleet = FleetValidator.Resolve(FleetFixture.DemoFleet(), FleetFixture.DemoCatalog());
+
+        fleet.Services.Count.ShouldBeGreaterThanOrEqualTo(6);
+        fleet.Services.ShouldContain(s => s.Service.Has(FleetNeed.Web));
+        fleet.Services.ShouldContain(s => s.Service.Has(FleetNeed.Audio));
+        fleet.Services.Where(s => s.IsGpu).Select(s => string.Join(';', s.ArchList!)).Order(StringComparer.Ordinal).ShouldBe(["8.6", "8.9"]);
+        fleet.Services.ShouldContain(s => s.Service.Machines.Count == 2);
+        fleet.Services.Where(s => s.Service.RequirementsLock is not null).Select(s => s.Name).ShouldBe(["hello", "heartbeat"]);
+        fleet.On("mainpc").Count.ShouldBe(5);
+        fleet.On("pc2").Count.ShouldBe(2);
+    }
+
+    [Test]
+    public void The_demo_services_code_and_locks_exist_and_pass_the_lock_rules()
+    {
+        var fleet = FleetValidator.Resolve(FleetFixture.DemoFleet(), FleetFixture.DemoCatalog());
+        var root = Path.Combine(TestInfra.RepoRoot, fleet.Fleet.SourceRoot);
+
+        // The demo family installs kiln-demo-greeting: a service lock must not repeat it (and does not).
+        FleetValidator.RequireSources(fleet, root, _ => new HashSet<string> { "kiln-demo-greeting" }).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void The_lock_pins_the_sha256_of_the_committed_wheel()
+    {
+        var root = Path.Combine(TestInfra.RepoRoot, "examples/debian/services");
+        var wheel = File.ReadAllBytes(Path.Combine(root, "_wheels", "kiln_demo_fleet-1.0.0-py3-none-any.whl"));
+        var sha = Convert.ToHexStringLower(SHA256.HashData(wheel));
+
+        foreach (var service in new[] { "hello", "heartbeat" })
+        {
+            var text = File.ReadAllText(Path.Combine(root, service, "requirements.lock"));
+            Regex.Match(text, "^kiln-demo-fleet==1\\.0\\.0", RegexOptions.Multiline).Success.ShouldBeTrue(service);
+            Regex.Match(text, "--hash=sha256:([0-9a-f]{64})").Groups[1].Value.ShouldBe(sha, service);
+        }
+    }
+}

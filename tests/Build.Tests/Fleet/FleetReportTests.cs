@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Build.Fleet;
+
+namespace Build.Tests.Fleet;
+
+/// <summary>fleet-report: coverage, per machine, open questions, Mermaid, and the shared-layer sums.</summary>
+[TestFixture]
+[Category("Unit")]
+public sealed class FleetReportTests
+{
+    [Test]
+    public void Shared_layers_are_counted_once_next_to_the_sum_of_image_sizes()
+    {
+        var bytes = ImageBytes.Compute(
+        [
+            new ImageLayers("a", [("sha256:base", 100), ("sha256:cpu", 50), ("sha256:a", 5)]),
+            new ImageLayers("b", [("sha256:base", 100), ("sha256:cpu", 50), ("sha256:b", 7)]),
+            new ImageLayers("c", [("sha256:base", 100), ("sha256:c", 1)]),
+        ]);
+
+        bytes.ShouldBe(new ImageBytes(3, 413, 163));
+        bytes.Saving.ShouldBe(250);
+        ImageBytes.Compute([]).ShouldBe(new ImageBytes(0, 0, 0));
+    }
+
+    [Test]
+    public void The_demo_report_has_machines_ports_gpu_archs_and_open_questions()
+    {
+        var report = FleetReport.Build(FleetFixture.DemoFleet(), FleetFixture.DemoCatalog());
+
+        report.Coverage.Mapped.ShouldBe(6);
+        report.Coverage.Unmapped.ShouldBeEmpty();
+        report.Machines.Select(m => m.Machine).ShouldBe(["mainpc", "pc2"]);
+        var pc2 = report.Machines[1];
+        pc2.Services.ShouldBe(["vision-ampere", "heartbeat"]);
+        pc2.GpuServices.ShouldBe([new FleetGpuService("vision-ampere", "demo-gpu-ampere-vision-py311", "8.6")]);
+        pc2.Ports.ShouldBe([new FleetPort(17104, 17004, "vision-ampere", "port"), new FleetPort(17110, 17010, "heartbeat", "port")]);
+        report.OpenQuestions.ShouldHaveSingleItem().Service.ShouldBe("heartbeat");
+        report.OpenQuestions[0].Where.ShouldStartWith("examples/debian/fleet.yaml:");
+    }
+
+    [Test]
+    public void An_unmapped_service_is_listed_and_the_rest_still_reported()
+    {
+        var fleet = FleetFixture.Parse(
+            "  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n" +
+            "  B:\n    machines: [mainpc]\n    family: gpu-hopper\n    entrypoint: b/app.py\n    health: { port: 8001 }\n    docker_socket: true\n");
+        var report = FleetReport.Build(fleet, FleetFixture.SmallCatalog());
+
+        report.Coverage.Mapped.ShouldBe(1);
+        report.Coverage.Total.ShouldBe(2);
+        report.Coverage.Unmapped.ShouldBe(["B"]);
+        report.Coverage.Percent.ShouldBe(50);
+        report.Machines[0].Privileged.ShouldBe(["B"]);
+        report.ToMarkdown(FleetFixture.SmallCatalog()).ShouldContain("Unmapped: `B`");
+    }
+
+    [Test]
+    public void Json_and_markdown_carry_the_report()
+    {
+        var catalog = FleetFixture.RealCatalog();
+        var bytes = new ImageBytes(2, 3000, 2000);
+        var report = FleetReport.Build(FleetFixture.RealFleet(), catalog, bytes);
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        json.RootElement.GetProperty("coverage").GetProperty("mapped").GetInt32().ShouldBe(69);
+        json.RootElement.GetProperty("machines")[0].GetProperty("machine").GetString().ShouldBe("mainpc");
+        json.RootElement.GetProperty("openQuestions").GetArrayLength().ShouldBe(7);
+        json.RootElement.GetProperty("bytes").GetProperty("saving").GetInt64().ShouldBe(1000);
+        json.RootElement.GetProperty("crossMachineDependencies")[0].GetProperty("dependsOn").GetString().ShouldBe("TTSService");
+
+        var md = report.ToMarkdown(catalog);
+        md.ShouldContain("Coverage: **69 / 69** services mapped to a catalog family (100%)");
+        md.ShouldContain("| ModelOpsCoordinator | cuda12.3-ada-py311 | 8.9 |");
+        md.ShouldContain("| RealTimeAudioPipelinePC2 | cuda12.3-ampere-audio-py311 | 8.6 |");
+        md.ShouldContain("Privileged (Docker socket): SelfHealingSupervisor");
+        md.ShouldContain("sum of image sizes 2.9 KiB, shared layers counted once 2.0 KiB (families save 1000 B)");
+        md.ShouldContain("- SpeechRelayService on pc2 depends on TTSService (runs on mainpc)");
+        md.ShouldContain("```mermaid\ngraph LR\n");
+        md.ShouldContain("  f_cuda12_3_runtime_py311 -.-> f_cuda12_3_ada_py311\n");
+        md.ShouldContain("  f_cuda12_3_ada_py311 --> s_ModelOpsCoordinator(\"ModelOpsCoordinator\")\n");
+        report.Mermaid(catalog).Split('\n').Count(l => l.Contains(" --> s_", StringComparison.Ordinal)).ShouldBe(69);
+    }
+}
