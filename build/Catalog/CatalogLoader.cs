@@ -84,7 +84,7 @@ internal sealed class CatalogReader(string file, CatalogLoadOptions options)
 
     public Catalog? Read(YMapping root)
     {
-        R.CheckKeys(root, CatalogLoader.TopLevelKeys, null, "top level");
+        var mistypedTop = R.CheckKeys(root, CatalogLoader.TopLevelKeys, null, "top level");
         var version = R.Scalar(root, "version", null);
         if (version is not null && version != "1")
         {
@@ -118,7 +118,12 @@ internal sealed class CatalogReader(string file, CatalogLoadOptions options)
 
         if (root["families"] is not { } familiesValue)
         {
-            R.Error(root, null, "The catalog defines no families.", "Add a 'families:' mapping (see README, 'The catalog').");
+            if (!mistypedTop)
+            {
+                // With a mistyped top-level key, that key (likely 'families') is the error to fix, not this.
+                R.Error(root, null, "The catalog defines no families.", "Add a 'families:' mapping (see README, 'The catalog').");
+            }
+
             return null;
         }
 

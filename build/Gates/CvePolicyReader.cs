@@ -128,7 +128,7 @@ public static class CvePolicyReader
         var packages = m["packages"] is { } pn ? r.StringList(m, "packages", subject) : [];
         foreach (var key in new[] { "families", "packages" }.Where(k => m[k] is YSequence { Items.Count: 0 }))
         {
-            r.Error(m[key], subject, $"'{key}: []' lists nothing, which would waive it for every {key[..^1]}.", $"List the {key} it applies to, or remove '{key}:' to mean every one.");
+            r.Error(m[key], subject, $"'{key}: []' lists nothing, which would waive it for every {(key == "families" ? "family" : "package")}.", $"List the {key} it applies to, or remove '{key}:' to mean every one.");
         }
 
         if (scopeFamilies is not null && families is not null)

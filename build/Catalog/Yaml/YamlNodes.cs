@@ -118,9 +118,33 @@ public static class YamlDocument
         }
         catch (YamlException ex)
         {
-            errors.Add(new CatalogError(Span(file, ex.Start), null, $"YAML syntax error: {Clean(ex)}", "Fix the YAML at that position (indentation, a tab, a missing ':' or an unclosed quote are the usual causes)."));
+            // YamlDotNet's Start is where the construct began (a mapping opened on line 1); End is where it broke.
+            var at = Span(file, ex.End.Line > 0 && ex.End.Line >= ex.Start.Line ? ex.End : ex.Start);
+            if (ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentTab(text) is { } tab)
+            {
+                // The scanner reports a tab in indentation at the mapping it interrupted (often 1:1); point at the tab.
+                at = new SourceSpan(file, tab.Line, tab.Column);
+            }
+
+            errors.Add(new CatalogError(at, null, $"YAML syntax error: {Clean(ex)}", "Fix the YAML at that position (indentation, a tab, a missing ':' or an unclosed quote are the usual causes)."));
             return null;
         }
+    }
+
+    private static (int Line, int Column)? FirstIndentTab(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
     }
 
     internal static SourceSpan Span(string file, Mark mark) => new(file, (int)Math.Max(mark.Line, 1), (int)Math.Max(mark.Column, 1));
