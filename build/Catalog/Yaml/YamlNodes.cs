@@ -129,6 +129,13 @@ public static class YamlDocument
             errors.Add(new CatalogError(at, null, $"YAML syntax error: {Clean(ex)}", "Fix the YAML at that position (indentation, a tab, a missing ':' or an unclosed quote are the usual causes)."));
             return null;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // The YAML library fails this way on some malformed input (seen on a flow mapping cut off mid-line);
+            // it is still the user's syntax, reported after the last part that was read.
+            errors.Add(new CatalogError(Span(file, builder.LastMark), null, "YAML syntax error: the text after this point cannot be read as YAML.", "Look for an unclosed '{', '[' or quote from here on."));
+            return null;
+        }
     }
 
     private static (int Line, int Column)? FirstIndentTab(string text)
@@ -160,8 +167,16 @@ public static class YamlDocument
     {
         private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
 
+        /// <summary>Where the last event that parsed ended.</summary>
+        public Mark LastMark { get; private set; } = Mark.Empty;
+
         public YNode Read(IParser parser)
         {
+            if (parser.Current is { } current)
+            {
+                LastMark = current.End;
+            }
+
             if (parser.TryConsume<Scalar>(out var scalar))
             {
                 var isNull = scalar.Style == ScalarStyle.Plain && scalar.Tag.IsEmpty && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
