@@ -87,6 +87,60 @@ public sealed class CatalogFuzzTests
         }
     }
 
+    private const string Policy = "fail_on: [HIGH, CRITICAL]\nignore_unfixed: false\nwaivers:\n  - id: CVE-2024-1\n    families: [demo-web]\n    packages: [libx]\n    reason: not reachable\n    expires: 2027-01-31\n  - { id: GHSA-1, reason: r, expires: 2027-02-01 }\n";
+
+    private const string Lock = "version: 6\nenvironments:\n  web:\n    channels:\n      - url: https://c/\n    packages:\n      linux-64:\n      - conda: https://c/linux-64/fastapi-0.1-py_0.conda\n      - pypi: https://p/x-1.0-py3-none-any.whl\npackages:\n- conda: https://c/linux-64/fastapi-0.1-py_0.conda\n  sha256: aaaa\n  size: 12\n- pypi: https://p/x-1.0-py3-none-any.whl\n  name: x\n  version: 1.0\n";
+
+    /// <summary>The other strict readers get the same treatment: a value or a positioned error, nothing else.</summary>
+    [TestCase("cve-policy.yaml")]
+    [TestCase("pixi.lock")]
+    [TestCase("size-baseline.json")]
+    [TestCase("pixi.toml")]
+    public void Mutated_config_files_read_or_fail_with_positioned_errors_and_nothing_else(string kind)
+    {
+        var count = (int.TryParse(Environment.GetEnvironmentVariable("KILN_FUZZ_COUNT"), out var n) && n > 0 ? n : DefaultCount) / 3;
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("KILN_FUZZ_SEED"), out var s) ? s : 20261201;
+        var original = Encoding.UTF8.GetBytes(kind switch
+        {
+            "cve-policy.yaml" => Policy,
+            "pixi.lock" => Lock,
+            "pixi.toml" => File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "pixi.toml")),
+            _ => File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "examples/demo/size-baseline.json")),
+        });
+        var families = new HashSet<string>(StringComparer.Ordinal) { "demo-root", "demo-cpu", "demo-web", "demo-gpu-ada", "demo-gpu-ampere" };
+        var random = new Random(seed);
+        var rejected = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var mutated = Mutate(random, original);
+            var errors = new List<CatalogError>();
+            try
+            {
+                var text = Build.Catalog.Yaml.YamlDocument.Decode(mutated, kind, errors);
+                var ok = text is not null && kind switch
+                {
+                    "cve-policy.yaml" => Build.Gates.CvePolicyReader.Parse(text, kind, errors, families) is not null,
+                    "pixi.lock" => Build.Pixi.PixiLock.Read(text, kind, errors) is not null,
+                    "pixi.toml" => Build.Pixi.PixiManifest.Read(text, kind, errors) is not null,
+                    _ => Build.Gates.SizeBaselineReader.Parse(text, kind, errors, families) is not null,
+                };
+                if (!ok)
+                {
+                    rejected++;
+                    errors.ShouldNotBeEmpty($"iteration {i}: rejected without a reason for\n{Show(mutated)}");
+                    errors.ShouldAllBe(e => e.Where != null && e.Where.Line > 0 && e.Where.Column > 0, $"iteration {i}: {string.Join('\n', errors)}");
+                }
+            }
+            catch (Exception ex) when (ex is not Shouldly.ShouldAssertException)
+            {
+                Assert.Fail($"{kind} iteration {i} (seed {seed}) threw {ex.GetType().Name}: {ex.Message}\n--- input ---\n{Show(mutated)}\n--- stack ---\n{ex}");
+            }
+        }
+
+        TestContext.Out.WriteLine($"{kind}: {count} mutations (seed {seed}), {rejected} rejected with positioned errors.");
+        rejected.ShouldBeGreaterThan(0);
+    }
+
     private static byte[] Mutate(Random random, byte[] original)
     {
         var text = Encoding.UTF8.GetString(original);
