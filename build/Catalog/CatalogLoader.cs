@@ -143,7 +143,6 @@ internal sealed class CatalogReader(string file, CatalogLoadOptions options)
         var broken = new List<string>();
         foreach (var entry in familiesNode.Entries)
         {
-            var template = entry.Name;
             var loaded = ReadEntry(scope, entry, broken);
             foreach (var family in loaded)
             {

@@ -89,7 +89,7 @@ public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, 
             }
         }
 
-        IReadOnlyList<string> PlatformsOf(IEnumerable<string> featureNames, bool withDefault)
+        IReadOnlyList<string> PlatformsOf(IEnumerable<string> featureNames)
         {
             IEnumerable<string> result = platforms;
             foreach (var name in featureNames)
@@ -119,7 +119,6 @@ public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, 
                 {
                     var at = Where(envs, name);
                     List<string>? featureNames = null;
-                    var noDefault = false;
                     switch (value)
                     {
                         case TomlArray array when array.All(v => v is string):
@@ -127,7 +126,6 @@ public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, 
                             break;
                         case TomlTable table:
                             featureNames = Strings(table, "features", $"environment '{name}': 'features'") ?? [];
-                            noDefault = table.TryGetValue("no-default-feature", out var nd) && nd is true;
                             break;
                         default:
                             Error(at, $"environment '{name}' must be a list of features or a table with 'features'.", $"Write {name} = [\"feature\"] or {name} = {{ features = [\"feature\"] }}.");
@@ -144,7 +142,7 @@ public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, 
                         Error(at, $"environment '{name}' uses feature '{missing}', which pixi.toml does not define.{Suggest.DidYouMean(missing, features.Keys)}", $"Add [feature.{missing}] or fix the name.");
                     }
 
-                    environments[name] = new PixiEnvironment(name, featureNames, PlatformsOf(featureNames, !noDefault), at);
+                    environments[name] = new PixiEnvironment(name, featureNames, PlatformsOf(featureNames), at);
                 }
             }
         }
