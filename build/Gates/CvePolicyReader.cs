@@ -74,6 +74,7 @@ public static class CvePolicyReader
 
         var ignoreUnfixed = r.Bool(root, "ignore_unfixed", null) ?? false;
         var waivers = new List<Waiver>();
+        var nodes = new List<YNode>();
         if (root["waivers"] is { } waiversNode)
         {
             if (waiversNode is YSequence seq)
@@ -83,6 +84,7 @@ public static class CvePolicyReader
                     if (ReadWaiver(r, item, families) is { } w)
                     {
                         waivers.Add(w);
+                        nodes.Add(item);
                     }
                 }
             }
@@ -92,11 +94,11 @@ public static class CvePolicyReader
             }
         }
 
-        foreach (var dup in waivers.GroupBy(w => (w.Id.ToUpperInvariant(), string.Join(',', w.Families), string.Join(',', w.Packages))).Where(g => g.Count() > 1))
+        var indexed = waivers.Select((w, i) => (Waiver: w, Node: nodes[i]));
+        foreach (var dup in indexed.GroupBy(x => (x.Waiver.Id.ToUpperInvariant(), string.Join(',', x.Waiver.Families), string.Join(',', x.Waiver.Packages))).Where(g => g.Count() > 1))
         {
-            var first = dup.First();
-            var second = dup.Skip(1).First();
-            r.Errors.Add(new CatalogError(new SourceSpan(displayPath, second.Line, 3), second.Id, $"is listed twice (the other one is at {displayPath}:{first.Line}:3).", "Keep one waiver per id and scope.") { SubjectKind = "waiver" });
+            var (first, second) = (dup.First(), dup.Skip(1).First());
+            r.Error(second.Node, second.Waiver.Id, $"is listed twice (the other one is at {r.At(first.Node)}).", "Keep one waiver per id and scope.");
         }
 
         errors.AddRange(r.Errors);

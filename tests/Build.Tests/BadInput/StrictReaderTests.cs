@@ -85,6 +85,16 @@ public sealed class StrictReaderTests
     }
 
     [Test]
+    public void A_waiver_listed_twice_points_at_the_other_one()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("p.yaml", "waivers:\n  - { id: CVE-1, reason: r, expires: 2027-01-01 }\n  - { id: cve-1, reason: again, expires: 2027-02-01 }\n");
+
+        Should.Throw<GateConfigException>(() => CvePolicy.Load(path, "p.yaml")).Message
+            .ShouldBe("p.yaml:3:5: waiver 'cve-1': is listed twice (the other one is at p.yaml:2:5). Keep one waiver per id and scope.");
+    }
+
+    [Test]
     public void The_committed_policies_read()
     {
         CvePolicy.Load(Path.Combine(TestInfra.RepoRoot, "docker/cve-policy.yaml"), "docker/cve-policy.yaml").FailOn.ShouldBe([Severity.High, Severity.Critical]);
