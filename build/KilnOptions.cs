@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Cake.Core;
 
 namespace Build;
@@ -8,7 +7,7 @@ namespace Build;
 /// The shared command-line arguments, parsed and validated once (plain data so tests need no Cake context). A bad
 /// value is a usage error (exit 2) whose message shows the valid forms, never a value that ends up in a tag.
 /// </summary>
-public sealed partial record KilnOptions(
+public sealed record KilnOptions(
     string Catalog,
     string? Registry,
     IReadOnlyList<string> Families,
@@ -95,7 +94,7 @@ public sealed partial record KilnOptions(
 
         var registryText = Single("registry");
         var registry = string.IsNullOrWhiteSpace(registryText) ? null : registryText.Trim().TrimEnd('/');
-        if (registry is not null && !string.Equals(registry, "local", StringComparison.OrdinalIgnoreCase) && !IsRepository(registry))
+        if (registry is not null && !string.Equals(registry, "local", StringComparison.OrdinalIgnoreCase) && !Build.Catalog.NamePattern.IsRepository(registry))
         {
             throw Usage($"--registry={registryText} is not a registry and repository. Use --registry=HOST[:PORT]/PATH (lowercase path components, e.g. --registry=ghcr.io/kiln-org/ai-base or --registry=127.0.0.1:5000/kiln/demo), or --registry=local for the test registry.");
         }
@@ -144,12 +143,6 @@ public sealed partial record KilnOptions(
             throw Usage($"--{option}={value} is a folder, not a catalog file. Use --{option}=PATH/families.yaml, e.g. --{option}={DefaultCatalog}.");
         }
     }
-
-    /// <summary>[host[:port]/]path with the distribution reference grammar's components, no tag or digest.</summary>
-    private static bool IsRepository(string text) => text.Length <= 255 && RepositoryPattern().IsMatch(text);
-
-    [GeneratedRegex(@"^((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")]
-    private static partial Regex RepositoryPattern();
 
     private static bool IsFlagValue(string value) =>
         value.Length == 0 || string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase);

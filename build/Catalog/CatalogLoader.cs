@@ -92,14 +92,36 @@ internal sealed class CatalogReader(string file, CatalogLoadOptions options)
         }
 
         var registry = R.Scalar(root, "registry", null) ?? CatalogLoader.DefaultRegistry;
+        if (!NamePattern.IsRepository(registry))
+        {
+            R.Error(root["registry"], null, $"'registry' is '{registry.ReplaceLineEndings(" ")}', which is not a registry and repository.", "Write HOST[:PORT]/PATH with lowercase path components, e.g. 'registry: ghcr.io/kiln-org/ai-base'.");
+        }
+
         var syntax = R.Scalar(root, "syntax", null);
-        var platforms = R.StringList(root, "platforms", null) ?? ["linux/amd64"];
+        var platformItems = R.Items(root, "platforms", null);
+        foreach (var (node, platform) in (platformItems ?? []).Where(p => !NamePattern.IsPlatform(p.Value)))
+        {
+            R.Error(node, null, $"'{platform.ReplaceLineEndings(" ")}' is not a platform.", "Write os/arch[/variant], e.g. linux/amd64 or linux/arm64.");
+        }
+
+        var platforms = platformItems?.Select(p => p.Value).ToList() ?? ["linux/amd64"];
         if (root["platforms"] is YSequence { Items.Count: 0 } emptyPlatforms)
         {
             R.Error(emptyPlatforms, null, "'platforms' lists no platforms.", "List at least one, e.g. 'platforms: [linux/amd64]'.");
         }
 
-        var labels = R.StringMap(root, "labels", null);
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (_, name, valueNode, value) in R.Pairs(root, "labels", null))
+        {
+            if (value.Contains('\n', StringComparison.Ordinal) || value.Contains('\r', StringComparison.Ordinal))
+            {
+                R.Error(valueNode, null, $"The label '{name}' contains a line break, which the generated Dockerfile cannot hold.", "Write it on one line.");
+                continue;
+            }
+
+            labels[name] = value;
+        }
+
         var pixi = ReadPixi(root);
         var scope = new CatalogScope(R, options, pixi);
         if (R.Mapping(root, "defaults", null, "defaults: { user: { name: app, uid: 10001 }, tini: true }") is { } defaults)

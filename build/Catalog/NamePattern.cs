@@ -26,6 +26,18 @@ public static partial class NamePattern
     /// <summary>A Docker/Go duration: 30s, 500ms, 5m, 1m30s, 1.5h.</summary>
     public static bool IsDuration(string s) => Duration().IsMatch(s);
 
+    /// <summary>[host[:port]/]path as the distribution reference grammar has it, without tag or digest.</summary>
+    public static bool IsRepository(string s) => s.Length <= 255 && Repository().IsMatch(s);
+
+    /// <summary>os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8.</summary>
+    public static bool IsPlatform(string s) => Platform().IsMatch(s);
+
+    [GeneratedRegex(@"^((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")]
+    private static partial Regex Repository();
+
+    [GeneratedRegex(@"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")]
+    private static partial Regex Platform();
+
     [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]*$")]
     private static partial Regex FamilyName();
 

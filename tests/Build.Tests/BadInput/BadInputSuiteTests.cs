@@ -184,6 +184,12 @@ public sealed class BadInputSuiteTests
             E(2, 3, "family 'a': A family needs a 'parent' (another family) or a 'base' (an image pinned by digest)."));
         yield return Catalog("an unpinned base in CI mode", ["families:", "  a:", "    base: python:3.11-slim"],
             E(3, 11, "family 'a': Image 'python:3.11-slim' is not pinned by digest, so builds are not reproducible."), args: ["--mode=ci"]);
+        yield return Catalog("a registry that is no repository", ["registry: Not A Registry", "families:", "  a:", $"    base: {Base}"],
+            E(1, 11, "'registry' is 'Not A Registry', which is not a registry and repository."));
+        yield return Catalog("a platform that is not one", ["platforms: [linux/amd64, amd64]", "families:", "  a:", $"    base: {Base}"],
+            E(1, 26, "'amd64' is not a platform. Write os/arch[/variant], e.g. linux/amd64 or linux/arm64."));
+        yield return Catalog("a line break in a catalog-wide label", ["labels: { a.b: \"x\\ny\" }", "families:", "  a:", $"    base: {Base}"],
+            E(1, 16, "The label 'a.b' contains a line break, which the generated Dockerfile cannot hold."));
         yield return Catalog("an unsupported version", ["version: 2", "families:", "  a:", $"    base: {Base}"],
             E(1, 10, "Unsupported catalog version '2'. This Kiln reads version 1."));
 
