@@ -14,7 +14,7 @@ namespace Build.Tests.BadInput;
 [Category("Unit")]
 public sealed class CatalogFuzzTests
 {
-    private const int DefaultCount = 3000;
+    private const int DefaultCount = 5000;
 
     private static readonly string[] Fragments =
     [
