@@ -53,7 +53,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     public string Repository => _registry ??= Build.Registry.RegistryTarget.Resolve(Options.Registry, () => Catalog, Root, Env.Lookup);
 
     /// <summary>The date tag, yyyymmdd: --date, else today in UTC.</summary>
-    public string DateTag => Argument(ArgumentNames.Date) ?? DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    public string DateTag => Options.Date ?? DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
     /// <summary>--families=a,b (validated), or every family.</summary>
     public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 ? Catalog.Families : SelectFamilies();

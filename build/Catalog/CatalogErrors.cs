@@ -3,10 +3,13 @@ namespace Build.Catalog;
 /// <summary>One problem in a catalog: where, which family, what is wrong, and what to do.</summary>
 public sealed record CatalogError(SourceSpan? Where, string? Family, string Message, string Fix)
 {
+    /// <summary>What <see cref="Family"/> names: a family in the catalog, a waiver in cve-policy.yaml, an entry in a baseline.</summary>
+    public string SubjectKind { get; init; } = "family";
+
     public override string ToString()
     {
         var where = Where is null ? string.Empty : $"{Where}: ";
-        var family = Family is null ? string.Empty : $"family '{Family}': ";
+        var family = Family is null ? string.Empty : $"{SubjectKind} '{Family}': ";
         return $"{where}{family}{Message} {Fix}".TrimEnd();
     }
 }
@@ -39,10 +42,13 @@ public sealed class CatalogException : Exception
 
     public IReadOnlyList<CatalogError> Errors { get; }
 
-    private static string Format(IReadOnlyList<CatalogError> errors) =>
-        errors.Count == 1
+    public static string Format(IReadOnlyList<CatalogError> errors, string what = "the catalog")
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        return errors.Count == 1
             ? errors[0].ToString()
-            : $"{errors.Count} problems in the catalog:\n" + string.Join('\n', errors.Select(e => "  " + e));
+            : $"{errors.Count} problems in {what}:\n" + string.Join('\n', errors.Select(e => "  " + e));
+    }
 }
 
 internal static class Suggest

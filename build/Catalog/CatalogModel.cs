@@ -18,9 +18,6 @@ public sealed record Catalog(
     PixiSettings Pixi,
     IReadOnlyList<Family> Families)
 {
-    /// <summary>The catalog's top-level `aliases:` (alias -> family), e.g. the fleet's family keys cpu, gpu-ada.</summary>
-    public IReadOnlyDictionary<string, string> Aliases { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
-
     /// <summary>The catalog's directory, repo-relative with '/' (generated files live beside the catalog).</summary>
     public string Directory => Path.GetDirectoryName(File)?.Replace('\\', '/') is { Length: > 0 } d ? d : ".";
 
@@ -47,6 +44,12 @@ public sealed record Catalog(
     }
 
     public IReadOnlyList<Family> ChildrenOf(string name) => Families.Where(f => f.Parent == name).ToList();
+
+    /// <summary>Top-level 'aliases:': a short name for a family (alias -> family), e.g. cpu -> cpu-py311.</summary>
+    public IReadOnlyDictionary<string, string> Aliases { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Parents, trees, groups and build order of the families (computed from <see cref="Families"/>).</summary>
+    public FamilyGraph Graph => FamilyGraph.Of(Families);
 }
 
 /// <summary>Hardware defaults for one host (spec 002 §D).</summary>
@@ -92,7 +95,8 @@ public enum PythonKind
 }
 
 /// <summary>A family's Python environment: a pixi environment (pixi-pack in the builder) or a hashed requirements lock.</summary>
-public sealed record PythonSpec(PythonKind Kind, string? PixiEnvironment, string? RequirementsLock);
+/// <remarks><paramref name="Sources"/>: local Python package directories (repository paths) built into wheels in the builder stage; pip then installs the lock with --no-index --find-links.</remarks>
+public sealed record PythonSpec(PythonKind Kind, string? PixiEnvironment, string? RequirementsLock, IReadOnlyList<string>? Sources = null);
 
 /// <summary>The variant that made this family, when it came from a GPU axis.</summary>
 public sealed record GpuVariant(string Name, IReadOnlyList<string> ArchList);
@@ -123,10 +127,10 @@ public sealed record Family(
     IReadOnlyDictionary<string, string> Axes,
     SourceSpan Source)
 {
-    /// <summary>The family key `provides:` (cpu, gpu, web, audio, vision) as written; lineage and GPU variants add to it.</summary>
-    public IReadOnlyList<string> Provides { get; init; } = [];
-
     public bool IsRoot => Parent is null;
+
+    /// <summary>What the family offers (cpu, gpu, web, audio, vision): its own 'provides:', its lineage's, gpu for a GPU variant, and cpu always.</summary>
+    public IReadOnlyList<string> Provides { get; init; } = [];
 
     public bool HasBuilder => BuilderRun.Count > 0 || Python is { Kind: not PythonKind.None };
 

@@ -30,8 +30,7 @@ public sealed record SizeBaseline(int SchemaVersion, SizePolicy Policy, IReadOnl
 
     public static SizeBaseline Empty { get; } = new(1, SizePolicy.Default, new SortedDictionary<string, SizeEntry>(StringComparer.Ordinal));
 
-    public static SizeBaseline Load(string path) =>
-        File.Exists(path) ? JsonSerializer.Deserialize<SizeBaseline>(File.ReadAllText(path), Json) ?? Empty : Empty;
+    public static SizeBaseline Load(string path, string? displayPath = null, IReadOnlySet<string>? families = null) => SizeBaselineReader.Load(path, displayPath, families);
 
     /// <summary>Sorted families, stable indentation: a reviewer sees only the numbers that moved.</summary>
     public string ToJson() => JsonSerializer.Serialize(this with

@@ -17,6 +17,24 @@ public enum ChangeKind
 
 public sealed record FileChange(string Path, ChangeKind Kind, string Diff);
 
+/// <summary>Generate cannot write the tree as planned (something in the way); nothing has been written.</summary>
+public sealed class GenerationException : Exception
+{
+    public GenerationException()
+    {
+    }
+
+    public GenerationException(string message)
+        : base(message)
+    {
+    }
+
+    public GenerationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>Renders every file a catalog produces, compares them with the repository, writes or reports drift.</summary>
 public static class Generator
 {
@@ -39,10 +57,12 @@ public static class Generator
     }
 
     /// <summary>What differs between the plan and the repository (with diffs), including generated folders of removed families.</summary>
+    /// <exception cref="GenerationException">A file stands where a generated folder belongs, or a folder where a generated file belongs.</exception>
     public static IReadOnlyList<FileChange> Compare(string repoRoot, Catalog.Catalog catalog, IReadOnlyList<GeneratedFile> plan)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(plan);
+        CheckLayout(repoRoot, plan);
         var changes = new List<FileChange>();
         foreach (var file in plan)
         {
@@ -67,29 +87,158 @@ public static class Generator
         return changes;
     }
 
-    /// <summary>Writes created/updated files atomically and deletes generated files of families no longer in the catalog.</summary>
+    /// <summary>Every folder a generated file needs must be a folder (or absent), and the file itself not a folder.</summary>
+    private static void CheckLayout(string repoRoot, IReadOnlyList<GeneratedFile> plan)
+    {
+        foreach (var file in plan)
+        {
+            var parts = file.Path.Split('/');
+            for (var i = 1; i < parts.Length; i++)
+            {
+                var dir = string.Join('/', parts[..i]);
+                if (File.Exists(Path.Combine(repoRoot, dir)))
+                {
+                    throw new GenerationException($"'{dir}' is a file, but Generate needs a folder there for {file.Path}. Move or delete that file, then run Generate again.");
+                }
+            }
+
+            if (Directory.Exists(Path.Combine(repoRoot, file.Path)))
+            {
+                throw new GenerationException($"'{file.Path}' is a folder, but Generate writes a file there. Move or delete that folder, then run Generate again.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies the changes. The generated families/ tree is built complete in a staging folder beside it and then
+    /// swapped in by renames, so a failure part-way leaves the committed tree as it was and a reader never sees a
+    /// half-written one; files outside it (the bake file) are each replaced atomically. Deletions only ever come
+    /// from <see cref="Compare"/> on a valid catalog: a catalog with errors never gets this far.
+    /// </summary>
     public static void Apply(string repoRoot, IReadOnlyList<GeneratedFile> plan, IReadOnlyList<FileChange> changes)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(changes);
         var byPath = plan.ToDictionary(f => f.Path, StringComparer.Ordinal);
-        foreach (var change in changes)
+        var pending = changes.Where(c => c.Kind != ChangeKind.Unchanged).ToList();
+        foreach (var tree in pending.GroupBy(c => TreeOf(c.Path)).Where(g => g.Key is not null))
+        {
+            SwapTree(repoRoot, tree.Key!, tree.ToList(), byPath);
+        }
+
+        foreach (var change in pending.Where(c => TreeOf(c.Path) is null))
         {
             var full = Path.Combine(repoRoot, change.Path);
-            switch (change.Kind)
+            if (change.Kind == ChangeKind.Deleted)
             {
-                case ChangeKind.Created or ChangeKind.Updated:
-                    AtomicFile.WriteAllText(full, byPath[change.Path].Content);
-                    break;
-                case ChangeKind.Deleted:
-                    File.Delete(full);
-                    var dir = Path.GetDirectoryName(full)!;
+                File.Delete(full);
+            }
+            else
+            {
+                AtomicFile.WriteAllText(full, byPath[change.Path].Content);
+            }
+        }
+    }
+
+    /// <summary>'dir/families' for 'dir/families/NAME/FILE', else null.</summary>
+    private static string? TreeOf(string path)
+    {
+        var parts = path.Split('/');
+        return parts.Length >= 3 && parts[^3] == "families" ? string.Join('/', parts[..^2]) : null;
+    }
+
+    private static void SwapTree(string repoRoot, string tree, List<FileChange> changes, Dictionary<string, GeneratedFile> byPath)
+    {
+        var live = Path.Combine(repoRoot, tree);
+        var parent = Path.GetDirectoryName(live)!;
+        Directory.CreateDirectory(parent);
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var staging = Path.Combine(parent, $".families.kiln-new-{id}");
+        var old = Path.Combine(parent, $".families.kiln-old-{id}");
+        try
+        {
+            if (Directory.Exists(live))
+            {
+                CopyTree(live, staging);
+            }
+            else
+            {
+                Directory.CreateDirectory(staging);
+            }
+
+            foreach (var change in changes)
+            {
+                var inTree = Path.Combine(staging, change.Path[(tree.Length + 1)..]);
+                if (change.Kind == ChangeKind.Deleted)
+                {
+                    File.Delete(inTree);
+                    var dir = Path.GetDirectoryName(inTree)!;
                     if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
                     {
                         Directory.Delete(dir);
                     }
+                }
+                else
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(inTree)!);
+                    File.WriteAllText(inTree, byPath[change.Path].Content, Utf8NoBom);
+                }
+            }
 
-                    break;
+            if (Directory.Exists(live))
+            {
+                Directory.Move(live, old);
+                try
+                {
+                    Directory.Move(staging, live);
+                }
+                catch (IOException)
+                {
+                    Directory.Move(old, live);
+                    throw;
+                }
+            }
+            else
+            {
+                Directory.Move(staging, live);
+            }
+        }
+        finally
+        {
+            foreach (var leftover in new[] { staging, old }.Where(Directory.Exists))
+            {
+                Directory.Delete(leftover, recursive: true);
+            }
+        }
+    }
+
+    private static readonly System.Text.UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>A copy of the tree (files, folders and links as links), so hand-written files in it survive the swap.</summary>
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
+        {
+            var target = Path.Combine(to, entry.Name);
+            if (entry.LinkTarget is { } link)
+            {
+                if (entry is DirectoryInfo)
+                {
+                    Directory.CreateSymbolicLink(target, link);
+                }
+                else
+                {
+                    File.CreateSymbolicLink(target, link);
+                }
+            }
+            else if (entry is DirectoryInfo dir)
+            {
+                CopyTree(dir.FullName, target);
+            }
+            else
+            {
+                File.Copy(entry.FullName, target);
             }
         }
     }

@@ -73,7 +73,7 @@ public static class CatalogEntry
     }
 
     private static SortedDictionary<string, object?> Python(PythonSpec python) =>
-        Compact(("kind", python.Kind.ToString().ToLowerInvariant()), ("pixi", python.PixiEnvironment), ("requirements", python.RequirementsLock));
+        Compact(("kind", python.Kind.ToString().ToLowerInvariant()), ("pixi", python.PixiEnvironment), ("requirements", python.RequirementsLock), ("sources", python.Sources is { Count: > 0 } s ? s : null));
 
     private static SortedDictionary<string, object?> Health(HealthSpec h) =>
         Compact(("kind", h.Kind.ToString().ToLowerInvariant()), ("port", h.Port), ("path", h.Path), ("cmd", h.Command), ("interval", h.Interval), ("timeout", h.Timeout), ("start_period", h.StartPeriod), ("retries", h.Retries));

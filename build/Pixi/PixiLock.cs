@@ -1,5 +1,6 @@
 using System.Globalization;
-using YamlDotNet.RepresentationModel;
+using Build.Catalog;
+using Build.Catalog.Yaml;
 
 namespace Build.Pixi;
 
@@ -18,75 +19,167 @@ public sealed record LockEnvironment(string Name, IReadOnlyList<string> Channels
 /// </summary>
 public sealed record PixiLock(int Version, IReadOnlyDictionary<string, LockEnvironment> Environments)
 {
-    public static PixiLock Parse(string yaml)
+    /// <summary>Parses a lock already known to be valid (the catalog loader checked it); bad text throws <see cref="FormatException"/> with every positioned error.</summary>
+    public static PixiLock Parse(string yaml, string file = "pixi.lock")
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        var errors = new List<CatalogError>();
+        return Read(yaml, file, errors) ?? throw new FormatException(CatalogException.Format(errors, file));
+    }
+
+    /// <summary>The lock, or null with positioned errors (all of them) in <paramref name="errors"/>.</summary>
+    public static PixiLock? Read(string yaml, string file, List<CatalogError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.Count;
+        var node = YamlDocument.Parse(yaml, file, errors);
+        if (node is null)
         {
-            throw new FormatException("pixi.lock is not a YAML mapping.");
+            if (errors.Count == before)
+            {
+                errors.Add(new CatalogError(new SourceSpan(file, 1, 1), null, $"{file} is empty.", "Run `pixi lock` and commit the file."));
+            }
+
+            return null;
         }
 
-        var version = int.Parse(Scalar(root, "version") ?? throw new FormatException("pixi.lock has no version."), CultureInfo.InvariantCulture);
-        if (version is < 6 or > 7)
+        var r = new NodeReader(file, "environment");
+        if (r.AsMapping(node, file, null, "version: 6") is not { } root)
         {
-            throw new FormatException($"pixi.lock version {version} is not supported (Kiln reads 6 and 7; regenerate it with a pixi that writes one of those).");
+            errors.AddRange(r.Errors);
+            return null;
+        }
+
+        var versionText = r.Scalar(root, "version", null);
+        var version = 0;
+        if (versionText is null)
+        {
+            if (!root.Has("version"))
+            {
+                r.Error(root, null, $"{file} has no version.", "Regenerate it with `pixi lock`.");
+            }
+        }
+        else if (!int.TryParse(versionText, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out version) || version is < 6 or > 7)
+        {
+            r.Error(root["version"], null, $"pixi.lock version {versionText} is not supported (Kiln reads 6 and 7; regenerate it with a pixi that writes one of those).", "Run `pixi lock` with pixi 0.3x or newer.");
         }
 
         var packages = new Dictionary<string, LockedPackage>(StringComparer.Ordinal);
-        if (root.Children.TryGetValue(new YamlScalarNode("packages"), out var list) && list is YamlSequenceNode seq)
+        if (root["packages"] is { } packagesNode)
         {
-            foreach (var item in seq.Children.OfType<YamlMappingNode>())
+            if (packagesNode is not YSequence seq)
             {
-                var (kind, location) = Location(item);
-                if (location is null)
+                r.Error(packagesNode, null, $"'packages' must be a list, not {packagesNode.TypeName}.", "Regenerate the lock with `pixi lock`.");
+            }
+            else
+            {
+                foreach (var itemNode in seq.Items)
                 {
-                    continue;
-                }
+                    if (r.AsMapping(itemNode, "Each item of 'packages'", null, "- conda: https://…/name-1.0-0.conda") is not { } item)
+                    {
+                        continue;
+                    }
 
-                var (fileName, fileVersion, fileBuild) = kind == "conda" ? FromCondaFileName(location) : (null, null, null);
-                packages[location] = new LockedPackage(
-                    kind!,
-                    Scalar(item, "name") ?? fileName ?? System.IO.Path.GetFileName(location),
-                    Scalar(item, "version") ?? fileVersion ?? string.Empty,
-                    Scalar(item, "build") ?? fileBuild,
-                    location,
-                    Scalar(item, "sha256"),
-                    Scalar(item, "md5"),
-                    long.TryParse(Scalar(item, "size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var size) ? size : null);
+                    var (kind, location) = Location(r, item);
+                    if (location is null)
+                    {
+                        r.Error(item, null, "A package entry has no 'conda:', 'pypi:' or 'conda_source:' location.", "Regenerate the lock with `pixi lock`.");
+                        continue;
+                    }
+
+                    var (fileName, fileVersion, fileBuild) = kind == "conda" ? FromCondaFileName(location) : (null, null, null);
+                    var sizeText = r.Scalar(item, "size", null);
+                    long? size = null;
+                    if (sizeText is not null)
+                    {
+                        if (long.TryParse(sizeText, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var sz))
+                        {
+                            size = sz;
+                        }
+                        else
+                        {
+                            r.Error(item["size"], null, $"'size' is '{sizeText}', not a number of bytes.", "Regenerate the lock with `pixi lock`.");
+                        }
+                    }
+
+                    packages[location] = new LockedPackage(
+                        kind!,
+                        r.Scalar(item, "name", null) ?? fileName ?? System.IO.Path.GetFileName(location),
+                        r.Scalar(item, "version", null) ?? fileVersion ?? string.Empty,
+                        r.Scalar(item, "build", null) ?? fileBuild,
+                        location,
+                        r.Scalar(item, "sha256", null),
+                        r.Scalar(item, "md5", null),
+                        size);
+                }
             }
         }
 
         var environments = new SortedDictionary<string, LockEnvironment>(StringComparer.Ordinal);
-        if (root.Children.TryGetValue(new YamlScalarNode("environments"), out var envs) && envs is YamlMappingNode envMap)
+        if (r.Mapping(root, "environments", null, "environments: { default: { channels: [...], packages: {...} } }") is { } envMap)
         {
-            foreach (var (key, value) in envMap.Children)
+            foreach (var entry in envMap.Entries)
             {
-                var name = ((YamlScalarNode)key).Value!;
-                var env = (YamlMappingNode)value;
-                var channels = env.Children.TryGetValue(new YamlScalarNode("channels"), out var ch) && ch is YamlSequenceNode chs
-                    ? chs.Children.Select(c => c is YamlMappingNode m ? Scalar(m, "url") ?? string.Empty : ((YamlScalarNode)c).Value ?? string.Empty).ToList()
-                    : [];
-                var platforms = new SortedDictionary<string, IReadOnlyList<LockedPackage>>(StringComparer.Ordinal);
-                if (env.Children.TryGetValue(new YamlScalarNode("packages"), out var byPlatform) && byPlatform is YamlMappingNode pm)
+                var name = entry.Name;
+                if (r.AsMapping(entry.Value, $"environment '{name}'", name, "default: { channels: [...], packages: { linux-64: [...] } }") is not { } env)
                 {
-                    foreach (var (platformKey, entries) in pm.Children)
+                    continue;
+                }
+
+                var channels = new List<string>();
+                if (env["channels"] is { } chNode)
+                {
+                    if (chNode is YSequence chs)
                     {
-                        var resolved = new List<LockedPackage>();
-                        foreach (var entry in ((YamlSequenceNode)entries).Children.OfType<YamlMappingNode>())
+                        foreach (var c in chs.Items)
                         {
-                            var (kind, location) = Location(entry);
-                            if (location is null)
+                            var url = c is YMapping m ? r.Scalar(m, "url", name) : r.AsScalar(c, "A channel", name, "- url: https://…/conda-forge/");
+                            if (url is not null)
+                            {
+                                channels.Add(url);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        r.Error(chNode, name, $"'channels' must be a list, not {chNode.TypeName}.", "Regenerate the lock with `pixi lock`.");
+                    }
+                }
+
+                var platforms = new SortedDictionary<string, IReadOnlyList<LockedPackage>>(StringComparer.Ordinal);
+                if (r.Mapping(env, "packages", name, "packages: { linux-64: [...] }") is { } pm)
+                {
+                    foreach (var platform in pm.Entries)
+                    {
+                        if (platform.Value is not YSequence entries)
+                        {
+                            r.Error(platform.Value, name, $"The packages of {platform.Name} must be a list, not {platform.Value.TypeName}.", "Regenerate the lock with `pixi lock`.");
+                            continue;
+                        }
+
+                        var resolved = new List<LockedPackage>();
+                        foreach (var e in entries.Items)
+                        {
+                            if (r.AsMapping(e, "A locked package reference", name, "- conda: https://…") is not { } m)
                             {
                                 continue;
                             }
 
-                            resolved.Add(packages.TryGetValue(location, out var p)
-                                ? p
-                                : throw new FormatException($"pixi.lock: environment {name} lists {location}, which the packages list does not have."));
+                            var (_, location) = Location(r, m);
+                            if (location is null)
+                            {
+                                r.Error(m, name, "A package reference has no 'conda:', 'pypi:' or 'conda_source:' location.", "Regenerate the lock with `pixi lock`.");
+                            }
+                            else if (packages.TryGetValue(location, out var p))
+                            {
+                                resolved.Add(p);
+                            }
+                            else
+                            {
+                                r.Error(m, name, $"Environment {name} lists {location}, which the packages list does not have.", "The lock is corrupt or hand-edited: regenerate it with `pixi lock`.");
+                            }
                         }
 
-                        platforms[((YamlScalarNode)platformKey).Value!] = resolved;
+                        platforms[platform.Name] = resolved;
                     }
                 }
 
@@ -94,7 +187,8 @@ public sealed record PixiLock(int Version, IReadOnlyDictionary<string, LockEnvir
             }
         }
 
-        return new PixiLock(version, environments);
+        errors.AddRange(r.Errors);
+        return errors.Count > before ? null : new PixiLock(version, environments);
     }
 
     /// <summary>name-version-build.conda / .tar.bz2, split from the right (names may contain '-').</summary>
@@ -114,11 +208,11 @@ public sealed record PixiLock(int Version, IReadOnlyDictionary<string, LockEnvir
         return versionDash > 0 ? (file[..versionDash], file[(versionDash + 1)..buildDash], file[(buildDash + 1)..]) : (null, null, null);
     }
 
-    private static (string? Kind, string? Location) Location(YamlMappingNode item)
+    private static (string? Kind, string? Location) Location(NodeReader r, YMapping item)
     {
         foreach (var kind in new[] { "conda", "pypi", "conda_source" })
         {
-            if (Scalar(item, kind) is { } location)
+            if (r.Scalar(item, kind, null) is { } location)
             {
                 return (kind == "conda_source" ? "conda" : kind, location);
             }
@@ -126,7 +220,4 @@ public sealed record PixiLock(int Version, IReadOnlyDictionary<string, LockEnvir
 
         return (null, null);
     }
-
-    private static string? Scalar(YamlMappingNode node, string key) =>
-        node.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode s ? s.Value : null;
 }

@@ -24,7 +24,7 @@ public sealed class CveScan : GateTask<CveGate>
         CvePolicy policy;
         try
         {
-            policy = CvePolicy.Load(Path.Combine(context.Root, policyFile), policyFile);
+            policy = CvePolicy.Load(Path.Combine(context.Root, policyFile), policyFile, context.Catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
         }
         catch (GateConfigException ex)
         {

@@ -25,12 +25,13 @@ public sealed class Matrix : FrostingTask<BuildContext>
     /// </summary>
     internal static string Render(Catalog.Catalog catalog)
     {
-        var shards = catalog.Families.Where(f => f.IsRoot)
-            .Select(root => new
+        var graph = catalog.Graph;
+        var shards = graph.Trees
+            .Select(tree => new
             {
-                shard = root.Group.Length > 0 && catalog.Families.Count(f => f.IsRoot && f.Group == root.Group) == 1 ? root.Group : root.Name,
-                root = root.Name,
-                families = string.Join(',', catalog.Families.Where(f => catalog.Lineage(f)[0].Name == root.Name).Select(f => f.Name)),
+                shard = tree.Root.Group.Length > 0 && graph.Roots.Count(r => r.Group == tree.Root.Group) == 1 ? tree.Root.Group : tree.Root.Name,
+                root = tree.Root.Name,
+                families = string.Join(',', tree.Families.Select(f => f.Name)),
             })
             .ToList();
         return CanonicalJson.Serialize(new { include = shards });

@@ -25,11 +25,11 @@ public sealed class SizeGate : GateTask<ImageSizeGate>
         SizeBaseline baseline;
         try
         {
-            baseline = SizeBaseline.Load(baselinePath);
+            baseline = SizeBaseline.Load(baselinePath, baselineFile, context.Catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (GateConfigException ex)
         {
-            throw new CakeException(1, $"{baselineFile} is not valid JSON: {ex.Message}. Restore it from git or run --update-baseline.");
+            throw new CakeException(1, ex.Message);
         }
 
         if (context.Flag(ArgumentNames.UpdateBaseline))

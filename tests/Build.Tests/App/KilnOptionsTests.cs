@@ -65,6 +65,59 @@ public sealed class KilnOptionsTests
         o.Catalog.ShouldBe("examples/demo/families.yaml");
     }
 
+    [TestCase("mode", "local,ci", "--mode=local,ci is not a mode. Use --mode=local or --mode=ci.")]
+    [TestCase("mode", "Ci,Local", "--mode=Ci,Local is not a mode. Use --mode=local or --mode=ci.")]
+    [TestCase("mode", "0", "--mode=0 is not a mode. Use --mode=local or --mode=ci.")]
+    [TestCase("date", "notadate", "--date=notadate is not a date. Use --date=yyyymmdd, a real calendar date (e.g. --date=20260131), or leave it out for today (UTC).")]
+    [TestCase("date", "20261301", "--date=20261301 is not a date. Use --date=yyyymmdd, a real calendar date (e.g. --date=20260131), or leave it out for today (UTC).")]
+    [TestCase("date", "2026-01-31", "--date=2026-01-31 is not a date. Use --date=yyyymmdd, a real calendar date (e.g. --date=20260131), or leave it out for today (UTC).")]
+    [TestCase("registry", "Not A Registry", "--registry=Not A Registry is not a registry and repository. Use --registry=HOST[:PORT]/PATH (lowercase path components, e.g. --registry=ghcr.io/kiln-org/ai-base or --registry=127.0.0.1:5000/kiln/demo), or --registry=local for the test registry.")]
+    [TestCase("registry", "ghcr.io/Kiln/ai-base", "--registry=ghcr.io/Kiln/ai-base is not a registry and repository. Use --registry=HOST[:PORT]/PATH (lowercase path components, e.g. --registry=ghcr.io/kiln-org/ai-base or --registry=127.0.0.1:5000/kiln/demo), or --registry=local for the test registry.")]
+    [TestCase("registry", "ghcr.io/o/r@sha256:abc", "--registry=ghcr.io/o/r@sha256:abc is not a registry and repository. Use --registry=HOST[:PORT]/PATH (lowercase path components, e.g. --registry=ghcr.io/kiln-org/ai-base or --registry=127.0.0.1:5000/kiln/demo), or --registry=local for the test registry.")]
+    [TestCase("families", "cpu py311", "--families names 'cpu py311', which is not a family name. Family names are lowercase letters, digits, '.', '_' or '-', starting with a letter or digit; separate several with commas: --families=cpu-py311,cpu-web-py311.")]
+    [TestCase("families", ",", "--families is empty. Name at least one family (--families=cpu-py311,cpu-web-py311), or leave it out for all.")]
+    [TestCase("catalog", "../x/families.yaml", "--catalog=../x/families.yaml leads outside the repository. Use a path inside it (e.g. --catalog=docker/families.yaml) or an absolute path.")]
+    [TestCase("artifacts", "../out", "--artifacts=../out leads outside the repository. Use a path inside it (e.g. --artifacts=artifacts) or an absolute path.")]
+    public void A_bad_value_is_a_usage_error_that_shows_the_valid_forms(string name, string value, string message)
+    {
+        var ex = Should.Throw<CakeException>(() => Parse(null, (name, value)));
+
+        ex.ExitCode.ShouldBe(2);
+        ex.Message.ShouldBe(message);
+    }
+
+    [Test]
+    public void Paths_must_not_name_a_file_where_a_folder_belongs_or_the_reverse()
+    {
+        using var dir = new Infra.TempDir();
+        dir.Write("docker/families.yaml", "families: {}\n");
+        KilnOptions Options(params (string, string)[] args) =>
+            KilnOptions.Parse(new CakeArguments(args.ToLookup(a => a.Item1, a => a.Item2, StringComparer.OrdinalIgnoreCase)), _ => null, dir.Path);
+
+        var file = Should.Throw<CakeException>(() => Options(("artifacts", "docker/families.yaml")));
+        file.ExitCode.ShouldBe(2);
+        file.Message.ShouldBe("--artifacts=docker/families.yaml is a file, but Kiln writes a folder there. Use --artifacts=DIR with a folder (new or existing), e.g. --artifacts=artifacts.");
+        Should.Throw<CakeException>(() => Options(("catalog", "docker"))).Message
+            .ShouldBe("--catalog=docker is a folder, not a catalog file. Use --catalog=PATH/families.yaml, e.g. --catalog=docker/families.yaml.");
+        Options(("artifacts", "/tmp/kiln-elsewhere"), ("catalog", "docker/families.yaml")).Artifacts.ShouldBe("/tmp/kiln-elsewhere");
+    }
+
+    [TestCase("ghcr.io/kiln-org/ai-base")]
+    [TestCase("127.0.0.1:5000/kiln/demo")]
+    [TestCase("localhost:5000/a__b/c.d/e-f")]
+    [TestCase("[::1]:5000/kiln")]
+    [TestCase("local")]
+    [TestCase("LOCAL")]
+    public void Valid_registries_are_accepted(string registry) =>
+        Parse(null, ("registry", registry)).Registry.ShouldBe(registry);
+
+    [Test]
+    public void A_valid_date_is_kept_for_the_date_tag()
+    {
+        Parse(null, ("date", "20240229")).Date.ShouldBe("20240229");
+        Parse().Date.ShouldBeNull();
+    }
+
     private sealed class OptionsComparer : IEqualityComparer<KilnOptions>
     {
         public bool Equals(KilnOptions? x, KilnOptions? y) =>

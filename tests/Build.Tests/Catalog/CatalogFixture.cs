@@ -9,7 +9,7 @@ public sealed class CatalogRepo : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("kiln-catalog-").FullName;
         Write("files/motd", "hello\n");
-        Write("pixi.toml", "[workspace]\nname = \"t\"\n\n[environments]\nweb = [\"web\"]\nstable = { features = [\"a\"] }\n\n[environments.\"gpu-vision\"]\nfeatures = [\"g\"]\n");
+        Write("pixi.toml", "[workspace]\nname = \"t\"\nplatforms = [\"linux-64\"]\n\n[feature.web]\n[feature.a]\n[feature.g]\n\n[environments]\nweb = [\"web\"]\nstable = { features = [\"a\"] }\n\n[environments.\"gpu-vision\"]\nfeatures = [\"g\"]\n");
     }
 
     public string Root { get; }

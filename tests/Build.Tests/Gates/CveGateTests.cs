@@ -141,9 +141,9 @@ public sealed class CveGateTests
         policy.Waivers.ShouldHaveSingleItem().Line.ShouldBe(4);
 
         var noExpiry = dir.Write("bad.yaml", "waivers:\n  - id: CVE-1\n    reason: r\n");
-        Should.Throw<GateConfigException>(() => CvePolicy.Load(noExpiry, "bad.yaml")).Message.ShouldBe("bad.yaml:2: waiver CVE-1 needs 'expires: yyyy-mm-dd' (waivers are temporary by design).");
+        Should.Throw<GateConfigException>(() => CvePolicy.Load(noExpiry, "bad.yaml")).Message.ShouldBe("bad.yaml:2:5: waiver 'CVE-1': needs 'expires: yyyy-mm-dd' (waivers are temporary by design). Add e.g. 'expires: 2027-01-31'.");
         var typo = dir.Write("typo.yaml", "fail_onn: [HIGH]\n");
-        Should.Throw<GateConfigException>(() => CvePolicy.Load(typo, "typo.yaml")).Message.ShouldStartWith("typo.yaml:1: unknown key 'fail_onn'");
+        Should.Throw<GateConfigException>(() => CvePolicy.Load(typo, "typo.yaml")).Message.ShouldStartWith("typo.yaml:1:1: Unknown key 'fail_onn' in the CVE policy. Did you mean 'fail_on'?");
         CvePolicy.Load(Path.Combine(dir.Path, "missing.yaml"), "missing.yaml").FailOn.ShouldBe([Severity.High, Severity.Critical]);
     }
 
