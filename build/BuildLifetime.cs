@@ -18,6 +18,7 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
         ArgumentNullException.ThrowIfNull(info);
         clock.RecordStartUp();
         Fill(context, environment, info.TasksToExecute.Select(t => t.Name), clock);
+        CheckGateConfiguration(context);
         context.Log.Verbose($"Kiln: run {context.Stamp.Id}, mode={context.Options.Mode}, catalog={context.Options.Catalog}, artifacts={context.Options.Artifacts}");
     }
 
@@ -45,6 +46,22 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
         }
 
         context.Fill(options, environment, planned, c => clock.Time("catalog", () => LoadCatalog(c)), defaults);
+    }
+
+    /// <summary>A planned gate's policy or baseline is read before anything is built: a typo fails in a second, not after a bake.</summary>
+    private static void CheckGateConfiguration(BuildContext context)
+    {
+        foreach (var gate in Gates.GateRegistry.All.Where(g => context.PlannedTasks.Contains(g.Task)))
+        {
+            try
+            {
+                gate.CheckConfiguration(context.Root, context.Catalog);
+            }
+            catch (Gates.GateConfigException ex)
+            {
+                throw new CakeException(1, ex.Message);
+            }
+        }
     }
 
     /// <summary>The CI target's summary is written here, so it also exists when a step threw.</summary>

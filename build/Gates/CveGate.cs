@@ -134,7 +134,14 @@ public sealed class CveGate : IGate
 
     public string Report => "cve-report";
 
-    public string Command => "./build.sh --target=CveScan";
+    public string Task => "CveScan";
+
+    public static string PolicyFile(Catalog.Catalog catalog) => $"{catalog.Directory}/cve-policy.yaml";
+
+    public static CvePolicy LoadPolicy(string repoRoot, Catalog.Catalog catalog) =>
+        CvePolicy.Load(Path.Combine(repoRoot, PolicyFile(catalog)), PolicyFile(catalog), catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
+
+    public void CheckConfiguration(string repoRoot, Catalog.Catalog catalog) => LoadPolicy(repoRoot, catalog);
 
     public IGateReport Read(string json) => CveReport.FromJson(json);
 }

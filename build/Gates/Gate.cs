@@ -72,8 +72,17 @@ public interface IGate
 
     string Report { get; }
 
+    /// <summary>The task that produces this gate's verdicts.</summary>
+    string Task { get; }
+
     /// <summary>The command that produces this gate's verdicts, for Publish's refusal message.</summary>
-    string Command { get; }
+    string Command => $"./build.sh --target={Task}";
+
+    /// <summary>
+    /// Reads the gate's configuration beside the catalog strictly (a <see cref="GateConfigException"/> with positions),
+    /// so a bad policy fails the run before anything is built.
+    /// </summary>
+    void CheckConfiguration(string repoRoot, Catalog.Catalog catalog);
 
     IGateReport Read(string json);
 }

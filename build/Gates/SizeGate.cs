@@ -109,7 +109,14 @@ public sealed class ImageSizeGate : IGate
 
     public string Report => "size-report";
 
-    public string Command => "./build.sh --target=SizeGate";
+    public string Task => "SizeGate";
+
+    public static string BaselineFile(Catalog.Catalog catalog) => $"{catalog.Directory}/size-baseline.json";
+
+    public static SizeBaseline LoadBaseline(string repoRoot, Catalog.Catalog catalog) =>
+        SizeBaseline.Load(Path.Combine(repoRoot, BaselineFile(catalog)), BaselineFile(catalog), catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
+
+    public void CheckConfiguration(string repoRoot, Catalog.Catalog catalog) => LoadBaseline(repoRoot, catalog);
 
     public IGateReport Read(string json) => SizeReport.FromJson(json);
 }

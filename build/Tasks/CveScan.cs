@@ -20,11 +20,10 @@ public sealed class CveScan : GateTask<CveGate>
 {
     protected override IGateReport Judge(BuildContext context, IReadOnlyList<JudgedImage> images)
     {
-        var policyFile = $"{context.Catalog.Directory}/cve-policy.yaml";
         CvePolicy policy;
         try
         {
-            policy = CvePolicy.Load(Path.Combine(context.Root, policyFile), policyFile, context.Catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
+            policy = CveGate.LoadPolicy(context.Root, context.Catalog);
         }
         catch (GateConfigException ex)
         {

@@ -15,7 +15,7 @@ public sealed class SizeGate : GateTask<ImageSizeGate>
 {
     protected override IGateReport Judge(BuildContext context, IReadOnlyList<JudgedImage> images)
     {
-        var baselineFile = $"{context.Catalog.Directory}/size-baseline.json";
+        var baselineFile = ImageSizeGate.BaselineFile(context.Catalog);
         var baselinePath = Path.Combine(context.Root, baselineFile);
         // ExportArtifacts measured every image of the run already; nothing is measured twice.
         var measures = images.Select(i => (i, context.Results.Measures.TryGetValue(i.Family, out var m)
@@ -25,7 +25,7 @@ public sealed class SizeGate : GateTask<ImageSizeGate>
         SizeBaseline baseline;
         try
         {
-            baseline = SizeBaseline.Load(baselinePath, baselineFile, context.Catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
+            baseline = ImageSizeGate.LoadBaseline(context.Root, context.Catalog);
         }
         catch (GateConfigException ex)
         {
