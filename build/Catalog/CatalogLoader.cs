@@ -22,13 +22,16 @@ public static partial class CatalogLoader
 {
     public const string DefaultRegistry = "ghcr.io/kiln-org/ai-base";
 
-    internal static readonly string[] TopLevelKeys = ["version", "registry", "syntax", "platforms", "labels", "defaults", "machines", "gpu_archs", "pixi", "families"];
+    internal static readonly string[] TopLevelKeys = ["version", "registry", "syntax", "platforms", "labels", "defaults", "machines", "gpu_archs", "pixi", "families", "aliases"];
 
     internal static readonly string[] FamilyKeys =
     [
         "description", "group", "parent", "base", "apt", "python", "copy", "builder", "run", "env", "user", "tini",
-        "ports", "healthcheck", "labels", "export", "gpu", "matrix", "machine", "cmd", "workdir",
+        "ports", "healthcheck", "labels", "export", "gpu", "matrix", "machine", "cmd", "workdir", "provides",
     ];
+
+    /// <summary>What a family may declare under 'provides:' (cpu always, gpu for GPU variants, both implied).</summary>
+    internal static readonly string[] ProvidesValues = ["cpu", "gpu", "web", "audio", "vision"];
 
     public static CatalogLoadResult Load(string catalogPath, CatalogLoadOptions options)
     {
@@ -164,7 +167,28 @@ public static partial class CatalogLoader
 
             CheckVariables(families);
             var ordered = CheckGraph(families);
-            return ordered is null ? null : new Catalog(file, registry, syntax, platforms, labels, machines, gpuArchs, pixi, ordered);
+            var aliases = ReadAliases(root, families);
+            return ordered is null ? null : new Catalog(file, registry, syntax, platforms, labels, machines, gpuArchs, pixi, ordered) { Aliases = aliases };
+        }
+
+        private SortedDictionary<string, string> ReadAliases(YamlMappingNode root, List<Family> families)
+        {
+            var aliases = StringMap(root, "aliases", null);
+            var names = families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+            var node = Node(root, "aliases");
+            foreach (var (alias, family) in aliases)
+            {
+                if (names.Contains(alias))
+                {
+                    Error(node, alias, $"Alias '{alias}' is also a family name.", "Rename the alias: an alias is a second name for a family, not a family.");
+                }
+                else if (!names.Contains(family))
+                {
+                    Error(node, alias, $"Alias '{alias}' names family '{family}', which the catalog does not define.{Suggest.DidYouMean(family, names)}", "Point it at a family (after matrix/GPU expansion, e.g. cuda12.3-ada-py311).");
+                }
+            }
+
+            return aliases;
         }
 
         private Defaults ReadDefaults(YamlMappingNode node)
@@ -444,12 +468,18 @@ public static partial class CatalogLoader
                     Error(Node(view, "python"), name, "A pixi family needs an image with pixi, pixi-pack and pixi-unpack for its builder stage.", "Set 'pixi: { tools_image: name:tag@sha256:… }' at the top of the catalog.");
                 }
             }
+            if (python is { Sources.Count: > 0 })
+            {
+                // The builder packs the environment it installed from the local wheels, as a pixi family's pack.
+                export = [.. export.Append("environment.tar.gz").Distinct(StringComparer.Ordinal)];
+            }
+
             foreach (var e in export.Where(e => e.Contains('/', StringComparison.Ordinal) || e is "." or ".." || e.Length == 0))
             {
                 Error(Node(view, "export"), name, $"Export '{e}' must be a plain file name.", "The builder writes it to /kiln/export/<name>; list just the name, e.g. environment.tar.gz.");
             }
 
-            if (export.Count > 0 && builderRun.Count == 0 && python is not { Kind: PythonKind.Pixi })
+            if (export.Count > 0 && builderRun.Count == 0 && python is not { Kind: PythonKind.Pixi } && python is not { Sources.Count: > 0 })
             {
                 Error(Node(view, "export"), name, "This family exports files but has no builder to produce them.", "Add 'builder: { run: [...] }' that writes them to /kiln/export/, or a pixi environment (which exports environment.tar.gz).");
             }
@@ -505,6 +535,12 @@ public static partial class CatalogLoader
                 ? (cmdNode is YamlScalarNode cs ? ["/bin/sh", "-c", Sub(cs.Value ?? string.Empty)] : L("cmd"))
                 : null;
 
+            var provides = L("provides") ?? [];
+            foreach (var p in provides.Where(p => !ProvidesValues.Contains(p, StringComparer.Ordinal)))
+            {
+                Error(Node(view, "provides"), name, $"'provides' lists '{p}', which is not one of {string.Join(", ", ProvidesValues)}.{Suggest.DidYouMean(p, ProvidesValues)}", "Use those values only.");
+            }
+
             if (Errors.Count > errorsBefore)
             {
                 return null;
@@ -534,7 +570,10 @@ public static partial class CatalogLoader
                 Cmd: cmd,
                 Workdir: S("workdir"),
                 Axes: new SortedDictionary<string, string>(axes, StringComparer.Ordinal),
-                Source: At(keyNode));
+                Source: At(keyNode))
+            {
+                Provides = provides.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            };
         }
 
         private string? CheckBase(YamlNode node, string? family, string text)
@@ -575,7 +614,7 @@ public static partial class CatalogLoader
                 return null;
             }
 
-            CheckKeys(m, ["pixi", "requirements"], family, "python");
+            CheckKeys(m, ["pixi", "requirements", "sources"], family, "python");
             var env = Scalar(m, "pixi", family) is { } p ? sub(p) : null;
             var req = Scalar(m, "requirements", family) is { } r ? sub(r) : null;
             if ((env is null) == (req is null))
@@ -631,7 +670,30 @@ public static partial class CatalogLoader
                 return null;
             }
 
-            return new PythonSpec(PythonKind.Requirements, null, req);
+            List<string>? sources = null;
+            if (Node(m, "sources") is { } sourcesNode)
+            {
+                sources = [];
+                foreach (var source in StringList(m, "sources", family)?.Select(sub) ?? [])
+                {
+                    var dir = source.TrimEnd('/');
+                    if (!CheckSourceExists(sourcesNode, family, dir, "Python source"))
+                    {
+                        continue;
+                    }
+
+                    var full = Path.Combine(options.RepoRoot, dir);
+                    if (!File.Exists(Path.Combine(full, "pyproject.toml")) && !File.Exists(Path.Combine(full, "setup.py")))
+                    {
+                        Error(sourcesNode, family, $"The Python source '{dir}' is not a package directory (no pyproject.toml or setup.py).", "List directories that pip can build a wheel from.");
+                        continue;
+                    }
+
+                    sources.Add(dir);
+                }
+            }
+
+            return new PythonSpec(PythonKind.Requirements, null, req, sources);
         }
 
         private List<CopySpec> ReadCopy(YamlMappingNode view, string family, Func<string, string> sub)

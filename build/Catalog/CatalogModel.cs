@@ -18,6 +18,9 @@ public sealed record Catalog(
     PixiSettings Pixi,
     IReadOnlyList<Family> Families)
 {
+    /// <summary>The catalog's top-level 'aliases': a short name for a family (alias -> family).</summary>
+    public IReadOnlyDictionary<string, string> Aliases { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The catalog's directory, repo-relative with '/' (generated files live beside the catalog).</summary>
     public string Directory => Path.GetDirectoryName(File)?.Replace('\\', '/') is { Length: > 0 } d ? d : ".";
 
@@ -88,8 +91,12 @@ public enum PythonKind
     Requirements,
 }
 
-/// <summary>A family's Python environment: a pixi environment (pixi-pack in the builder) or a hashed requirements lock.</summary>
-public sealed record PythonSpec(PythonKind Kind, string? PixiEnvironment, string? RequirementsLock);
+/// <summary>
+/// A family's Python environment: a pixi environment (pixi-pack in the builder) or a hashed requirements lock. With
+/// <paramref name="Sources"/> (local package directories in the repository) the builder builds their wheels and pip
+/// installs the lock from those alone (--no-index --find-links): nothing comes from an index.
+/// </summary>
+public sealed record PythonSpec(PythonKind Kind, string? PixiEnvironment, string? RequirementsLock, IReadOnlyList<string>? Sources = null);
 
 /// <summary>The variant that made this family, when it came from a GPU axis.</summary>
 public sealed record GpuVariant(string Name, IReadOnlyList<string> ArchList);
@@ -120,6 +127,9 @@ public sealed record Family(
     IReadOnlyDictionary<string, string> Axes,
     SourceSpan Source)
 {
+    /// <summary>What the family declares it provides ('provides:'); its lineage's, gpu and cpu are implied.</summary>
+    public IReadOnlyList<string> Provides { get; init; } = [];
+
     public bool IsRoot => Parent is null;
 
     public bool HasBuilder => BuilderRun.Count > 0 || Python is { Kind: not PythonKind.None };
