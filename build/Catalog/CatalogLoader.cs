@@ -167,6 +167,25 @@ public static partial class CatalogLoader
 
             CheckVariables(families);
             var ordered = CheckGraph(families);
+            if (ordered is not null)
+            {
+                // What a family provides comes down from its parent (plus gpu for a GPU variant, cpu always).
+                var settled = new Dictionary<string, Family>(StringComparer.Ordinal);
+                foreach (var f in ordered)
+                {
+                    var provides = (f.Parent is null ? [] : settled[f.Parent].Provides).Concat(f.Provides).Append("cpu");
+                    if (f.Gpu is not null)
+                    {
+                        provides = provides.Append("gpu");
+                    }
+
+                    var set = provides.ToHashSet(StringComparer.Ordinal);
+                    settled[f.Name] = f with { Provides = ProvidesValues.Where(set.Contains).ToList() };
+                }
+
+                ordered = ordered.Select(f => settled[f.Name]).ToList();
+            }
+
             var aliases = ReadAliases(root, families);
             return ordered is null ? null : new Catalog(file, registry, syntax, platforms, labels, machines, gpuArchs, pixi, ordered) { Aliases = aliases };
         }
@@ -572,7 +591,7 @@ public static partial class CatalogLoader
                 Axes: new SortedDictionary<string, string>(axes, StringComparer.Ordinal),
                 Source: At(keyNode))
             {
-                Provides = provides.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+                Provides = provides.Distinct(StringComparer.Ordinal).ToList(),
             };
         }
 

@@ -127,7 +127,7 @@ public sealed record Family(
     IReadOnlyDictionary<string, string> Axes,
     SourceSpan Source)
 {
-    /// <summary>What the family declares it provides ('provides:'); its lineage's, gpu and cpu are implied.</summary>
+    /// <summary>What the family offers (cpu, gpu, web, audio, vision): its own 'provides:', its lineage's, gpu for a GPU variant, and cpu always.</summary>
     public IReadOnlyList<string> Provides { get; init; } = [];
 
     public bool IsRoot => Parent is null;
