@@ -13,6 +13,7 @@ cache=${KILN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln}
 state=${KILN_INFRA_STATE:-$cache/state}
 root=$cache/root                    # unpacked newer dockerd + buildx (no system-wide upgrade)
 data_root=${KILN_DOCKER_DATA:-/var/lib/kiln-docker}
+apt_etc=${KILN_APT_ETC:-/etc/apt}   # where the machine's apt sources are (tests point it elsewhere)
 min_buildx=0.13.0
 mkdir -p "$cache/debs" "$state" "$root"
 
@@ -52,7 +53,7 @@ apt_install() {
 # source that is not the security archive, from deb822 files (URIs:) or one-line lists (deb …). Security likewise.
 apt_source_uris() { # kind: archive | security
   local kind=$1 f
-  for f in /etc/apt/sources.list.d/*.sources; do
+  for f in "$apt_etc"/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
     awk -v kind="$kind" 'BEGIN { RS = ""; FS = "\n" }
       { types = ""; uris = ""; suites = ""; enabled = "yes"
@@ -69,7 +70,7 @@ apt_source_uris() { # kind: archive | security
         if ((kind == "security") != sec) next
         n = split(uris, u, /[ \t]+/); for (j = 1; j <= n; j++) if (u[j] ~ /^(https?|file):\/\//) print u[j] }' "$f"
   done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+  for f in "$apt_etc"/sources.list "$apt_etc"/sources.list.d/*.list; do
     [ -f "$f" ] || continue
     awk -v kind="$kind" '$1 == "deb" { i = 2
         if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
@@ -77,11 +78,18 @@ apt_source_uris() { # kind: archive | security
         if ((kind == "security") == sec && $i ~ /^(https?|file):\/\//) print $i }' "$f"
   done
 }
+# KILN_DEBIAN_MIRROR overrides it; on a machine that is not Debian (e.g. Ubuntu) its sources name no Debian mirror.
 debian_mirror() {
+  if [ -n "${KILN_DEBIAN_MIRROR:-}" ]; then echo "${KILN_DEBIAN_MIRROR%/}"; return 0; fi
+  local id; id=$(sed -n "s/^ID=//p" "${KILN_OS_RELEASE:-/etc/os-release}" 2>/dev/null | tr -d "\"'")
+  [ "$id" = debian ] || die "this machine is '${id:-unknown}', not Debian, so its apt sources name no Debian mirror; set KILN_DEBIAN_MIRROR to one (the URL of a Debian archive, as in a 'deb <URL> bookworm main' line)"
   local m; m=$(apt_source_uris archive | head -n1)
-  [ -n "$m" ] || die "no Debian mirror in this machine's apt sources (looked for 'URIs:' in /etc/apt/sources.list.d/*.sources and 'deb' lines in /etc/apt/sources.list(.d/*.list)); add one, e.g. a 'deb <mirror> bookworm main' line"
+  [ -n "$m" ] || die "no Debian mirror in this machine's apt sources (looked for 'URIs:' in $apt_etc/sources.list.d/*.sources and 'deb' lines in $apt_etc/sources.list(.d/*.list)); add one, e.g. a 'deb <mirror> bookworm main' line, or set KILN_DEBIAN_MIRROR"
   echo "${m%/}"
 }
+
+# `up.sh --mirror` prints only the mirror it would use (as an export line) and exits.
+if [ "${1:-}" = --mirror ]; then mirror=$(debian_mirror) || exit 1; echo "export KILN_DEBIAN_MIRROR=$mirror"; exit 0; fi
 
 # Downloads packages from a newer suite into $cache/debs/<dir> through a temporary sources list (the machine's
 # mirror, suite swapped). Reuses the suite's package lists, refreshing them when a download misses.
@@ -298,9 +306,10 @@ fi
 debian_suite=${KILN_DEBIAN_SUITE:-bookworm}
 debian_packages=$(echo "${KILN_DEBIAN_PACKAGES:-ca-certificates python3 tini tzdata}" | sed 's/[ ,]\+/\n/g; /^$/d' | sort -u | paste -sd, -)
 debian_recipe=k3   # bump whenever the recipe below changes
-mirror=$(debian_mirror)
+mirror=$(debian_mirror) || exit 1
 debian_sources=("deb $mirror $debian_suite main" "deb $mirror $debian_suite-updates main")
-security=$(apt_source_uris security | head -n1)
+security=""
+[ -n "${KILN_DEBIAN_MIRROR:-}" ] || security=$(apt_source_uris security | head -n1)
 [ -z "$security" ] || debian_sources+=("deb ${security%/} $debian_suite-security main")
 debian_key=$(printf '%s\n' "$debian_recipe" "$debian_suite" "$debian_packages" "${debian_sources[@]}" | sha256sum | cut -c1-12)
 debian_repo=$registry/kiln/debian
@@ -309,7 +318,7 @@ debian_digest=$(manifest_digest kiln/debian "$debian_tag")
 if [ -z "$debian_digest" ]; then
   rootfs=$cache/debian/$debian_tag.tar
   if [ ! -s "$rootfs" ]; then
-    apt_install mmdebstrap
+    apt_install mmdebstrap debian-archive-keyring
     mkdir -p "$cache/debian"
     log "building Debian $debian_suite (minbase + $debian_packages) with mmdebstrap from $mirror"
     t0=$(date +%s)
