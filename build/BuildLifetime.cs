@@ -1,17 +1,49 @@
+using Build.Catalog;
 using Build.Host;
+using Build.IO;
+using Build.Reports;
+using Cake.Common.Build;
+using Cake.Common.Build.GitHubActions.Data;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 
 namespace Build;
 
-public sealed class BuildLifetime : FrostingLifetime<BuildContext>
+/// <summary>Fills the context once, before the first task; writes the run's summary after the last (also when one threw).</summary>
+public sealed class BuildLifetime(KilnEnvironment environment) : FrostingLifetime<BuildContext>
 {
     public override void Setup(BuildContext context, ISetupContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
-        context.PlannedTasks = info.TasksToExecute.Select(t => t.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        context.Log.Verbose($"Kiln: mode={context.Options.Mode}, catalog={context.Options.Catalog}, artifacts={context.Options.Artifacts}");
+        Fill(context, environment, info.TasksToExecute.Select(t => t.Name));
+        context.Log.Verbose($"Kiln: run {context.Stamp.Id}, mode={context.Options.Mode}, catalog={context.Options.Catalog}, artifacts={context.Options.Artifacts}");
+    }
+
+    /// <summary>The one place the context is filled (Setup, and the host's dry run, which has no Setup).</summary>
+    public static void Fill(BuildContext context, KilnEnvironment environment, IEnumerable<string> plannedTasks)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(environment);
+        var planned = plannedTasks.ToList();
+        var options = KilnOptions.Parse(context.Arguments, environment.Lookup);
+        var defaults = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (planned.Contains("Demo", StringComparer.OrdinalIgnoreCase))
+        {
+            // The demo runs with no arguments on a fresh machine: its catalog, the loopback registry, and no CVE scan
+            // unless a scanner is installed (the reports say so).
+            options = options with
+            {
+                Catalog = context.Arguments.HasArgument("catalog") ? options.Catalog : Tasks.Demo.Catalog,
+                Registry = options.Registry ?? Registry.RegistryTarget.Local,
+            };
+            if (Gates.CveScanners.Resolve("trivy", null, null, ".") is null)
+            {
+                defaults[ArgumentNames.CveScanner] = Gates.CveScanners.Resolve("grype", null, null, ".") is null ? "none" : "grype";
+            }
+        }
+
+        context.Fill(options, environment, planned, LoadCatalog, defaults);
     }
 
     /// <summary>The CI target's summary is written here, so it also exists when a step threw.</summary>
@@ -19,45 +51,77 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
-        if (!context.DeferFailures)
+        if (context.Stamp is null || !context.PlannedTasks.Contains("CI"))
         {
             return;
         }
 
-        var failures = context.Failures.ToList();
+        var failures = context.Results.Failures.ToList();
         if (info.ThrownException is { } ex && !failures.Any(f => ex.Message.Contains(f, StringComparison.Ordinal)))
         {
             failures.Add((ex.InnerException ?? ex).Message);
         }
 
-        var artifacts = context.ArtifactsDirectory.FullPath;
-        T? Read<T>(string file, Func<string, T> parse)
-            where T : class
-        {
-            var path = Path.Combine(artifacts, file);
-            return File.Exists(path) && File.GetLastWriteTimeUtc(path) >= context.StartedAt ? parse(File.ReadAllText(path)) : null;
-        }
-
         try
         {
-            var summary = Reports.RunSummary.Render(
-                context.Catalog,
-                context.BakeResult,
-                Read("cve-report.json", Gates.CveReport.FromJson),
-                Read("size-report.json", Gates.SizeReport.FromJson),
-                Read("publish.json", Publishing.PublishReport.FromJson),
-                failures);
-            IO.AtomicFile.WriteAllText(Path.Combine(artifacts, "summary.md"), summary);
-            if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } step)
+            var summary = RunSummary.Render(context.Catalog, context.Results, Gates.GateRegistry.All, failures);
+            AtomicFile.WriteAllText(context.Paths.Summary, summary);
+            if (environment.Get("GITHUB_STEP_SUMMARY") is { Length: > 0 } step)
             {
                 File.AppendAllText(step, summary);
             }
 
-            context.Log.Information("Wrote artifacts/summary.md.");
+            context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, context.Paths.Summary)}.");
         }
-        catch (Cake.Core.CakeException)
+        catch (CakeException)
         {
             // The catalog itself is broken: the error above already says so, and there is nothing to summarise.
+        }
+    }
+
+    private static Catalog.Catalog LoadCatalog(BuildContext context)
+    {
+        try
+        {
+            var result = CatalogLoader.Load(
+                context.Options.Catalog,
+                new CatalogLoadOptions(context.Root, context.Env.Lookup, Strict: context.Options.Mode == BuildMode.Ci));
+            foreach (var warning in result.Warnings)
+            {
+                context.Log.Warning(warning.ToString());
+                Annotate(context, "warning", warning);
+            }
+
+            return result.Catalog;
+        }
+        catch (CatalogException ex)
+        {
+            foreach (var error in ex.Errors)
+            {
+                Annotate(context, "error", error);
+            }
+
+            throw new CakeException(1, ex.Message);
+        }
+    }
+
+    private static void Annotate(BuildContext context, string level, CatalogError problem)
+    {
+        if (!context.IsGitHubActions)
+        {
+            return;
+        }
+
+        var text = $"{(problem.Family is null ? string.Empty : $"family '{problem.Family}': ")}{problem.Message} {problem.Fix}";
+        var at = new GitHubActionsAnnotation { Title = "Kiln catalog", File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
+        var commands = context.GitHubActions().Commands;
+        if (level == "error")
+        {
+            commands.Error(text, at);
+        }
+        else
+        {
+            commands.Warning(text, at);
         }
     }
 }
@@ -71,7 +135,7 @@ public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(info);
         if (context.IsGitHubActions)
         {
-            Console.Out.WriteLine($"::group::{info.Task.Name}");
+            context.GitHubActions().Commands.StartGroup(info.Task.Name);
         }
     }
 
@@ -80,7 +144,7 @@ public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         if (context.IsGitHubActions)
         {
-            Console.Out.WriteLine("::endgroup::");
+            context.GitHubActions().Commands.EndGroup();
         }
     }
 }

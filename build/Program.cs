@@ -1,8 +1,10 @@
 using Build;
 using Build.Host;
+using Build.Services;
 
 return new CakeHost()
     .UseContext<BuildContext>()
     .UseLifetime<BuildLifetime>()
     .UseTaskLifetime<BuildTaskLifetime>()
+    .UseKilnServices()
     .Run(args);

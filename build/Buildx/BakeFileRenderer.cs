@@ -37,8 +37,7 @@ public static class BakeFileRenderer
             Variable(sb, family.HashVariable, "dev", $"Content hash of {family.Name} (ComputeHash).");
         }
 
-        sb.Append("function \"tags\" {\n  params = [family, hash]\n");
-        sb.Append("  result = compact([\"${REGISTRY}:${family}-${hash}\", DATE_TAG != \"\" ? \"${REGISTRY}:${family}-${DATE_TAG}\" : \"\"])\n}\n\n");
+        sb.Append(Hashing.FamilyTags.HclTagsFunction());
         sb.Append("function \"cache_from\" {\n  params = [scope]\n");
         sb.Append("  result = CACHE == \"gha\" ? [\"type=gha,scope=${scope}\"] : CACHE == \"local\" ? [\"type=local,src=${CACHE_DIR}/${scope}\"] : CACHE == \"registry\" ? [\"type=registry,ref=${CACHE_REF}:${scope}\"] : []\n}\n\n");
         sb.Append("function \"cache_to\" {\n  params = [scope]\n");

@@ -44,7 +44,7 @@ public sealed record BakeInvocation(
 public sealed record BakeSettings(
     BuildMode Mode,
     string RepoRoot,
-    string ArtifactsDirectory,
+    IO.ArtifactLayout Paths,
     string? Builder,
     bool Force,
     bool ExportTargets,
@@ -54,7 +54,18 @@ public sealed record BakeSettings(
     GitFacts? Git,
     bool AllowFilesystem,
     string? Cache = null,
-    bool Reproducible = true);
+    bool Reproducible = true,
+    bool ActionsCacheRuntime = false,
+    IReadOnlyDictionary<string, string>? BaseVariables = null)
+{
+    /// <summary>type=gha caches need the Actions cache runtime's variables, which only some workflow steps get.</summary>
+    public static bool HasActionsCacheRuntime(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return !string.IsNullOrEmpty(environment("ACTIONS_RUNTIME_TOKEN"))
+            && (!string.IsNullOrEmpty(environment("ACTIONS_RESULTS_URL")) || !string.IsNullOrEmpty(environment("ACTIONS_CACHE_URL")));
+    }
+}
 
 /// <summary>Decides what to build and what to reuse, and renders the one `docker buildx bake` that builds it.</summary>
 public static class BakePlanner
@@ -72,7 +83,7 @@ public static class BakePlanner
         foreach (var entry in hashes.Families)
         {
             var family = catalog.Get(entry.Name);
-            var tag = entry.Tags[0];
+            var tag = entry.Tags.Immutable;
             var export = family.HasExport;
             if (force)
             {
@@ -102,10 +113,10 @@ public static class BakePlanner
         ArgumentNullException.ThrowIfNull(hashes);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(settings);
-        var work = Path.Combine(settings.ArtifactsDirectory, ".work");
-        var ociDir = Path.Combine(work, "oci");
-        var metadata = Path.Combine(work, "bake-metadata.json");
-        var dist = Path.Combine(settings.ArtifactsDirectory, "dist");
+        var paths = settings.Paths;
+        var ociDir = paths.WorkOci;
+        var metadata = paths.WorkBakeMetadata;
+        var dist = paths.DistRoot;
         var cache = CacheBackend(settings);
 
         var command = new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath);
@@ -117,7 +128,7 @@ public static class BakePlanner
         command = command.Add($"--metadata-file={metadata}", "--progress=plain", $"--provenance={(settings.Provenance ? "mode=min" : "false")}");
         if (settings.AllowFilesystem)
         {
-            command = command.Add($"--allow=fs.write={dist}", $"--allow=fs.write={work}", $"--allow=fs.read={Path.Combine(settings.RepoRoot, ".kiln", "cache")}");
+            command = command.Add($"--allow=fs.write={paths.Root}", $"--allow=fs.read={Path.Combine(settings.RepoRoot, ".kiln", "cache")}");
         }
 
         var byName = plan.ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -130,7 +141,7 @@ public static class BakePlanner
             // it. Otherwise straight into the engine, as --load does (only for image targets: export targets keep
             // their local output).
             command = settings.Reproducible
-                ? command.Add("--set", $"{family.BakeTarget}.output=type=oci,dest={Path.Combine(ociDir, family.Name + ".tar")},name={family.ImageTag},rewrite-timestamp=true")
+                ? command.Add("--set", $"{family.BakeTarget}.output=type=oci,dest={paths.BuiltTarball(family.Name)},name={family.ImageTag},rewrite-timestamp=true")
                 : command.Add("--set", $"{family.BakeTarget}.output=type=docker");
             if (definition.Parent is { } parent && byName.TryGetValue(parent, out var p) && p.Action == FamilyAction.Reuse)
             {
@@ -168,7 +179,7 @@ public static class BakePlanner
             ["DATE_TAG"] = settings.DateTag,
             ["CACHE"] = cache == "builder" ? string.Empty : cache,
             ["CACHE_DIR"] = Path.Combine(settings.RepoRoot, ".kiln", "cache"),
-            ["CACHE_EXPORT_DIR"] = Path.Combine(work, "cache"),
+            ["CACHE_EXPORT_DIR"] = paths.WorkCacheExport,
             ["CACHE_REF"] = settings.CacheRef ?? string.Empty,
             ["DIST_DIR"] = dist,
             ["BUILDX_NO_DEFAULT_ATTESTATIONS"] = settings.Provenance ? null : "1",
@@ -178,6 +189,12 @@ public static class BakePlanner
         foreach (var entry in hashes.Families)
         {
             env[Family.HashVariableFor(entry.Name)] = entry.Hash;
+        }
+
+        // The ${NAME} of a base is what the catalog was read with: bake gets the same value, not its own environment's.
+        foreach (var (name, value) in settings.BaseVariables ?? new Dictionary<string, string>())
+        {
+            env[name] = value;
         }
 
         if (settings.Git is { } git)
@@ -222,8 +239,7 @@ public static class BakePlanner
     public static string CacheBackend(BakeSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var actions = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ACTIONS_RUNTIME_TOKEN"))
-            && (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ACTIONS_RESULTS_URL")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ACTIONS_CACHE_URL")));
+        var actions = settings.ActionsCacheRuntime;
         switch (settings.Cache)
         {
             case null:

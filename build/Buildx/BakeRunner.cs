@@ -29,11 +29,25 @@ public sealed record FamilyOutcome(
     double Seconds,
     int Steps,
     int CachedSteps,
-    IReadOnlyList<string> Errors);
+    IReadOnlyList<string> Errors,
+    Gates.ImageOrigin Origin = Gates.ImageOrigin.Built)
+{
+    /// <summary>The image the gates judge and Publish pushes: only a built or reused image has one.</summary>
+    [JsonIgnore]
+    public Gates.JudgedImage? Image => Outcome is Outcome.Built or Outcome.Reused && Digest is { } digest
+        ? new Gates.JudgedImage(Name, Hash, digest, Tag, Origin)
+        : null;
+}
 
 /// <summary>artifacts/bake-summary.json: what happened to each family in this run.</summary>
-public sealed record BakeResult(int SchemaVersion, bool Succeeded, double Seconds, string Cache, IReadOnlyList<FamilyOutcome> Families)
+public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succeeded, double Seconds, string Cache, IReadOnlyList<FamilyOutcome> Families)
 {
+    public const int CurrentSchema = 2;
+
+    /// <summary>Every image this run has (built or reused), in build order.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Gates.JudgedImage> Images => Families.Select(f => f.Image).OfType<Gates.JudgedImage>().ToList();
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -48,6 +62,11 @@ public sealed record BakeResult(int SchemaVersion, bool Succeeded, double Second
     {
         w.WriteStartObject();
         w.WriteNumber("schemaVersion", SchemaVersion);
+        w.WriteStartObject("run");
+        w.WriteString("id", Run.Id);
+        w.WriteString("startedAt", Run.StartedAt);
+        w.WriteString("catalog", Run.Catalog);
+        w.WriteEndObject();
         w.WriteBoolean("succeeded", Succeeded);
         w.WriteNumber("seconds", Seconds);
         w.WriteString("cache", Cache);
@@ -65,6 +84,7 @@ public sealed record BakeResult(int SchemaVersion, bool Succeeded, double Second
             w.WriteNumber("steps", f.Steps);
             w.WriteNumber("cachedSteps", f.CachedSteps);
             w.WriteStrings("errors", f.Errors);
+            w.WriteString("origin", JsonText.EnumName(f.Origin));
             w.WriteEndObject();
         }
 
@@ -76,13 +96,14 @@ public sealed record BakeResult(int SchemaVersion, bool Succeeded, double Second
 }
 
 /// <summary>Runs one bake invocation: bake-plan.json first, then the build (progress to console and build.log), then loads the images.</summary>
-public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Action<string> console)
+/// <param name="live">A terminal's live view (null: the plain progress goes to <paramref name="console"/> line by line).</param>
+public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<string> console, Spectre.Console.IAnsiConsole? live = null)
 {
-    public string PlanFile => Path.Combine(artifactsDirectory, "bake-plan.json");
+    public string PlanFile => paths.BakePlan;
 
-    public string LogFile => Path.Combine(artifactsDirectory, "build.log");
+    public string LogFile => paths.BuildLog;
 
-    public string MetadataFile => Path.Combine(artifactsDirectory, "bake-metadata.json");
+    public string MetadataFile => paths.BakeMetadata;
 
     /// <summary>`bake --print` of exactly the command that will run, as bake-plan.json.</summary>
     public ProcessResult WritePlan(BakeInvocation invocation)
@@ -90,7 +111,7 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
         ArgumentNullException.ThrowIfNull(invocation);
         // bake --print checks that output folders exist.
         Directory.CreateDirectory(invocation.OciDirectory);
-        Directory.CreateDirectory(artifactsDirectory);
+        Directory.CreateDirectory(paths.Root);
         var print = ProcessRunner.Run(invocation.PrintCommand, new ProcessOptions { WorkingDirectory = repoRoot, Environment = invocation.Environment, Timeout = TimeSpan.FromMinutes(2) });
         if (print.Succeeded)
         {
@@ -101,7 +122,7 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
         return print;
     }
 
-    public BakeResult Run(BakeInvocation invocation, IReadOnlyList<FamilyOutcome> reused)
+    public BakeResult Run(BakeInvocation invocation, IReadOnlyList<FamilyOutcome> reused, Gates.RunStamp run)
     {
         ArgumentNullException.ThrowIfNull(invocation);
         ArgumentNullException.ThrowIfNull(reused);
@@ -112,7 +133,7 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
         }
 
         File.Delete(invocation.MetadataFile);
-        Directory.CreateDirectory(artifactsDirectory);
+        Directory.CreateDirectory(paths.Root);
 
         var parser = new ProgressParser();
         var logTemp = LogFile + ".partial";
@@ -127,7 +148,18 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
                     parser.Feed(line);
                 }
 
-                console(line);
+                if (live is null)
+                {
+                    console(line);
+                }
+            }
+
+            IReadOnlyDictionary<string, TargetProgress> Snapshot()
+            {
+                lock (log)
+                {
+                    return parser.Targets;
+                }
             }
 
             ProcessResult Bake()
@@ -145,7 +177,17 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
                 return run;
             }
 
-            result = Bake();
+            if (live is null)
+            {
+                result = Bake();
+            }
+            else
+            {
+                var running = Task.Run(Bake);
+                BakeProgress.Live(live, invocation.ToBuild, Snapshot, running.ContinueWith(t => t.Result.Succeeded, TaskScheduler.Default));
+                result = running.GetAwaiter().GetResult();
+            }
+
             // Two runs naming the same image at the same moment collide in the engine's store ("already exists"):
             // the other run made that very tag, so the bake runs once more (from cache) and names it again.
             var errors = parser.Targets.Values.SelectMany(t => t.Errors).ToList();
@@ -186,7 +228,7 @@ public sealed class BakeRunner(string repoRoot, string artifactsDirectory, Actio
 
         var order = invocation.Families.Select(f => f.Name).ToList();
         outcomes.Sort((a, b) => order.IndexOf(a.Name).CompareTo(order.IndexOf(b.Name)));
-        return new BakeResult(1, outcomes.All(o => o.Outcome is Outcome.Built or Outcome.Reused), Math.Round(result.Duration.TotalSeconds, 1), invocation.Cache, outcomes);
+        return new BakeResult(BakeResult.CurrentSchema, run, outcomes.All(o => o.Outcome is Outcome.Built or Outcome.Reused), Math.Round(result.Duration.TotalSeconds, 1), invocation.Cache, outcomes);
     }
 
     /// <summary>

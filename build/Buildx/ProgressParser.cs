@@ -3,14 +3,17 @@ using System.Text.RegularExpressions;
 
 namespace Build.Buildx;
 
-/// <summary>Per bake target: build steps, how many came from cache, time spent, and errors.</summary>
-public sealed record TargetProgress(string Target, int Steps, int Cached, double Seconds, IReadOnlyList<string> Errors);
+/// <summary>Per bake target: build steps, how many came from cache, time spent, errors, and the latest step (n of m).</summary>
+public sealed record TargetProgress(string Target, int Steps, int Cached, double Seconds, IReadOnlyList<string> Errors, int Step = 0, int Of = 0, bool LastStepDone = false);
 
 /// <summary>Reads BuildKit's plain progress (`#N [target stage] …`, `#N CACHED`, `#N DONE 1.2s`, `#N ERROR: …`).</summary>
 public sealed partial class ProgressParser
 {
     private readonly Dictionary<int, string> _stepTarget = [];
     private readonly Dictionary<string, (int Steps, int Cached, double Seconds, List<string> Errors)> _targets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Step, int Of)> _position = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, string> _lastStep = [];
+    private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
 
     public void Feed(string line)
     {
@@ -25,6 +28,19 @@ public sealed partial class ProgressParser
                 _stepTarget[id] = target;
             }
 
+            // "[target stage 3/7]": the Dockerfile step this target has reached.
+            if (header.Groups["n"].Success && target is not "internal" and not "auth")
+            {
+                var n = int.Parse(header.Groups["n"].Value, CultureInfo.InvariantCulture);
+                var of = int.Parse(header.Groups["m"].Value, CultureInfo.InvariantCulture);
+                var current = _position.GetValueOrDefault(target);
+                _position[target] = (Math.Max(current.Step, n), Math.Max(current.Of, of));
+                if (n == of)
+                {
+                    _lastStep[id] = target;
+                }
+            }
+
             return;
         }
 
@@ -35,6 +51,11 @@ public sealed partial class ProgressParser
         }
 
         var t = _targets.TryGetValue(owner, out var existing) ? existing : (0, 0, 0.0, new List<string>());
+        if (_lastStep.ContainsKey(int.Parse(status.Groups["id"].Value, CultureInfo.InvariantCulture)) && !status.Groups["kind"].Value.StartsWith("ERROR", StringComparison.Ordinal))
+        {
+            _finished.Add(owner);
+        }
+
         switch (status.Groups["kind"].Value.Split(" ")[0])
         {
             case "CACHED":
@@ -52,9 +73,17 @@ public sealed partial class ProgressParser
     }
 
     public IReadOnlyDictionary<string, TargetProgress> Targets =>
-        _targets.ToDictionary(kv => kv.Key, kv => new TargetProgress(kv.Key, kv.Value.Steps, kv.Value.Cached, kv.Value.Seconds, kv.Value.Errors), StringComparer.Ordinal);
+        _targets.Keys.Union(_position.Keys, StringComparer.Ordinal).ToDictionary(
+            k => k,
+            k =>
+            {
+                var t = _targets.TryGetValue(k, out var v) ? v : (0, 0, 0.0, new List<string>());
+                var p = _position.GetValueOrDefault(k);
+                return new TargetProgress(k, t.Item1, t.Item2, t.Item3, [.. t.Item4], p.Step, p.Of, _finished.Contains(k));
+            },
+            StringComparer.Ordinal);
 
-    [GeneratedRegex(@"^#(?<id>\d+) \[(?<target>[^\]\s]+)[^\]]*\]")]
+    [GeneratedRegex(@"^#(?<id>\d+) \[(?<target>[^\]\s]+)(?:[^\]]*?\s(?<n>\d+)/(?<m>\d+))?[^\]]*\]")]
     private static partial Regex StepHeader();
 
     [GeneratedRegex(@"^#(?<id>\d+) (?<kind>CACHED|DONE (?<secs>\d+(\.\d+)?)s|ERROR:)(?<rest>.*)$")]

@@ -57,11 +57,19 @@ public sealed record EvaluatedFinding(
     string? Title,
     string? Url);
 
-public sealed record FamilyScan(string Family, ScanStatus Status, string? Detail, IReadOnlyList<EvaluatedFinding> Findings)
+public sealed record FamilyScan(string Family, string Hash, string Digest, ScanStatus Status, string? Detail, GateResult Result, IReadOnlyList<EvaluatedFinding> Findings)
 {
     public int Count(Severity s) => Findings.Count(f => f.Severity == s);
 
     public int Blocking => Findings.Count(f => f.Verdict == Verdict.Blocking);
+
+    public string Why => Result switch
+    {
+        GateResult.Passed => Findings.Count == 0 ? "no findings" : "no blocking finding",
+        GateResult.Failed when Status == ScanStatus.Failed => $"the scan failed: {Detail}",
+        GateResult.Failed => $"{Blocking} blocking finding(s)",
+        _ => Detail ?? "not scanned",
+    };
 }
 
 public sealed record WaiverState(string Id, string Reason, string Expires, int Line, bool Expired, bool Used);
@@ -69,6 +77,8 @@ public sealed record WaiverState(string Id, string Reason, string Expires, int L
 /// <summary>artifacts/cve-report.json.</summary>
 public sealed record CveReport(
     int SchemaVersion,
+    string Gate,
+    RunStamp Run,
     GateResult Result,
     string Scanner,
     string Policy,
@@ -76,7 +86,7 @@ public sealed record CveReport(
     bool IgnoreUnfixed,
     IReadOnlyList<FamilyScan> Families,
     IReadOnlyList<WaiverState> Waivers,
-    IReadOnlyList<string> Problems)
+    IReadOnlyList<string> Problems) : IGateReport
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -85,22 +95,62 @@ public sealed record CveReport(
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    public const int CurrentSchema = 2;
+
+    [JsonIgnore]
+    public IReadOnlyList<GateVerdict> Verdicts => Families.Select(f => new GateVerdict(f.Family, f.Hash, f.Digest, f.Result, f.Why)).ToList();
+
+    [JsonIgnore]
+    public string FailureMessage => $"CVE gate failed: {Families.Sum(f => f.Blocking)} blocking finding(s){(Problems.Count > 0 ? "; " + string.Join("; ", Problems) : string.Empty)}. See artifacts/cve-report.md.";
+
+    [JsonIgnore]
+    public IReadOnlyList<string> TableHeader => ["Family", "Scan", "Critical", "High", "Medium", "Low", "Blocking", "Verdict"];
+
+    [JsonIgnore]
+    public IReadOnlyList<IReadOnlyList<string>> TableRows => Families.Select(f => (IReadOnlyList<string>)
+    [
+        f.Family, f.Status.ToString().ToLowerInvariant(),
+        .. new[] { Severity.Critical, Severity.High, Severity.Medium, Severity.Low }.Select(l => f.Count(l).ToString(CultureInfo.InvariantCulture)),
+        f.Blocking.ToString(CultureInfo.InvariantCulture), GateLedger.Describe(f.Result),
+    ]).ToList();
+
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
 
+    public string Markdown() => CvePolicyEngine.Markdown(this);
+
+    public string SummaryCell(string family) => Families.FirstOrDefault(f => f.Family == family) is not { } c ? "-"
+        : c.Status != ScanStatus.Scanned ? c.Status.ToString().ToLowerInvariant()
+        : $"{c.Count(Severity.Critical)}/{c.Count(Severity.High)}/{c.Count(Severity.Medium)}/{c.Count(Severity.Low)}{(c.Blocking > 0 ? $" ({c.Blocking} blocking)" : string.Empty)}";
+
     public static CveReport FromJson(string json) => JsonSerializer.Deserialize<CveReport>(json, Json) ?? throw new JsonException("empty cve-report.json");
+}
+
+/// <summary>The CVE gate: each image scanned (Trivy or Grype) and judged by cve-policy.yaml.</summary>
+public sealed class CveGate : IGate
+{
+    public const string GateName = "cve";
+
+    public string Name => GateName;
+
+    public string Report => "cve-report";
+
+    public string Command => "./build.sh --target=CveScan";
+
+    public IGateReport Read(string json) => CveReport.FromJson(json);
 }
 
 /// <summary>Applies the policy: blocking, waived or informational per finding; expired waivers fail; unused ones are stale.</summary>
 public static class CvePolicyEngine
 {
-    public static CveReport Evaluate(string scanner, CvePolicy policy, IReadOnlyList<(string Family, ScanStatus Status, string? Detail, IReadOnlyList<Finding> Findings)> scans, DateOnly today, GateResult? forced = null)
+    public static CveReport Evaluate(string scanner, CvePolicy policy, IReadOnlyList<(JudgedImage Image, ScanStatus Status, string? Detail, IReadOnlyList<Finding> Findings)> scans, DateOnly today, RunStamp run, GateResult? forced = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(scans);
         var used = new HashSet<Waiver>();
         var families = new List<FamilyScan>();
-        foreach (var (family, status, detail, findings) in scans)
+        foreach (var (image, status, detail, findings) in scans)
         {
+            var family = image.Family;
             var evaluated = new List<EvaluatedFinding>();
             foreach (var f in findings)
             {
@@ -133,7 +183,14 @@ public static class CvePolicyEngine
                 evaluated.Add(new EvaluatedFinding(f.Id, f.Package, f.InstalledVersion, f.FixedVersion, f.Severity, verdict, why, waiver?.Id, f.Title, f.Url));
             }
 
-            families.Add(new FamilyScan(family, status, detail, evaluated.OrderBy(e => e.Verdict).ThenByDescending(e => e.Severity).ThenBy(e => e.Id, StringComparer.Ordinal).ToList()));
+            var ordered = evaluated.OrderBy(e => e.Verdict).ThenByDescending(e => e.Severity).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+            var familyResult = status switch
+            {
+                ScanStatus.Failed => GateResult.Failed,
+                ScanStatus.NotScanned => forced == GateResult.Skipped ? GateResult.Skipped : GateResult.NotRun,
+                _ => ordered.Any(e => e.Verdict == Verdict.Blocking) ? GateResult.Failed : GateResult.Passed,
+            };
+            families.Add(new FamilyScan(family, image.Hash, image.Digest, status, detail, familyResult, ordered));
         }
 
         var waivers = policy.Waivers.Select(w => new WaiverState(w.Id, w.Reason, w.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), w.Line, w.Expires < today, used.Contains(w))).ToList();
@@ -149,7 +206,7 @@ public static class CvePolicyEngine
         }
 
         var result = forced ?? (problems.Count > 0 || families.Any(f => f.Blocking > 0) ? GateResult.Failed : GateResult.Passed);
-        return new CveReport(1, result, scanner, policy.File, policy.FailOn.Select(Severities.Name).ToList(), policy.IgnoreUnfixed, families, waivers, problems);
+        return new CveReport(CveReport.CurrentSchema, CveGate.GateName, run, result, scanner, policy.File, policy.FailOn.Select(Severities.Name).ToList(), policy.IgnoreUnfixed, families, waivers, problems);
     }
 
     public static string Markdown(CveReport report)

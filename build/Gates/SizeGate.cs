@@ -43,9 +43,22 @@ public sealed record SizeBaseline(int SchemaVersion, SizePolicy Policy, IReadOnl
 
 public sealed record LayerLine(long Size, string CreatedBy);
 
+[JsonConverter(typeof(JsonStringEnumConverter<SizeVerdict>))]
+public enum SizeVerdict
+{
+    [JsonStringEnumMemberName("pass")]
+    Pass,
+    [JsonStringEnumMemberName("fail")]
+    Fail,
+    [JsonStringEnumMemberName("missing-baseline")]
+    MissingBaseline,
+}
+
 public sealed record SizeResult(
     string Family,
-    string Verdict,
+    string Hash,
+    string Digest,
+    SizeVerdict Verdict,
     SizeEntry? Baseline,
     SizeEntry Now,
     long? DeltaBytes,
@@ -55,28 +68,69 @@ public sealed record SizeResult(
     IReadOnlyList<LayerLine> LargestLayers);
 
 /// <summary>artifacts/size-report.json.</summary>
-public sealed record SizeReport(int SchemaVersion, GateResult Result, string Baseline, IReadOnlyList<SizeResult> Families)
+public sealed record SizeReport(int SchemaVersion, string Gate, RunStamp Run, GateResult Result, string Baseline, IReadOnlyList<SizeResult> Families) : IGateReport
 {
+    public const int CurrentSchema = 2;
+
+    [JsonIgnore]
+    public IReadOnlyList<GateVerdict> Verdicts => Families.Select(f => new GateVerdict(f.Family, f.Hash, f.Digest, f.Verdict == SizeVerdict.Pass ? GateResult.Passed : GateResult.Failed, f.Why)).ToList();
+
+    [JsonIgnore]
+    public string FailureMessage => "Size gate failed: " + string.Join("; ", Families.Where(r => r.Verdict != SizeVerdict.Pass).Select(r => $"{r.Family}: {r.Why}"));
+
+    [JsonIgnore]
+    public IReadOnlyList<string> TableHeader => ["Family", "Baseline", "Now", "Delta", "Verdict"];
+
+    [JsonIgnore]
+    public IReadOnlyList<IReadOnlyList<string>> TableRows => Families.Select(r => (IReadOnlyList<string>)
+    [
+        r.Family, r.Baseline is null ? "-" : Bytes.Format(r.Baseline.Compressed), Bytes.Format(r.Now.Compressed),
+        r.DeltaBytes is null ? "new" : $"{Bytes.Format(r.DeltaBytes.Value)} ({r.DeltaPercent:+0.0;-0.0}%)", Name(r.Verdict),
+    ]).ToList();
+
+    public static string Name(SizeVerdict verdict) => IO.JsonText.EnumName(verdict);
+
     public string ToJson() => JsonSerializer.Serialize(this, CveReport.Json) + "\n";
+
+    public string Markdown() => SizeGateEngine.Markdown(this);
+
+    public string SummaryCell(string family) => Families.FirstOrDefault(f => f.Family == family) is not { } s ? "-"
+        : s.DeltaBytes is null ? $"{Bytes.Format(s.Now.Compressed)} (new)"
+        : $"{Bytes.Format(s.Now.Compressed)} ({(s.DeltaBytes >= 0 ? "+" : string.Empty)}{Bytes.Format(s.DeltaBytes.Value)})";
 
     public static SizeReport FromJson(string json) => JsonSerializer.Deserialize<SizeReport>(json, CveReport.Json) ?? throw new JsonException("empty size-report.json");
 }
 
+/// <summary>The size gate: each image's compressed size against the committed baseline.</summary>
+public sealed class ImageSizeGate : IGate
+{
+    public const string GateName = "size";
+
+    public string Name => GateName;
+
+    public string Report => "size-report";
+
+    public string Command => "./build.sh --target=SizeGate";
+
+    public IGateReport Read(string json) => SizeReport.FromJson(json);
+}
+
 public static class SizeGateEngine
 {
-    public static SizeReport Evaluate(SizeBaseline baseline, string baselineFile, IReadOnlyList<(string Family, ImageMeasure Measure)> measures)
+    public static SizeReport Evaluate(SizeBaseline baseline, string baselineFile, IReadOnlyList<(JudgedImage Image, ImageMeasure Measure)> measures, RunStamp run)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(measures);
         var results = new List<SizeResult>();
-        foreach (var (family, m) in measures)
+        foreach (var (image, m) in measures)
         {
+            var family = image.Family;
             var rule = baseline.Policy.For(family);
             var now = new SizeEntry(m.CompressedSize, m.UncompressedSize);
             var layers = m.Layers.OrderByDescending(l => l.Size).Take(5).Select(l => new LayerLine(l.Size, Shorten(l.CreatedBy ?? "?"))).ToList();
             if (!baseline.Families.TryGetValue(family, out var before))
             {
-                results.Add(new SizeResult(family, "missing-baseline", null, now, null, null, rule, $"{family} has no entry in {baselineFile}: run ./build.sh --target=SizeGate --update-baseline and commit the file.", layers));
+                results.Add(new SizeResult(family, image.Hash, image.Digest, SizeVerdict.MissingBaseline, null, now, null, null, rule, $"{family} has no entry in {baselineFile}: run ./build.sh --target=SizeGate --update-baseline and commit the file.", layers));
                 continue;
             }
 
@@ -86,19 +140,19 @@ public static class SizeGateEngine
             var why = fails
                 ? $"grew {Bytes.Format(delta)} ({percent:+0.0;-0.0}%): more than {rule.MaxGrowthPercent.ToString("0.#", CultureInfo.InvariantCulture)}% and more than {Bytes.Format(rule.MaxGrowthBytes)}"
                 : $"within {rule.MaxGrowthPercent.ToString("0.#", CultureInfo.InvariantCulture)}% or {Bytes.Format(rule.MaxGrowthBytes)}";
-            results.Add(new SizeResult(family, fails ? "fail" : "pass", before, now, delta, Math.Round(percent, 2), rule, why, layers));
+            results.Add(new SizeResult(family, image.Hash, image.Digest, fails ? SizeVerdict.Fail : SizeVerdict.Pass, before, now, delta, Math.Round(percent, 2), rule, why, layers));
         }
 
-        return new SizeReport(1, results.Any(r => r.Verdict != "pass") ? GateResult.Failed : GateResult.Passed, baselineFile, results);
+        return new SizeReport(SizeReport.CurrentSchema, ImageSizeGate.GateName, run, results.Any(r => r.Verdict != SizeVerdict.Pass) ? GateResult.Failed : GateResult.Passed, baselineFile, results);
     }
 
-    public static SizeBaseline Updated(SizeBaseline baseline, IReadOnlyList<(string Family, ImageMeasure Measure)> measures)
+    public static SizeBaseline Updated(SizeBaseline baseline, IReadOnlyList<(JudgedImage Image, ImageMeasure Measure)> measures)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         var families = new SortedDictionary<string, SizeEntry>(baseline.Families.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal);
-        foreach (var (family, m) in measures)
+        foreach (var (image, m) in measures)
         {
-            families[family] = new SizeEntry(m.CompressedSize, m.UncompressedSize);
+            families[image.Family] = new SizeEntry(m.CompressedSize, m.UncompressedSize);
         }
 
         return baseline with { Families = families };
@@ -117,7 +171,7 @@ public static class SizeGateEngine
                 Bytes.Format(r.Now.Compressed),
                 r.DeltaBytes is null ? "new" : $"{(r.DeltaBytes >= 0 ? "+" : string.Empty)}{Bytes.Format(r.DeltaBytes.Value)} ({r.DeltaPercent:+0.0;-0.0}%)",
                 r.Now.Uncompressed is null ? "-" : Bytes.Format(r.Now.Uncompressed.Value),
-                r.Verdict == "pass" ? "pass" : $"**{r.Verdict.ToUpperInvariant()}**: {r.Why}",
+                r.Verdict == SizeVerdict.Pass ? "pass" : $"**{SizeReport.Name(r.Verdict).ToUpperInvariant()}**: {r.Why}",
             ]),
             [false, true, true, true, true, false]));
         string Mib(long b) => (b / 1048576.0).ToString("0.##", CultureInfo.InvariantCulture);
@@ -126,7 +180,7 @@ public static class SizeGateEngine
         sb.Append("    y-axis \"MiB\"\n");
         sb.Append("    bar [").Append(string.Join(", ", report.Families.Select(r => Mib(r.Now.Compressed)))).Append("]\n");
         sb.Append("    bar [").Append(string.Join(", ", report.Families.Select(r => Mib(r.Baseline?.Compressed ?? 0)))).Append("]\n```\n");
-        foreach (var grown in report.Families.Where(r => r.DeltaBytes > 0 || r.Verdict != "pass"))
+        foreach (var grown in report.Families.Where(r => r.DeltaBytes > 0 || r.Verdict != SizeVerdict.Pass))
         {
             sb.Append($"\n## Largest layers of {grown.Family}\n\n");
             sb.Append(TextTable.Markdown(["Size", "Created by"], grown.LargestLayers.Select(l => (IReadOnlyList<string>)[Bytes.Format(l.Size), $"`{l.CreatedBy}`"]), [true, false]));

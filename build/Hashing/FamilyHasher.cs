@@ -11,8 +11,84 @@ public sealed record HashInput(string Name, string Digest);
 
 public sealed record FamilyHash(string Family, string Hash, string? Parent, IReadOnlyList<HashInput> Inputs);
 
-/// <summary>What of the catalog a family's "catalog-entry" input covers (serialized as canonical JSON).</summary>
-public sealed record CatalogEntry(Family Family, IReadOnlyList<string> Platforms, IReadOnlyDictionary<string, string> Labels, PixiSettings? Pixi);
+/// <summary>
+/// What of the catalog a family's "catalog-entry" input covers: its keys as the catalog spells them, only those that
+/// are set, plus the catalog's platforms and labels (and pixi settings for a pixi family). An optional key added to
+/// Kiln later is absent from every entry that does not use it, so it changes no existing family's hash.
+/// </summary>
+public static class CatalogEntry
+{
+    public static SortedDictionary<string, object?> Of(Catalog.Catalog catalog, Family family)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(family);
+        var entry = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["name"] = family.Name,
+            ["platforms"] = catalog.Platforms,
+        };
+
+        void Set(string key, object? value)
+        {
+            switch (value)
+            {
+                case null:
+                case string { Length: 0 }:
+                case System.Collections.ICollection { Count: 0 }:
+                    return;
+                default:
+                    entry[key] = value;
+                    return;
+            }
+        }
+
+        Set("catalog_labels", catalog.Labels);
+        Set("parent", family.Parent);
+        Set("base", family.Base);
+        Set("base_template", family.BaseTemplate);
+        Set("description", family.Description);
+        Set("apt", family.Apt);
+        Set("python", family.Python is { } p ? Python(p) : null);
+        Set("copy", family.Copy.Select(c => Compact(("src", c.Source), ("dest", c.Destination), ("mode", c.Mode))).ToList());
+        Set("builder_run", family.BuilderRun);
+        Set("run", family.Run);
+        Set("env", family.Env.ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal));
+        Set("user", family.User is { } u ? Compact(("name", u.Name), ("uid", u.Uid), ("gid", u.Gid)) : null);
+        Set("tini", family.Tini);
+        Set("ports", family.Ports);
+        Set("healthcheck", family.Health is { } h ? Health(h) : null);
+        Set("labels", family.Labels);
+        Set("export", family.Export);
+        Set("gpu", family.Gpu is { } g ? Compact(("variant", g.Name), ("arch_list", g.ArchList)) : null);
+        Set("machine", family.Machine);
+        Set("cmd", family.Cmd);
+        Set("workdir", family.Workdir);
+        Set("axes", family.Axes);
+        if (family.Python is { Kind: PythonKind.Pixi })
+        {
+            Set("pixi", Compact(("manifest", catalog.Pixi.Manifest), ("lock", catalog.Pixi.Lock), ("platform", catalog.Pixi.Platform), ("tools_image", catalog.Pixi.ToolsImage)));
+        }
+
+        return entry;
+    }
+
+    private static SortedDictionary<string, object?> Python(PythonSpec python) =>
+        Compact(("kind", python.Kind.ToString().ToLowerInvariant()), ("pixi", python.PixiEnvironment), ("requirements", python.RequirementsLock));
+
+    private static SortedDictionary<string, object?> Health(HealthSpec h) =>
+        Compact(("kind", h.Kind.ToString().ToLowerInvariant()), ("port", h.Port), ("path", h.Path), ("cmd", h.Command), ("interval", h.Interval), ("timeout", h.Timeout), ("start_period", h.StartPeriod), ("retries", h.Retries));
+
+    private static SortedDictionary<string, object?> Compact(params (string Key, object? Value)[] values)
+    {
+        var result = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in values.Where(v => v.Value is not null))
+        {
+            result[key] = value;
+        }
+
+        return result;
+    }
+}
 
 /// <summary>
 /// A content hash per family: its generated Dockerfile and .dockerignore, its canonical catalog entry, the bytes of
@@ -23,7 +99,7 @@ public sealed record CatalogEntry(Family Family, IReadOnlyList<string> Platforms
 public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, IReadOnlyList<HashInput>>? pixiInputs = null, IReadOnlyList<Generation.GeneratedFile>? generated = null)
 {
     /// <summary>Kiln's hashing scheme; bump it when what the hash covers changes, so every family rebuilds once.</summary>
-    public const string Scheme = "kiln-family-hash/1";
+    public const string Scheme = "kiln-family-hash/2";
 
     private readonly ConcurrentDictionary<string, string> _fileDigests = new(StringComparer.Ordinal);
 
@@ -47,7 +123,7 @@ public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, 
                 new("scheme", Scheme),
                 new("dockerfile", Digest(Encoding.UTF8.GetBytes(Rendered(catalog.DockerfilePath(family.Name), () => DockerfileRenderer.Render(catalog, family))))),
                 new("dockerignore", Digest(Encoding.UTF8.GetBytes(Rendered(catalog.DockerfilePath(family.Name) + ".dockerignore", () => DockerfileRenderer.RenderDockerignore(catalog, family))))),
-                new("catalog-entry", Digest(CanonicalJson.Bytes(CanonicalEntry(catalog, family)))),
+                new("catalog-entry", Digest(CanonicalJson.Bytes(CatalogEntry.Of(catalog, family)))),
             };
             if (family.Base is { } baseImage)
             {
@@ -91,18 +167,6 @@ public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, 
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
-    }
-
-    /// <summary>The family as parsed, without where it was written: YAML comments, order and formatting do not count.</summary>
-    public static CatalogEntry CanonicalEntry(Catalog.Catalog catalog, Family family)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(family);
-        return new CatalogEntry(
-            family with { Source = new SourceSpan(string.Empty, 0, 0), Group = string.Empty },
-            catalog.Platforms,
-            catalog.Labels,
-            family.Python is { Kind: PythonKind.Pixi } ? catalog.Pixi : null);
     }
 
     private string Rendered(string path, Func<string> render) =>

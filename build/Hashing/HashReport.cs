@@ -22,7 +22,7 @@ public sealed record FamilyHashEntry(
     string Group,
     string BakeTarget,
     IReadOnlyList<HashInput> Inputs,
-    IReadOnlyList<string> Tags,
+    [property: JsonConverter(typeof(FamilyTagsJson))] FamilyTags Tags,
     Existence Exists,
     string? ExistsDetail,
     string? Digest,
@@ -70,7 +70,7 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
             }
 
             w.WriteEndArray();
-            IO.JsonText.WriteStrings(w, "tags", f.Tags);
+            IO.JsonText.WriteStrings(w, "tags", f.Tags.All);
             w.WriteString("exists", IO.JsonText.EnumName(f.Exists));
             w.WriteString("existsDetail", f.ExistsDetail);
             w.WriteString("digest", f.Digest);
@@ -84,6 +84,26 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
 
     public static HashReport FromJson(string json) => JsonSerializer.Deserialize<HashReport>(json, Json) ?? throw new JsonException("hashes.json is empty.");
 
-    public static IReadOnlyList<string> TagsFor(string registry, string family, string hash, string date) =>
-        [$"{registry}:{family}-{hash}", $"{registry}:{family}-{date}", $"{registry}:{family}-latest"];
+}
+
+/// <summary>hashes.json keeps the tags as a list of references (hash, date, latest).</summary>
+internal sealed class FamilyTagsJson : JsonConverter<FamilyTags>
+{
+    public override FamilyTags Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var tags = JsonSerializer.Deserialize<List<string>>(ref reader, options) ?? throw new JsonException("tags must be a list.");
+        if (tags.Count != 3)
+        {
+            throw new JsonException("tags must list the hash, date and latest tags.");
+        }
+
+        var colon = tags[0].LastIndexOf(':');
+        var repository = tags[0][..colon];
+        var latest = tags[2][(colon + 1)..];
+        var family = latest[..^(FamilyTags.LatestSuffix.Length + 1)];
+        return new FamilyTags(repository, family, tags[0][(colon + family.Length + 2)..], tags[1][(colon + family.Length + 2)..]);
+    }
+
+    public override void Write(Utf8JsonWriter writer, FamilyTags value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value.All, options);
 }

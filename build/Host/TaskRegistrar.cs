@@ -42,11 +42,12 @@ internal static class TaskRegistrar
             throw new FrostingException($"Two tasks are named '{duplicate.Key}'. Task names must be unique.");
         }
 
+        var builders = new Dictionary<string, CakeTaskBuilder>(StringComparer.OrdinalIgnoreCase);
         foreach (var task in tasks)
         {
             var type = task.GetType();
             var name = GetTaskName(type);
-            var builder = engine.RegisterTask(name);
+            var builder = builders[name] = engine.RegisterTask(name);
 
             var description = type.GetCustomAttribute<TaskDescriptionAttribute>()?.Description;
             if (!string.IsNullOrWhiteSpace(description))
@@ -100,10 +101,22 @@ internal static class TaskRegistrar
             {
                 builder.IsDependentOn(DependencyName(type, dependency.Task));
             }
+        }
 
+        // [IsDependeeOf(X)] is written as X's dependency, so X's graph — and --tree — is the same as if X declared it
+        // (Cake's tree shows only declared dependencies, and Frosting's dependee support was long broken).
+        foreach (var task in tasks)
+        {
+            var type = task.GetType();
             foreach (var dependee in type.GetCustomAttributes<IsDependeeOfAttribute>())
             {
-                builder.IsDependeeOf(DependencyName(type, dependee.Task));
+                var target = DependencyName(type, dependee.Task);
+                if (!builders.TryGetValue(target, out var dependeeBuilder))
+                {
+                    throw new FrostingException($"Task '{GetTaskName(type)}' is a dependee of '{target}', which is not registered.");
+                }
+
+                dependeeBuilder.IsDependentOn(GetTaskName(type));
             }
         }
     }

@@ -1,100 +1,86 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
+using Octokit;
+using Octokit.Internal;
 
 namespace Build.Publishing;
 
-public sealed record PackageVersionContainer([property: JsonPropertyName("tags")] IReadOnlyList<string> Tags);
-
-public sealed record PackageVersionMetadata(
-    [property: JsonPropertyName("package_type")] string PackageType,
-    [property: JsonPropertyName("container")] PackageVersionContainer? Container);
-
-/// <summary>A GitHub Packages container version (REST API 2022-11-28). Ids exceed 2^31: long, as Octokit should have.</summary>
-public sealed record PackageVersion(
-    [property: JsonPropertyName("id")] long Id,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("url")] string Url,
-    [property: JsonPropertyName("package_html_url")] string? PackageHtmlUrl,
-    [property: JsonPropertyName("html_url")] string? HtmlUrl,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt,
-    [property: JsonPropertyName("metadata")] PackageVersionMetadata? Metadata)
-{
-    public IReadOnlyList<string> Tags => Metadata?.Container?.Tags ?? [];
-}
+/// <summary>One version of a GitHub Packages container package: for containers the name is the manifest digest.</summary>
+public sealed record PackageVersion(long Id, string Name, string? HtmlUrl, IReadOnlyList<string> Tags, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>
-/// The few GitHub Packages calls Kiln needs (Octokit is not obtainable here): list a container package's versions,
-/// following Link rel="next"; the owner is tried as an organisation, then as a user.
+/// Lists a container package's versions through Octokit: the owner is tried as an organisation, then as a user
+/// (GitHub answers 404 for the kind the owner is not); every page is read.
 /// </summary>
-public sealed partial class GitHubPackagesClient(HttpClient http, Uri apiBase, string token)
+public sealed class GitHubPackagesClient(IGitHubClient github)
 {
+    /// <summary>
+    /// A client on <paramref name="apiBase"/> as given: <see cref="Connection"/> keeps the address, whereas
+    /// GitHubClient(product, uri) would append /api/v3/ to any host but github.com (the GHES path).
+    /// </summary>
+    public static GitHubPackagesClient Create(Uri apiBase, string token, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(apiBase);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        var connection = new Connection(new ProductHeaderValue("kiln"), apiBase, new InMemoryCredentialStore(new Credentials(token, AuthenticationType.Bearer)));
+        connection.SetRequestTimeout(timeout);
+        return new GitHubPackagesClient(new GitHubClient(connection));
+    }
+
+    /// <summary>Octokit takes no cancellation token here: a cancelled caller stops waiting, the request runs out on its own time-out.</summary>
     public async Task<IReadOnlyList<PackageVersion>> ListVersionsAsync(string owner, string packageName, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(owner);
-        ArgumentNullException.ThrowIfNull(packageName);
-        foreach (var kind in new[] { "orgs", "users" })
-        {
-            var url = new Uri(apiBase, $"{kind}/{Uri.EscapeDataString(owner)}/packages/container/{Uri.EscapeDataString(packageName)}/versions?per_page=100&state=active");
-            var versions = new List<PackageVersion>();
-            Uri? next = url;
-            var found = true;
-            while (next is not null)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, next);
-                request.Headers.Accept.ParseAdd("application/vnd.github+json");
-                request.Headers.Add("X-GitHub-Api-Version", "2022-11-28");
-                request.Headers.UserAgent.ParseAdd("kiln/1.0");
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.NotFound && kind == "orgs" && versions.Count == 0)
-                {
-                    found = false;
-                    break;
-                }
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentException.ThrowIfNullOrEmpty(packageName);
+        var versions = github.Packages.PackageVersions;
 
-                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                {
-                    var message = TryMessage(body) ?? response.ReasonPhrase;
-                    throw new PublishException($"GitHub Packages API {next.GetLeftPart(UriPartial.Path)}: HTTP {(int)response.StatusCode}: {message}");
-                }
-
-                versions.AddRange(JsonSerializer.Deserialize<List<PackageVersion>>(body) ?? []);
-                next = response.Headers.TryGetValues("Link", out var links) ? NextLink(string.Join(',', links)) : null;
-            }
-
-            if (found)
-            {
-                return versions;
-            }
-        }
-
-        return [];
-    }
-
-    internal static Uri? NextLink(string header)
-    {
-        var m = NextPattern().Match(header);
-        return m.Success ? new Uri(m.Groups[1].Value) : null;
-    }
-
-    private static string? TryMessage(string body)
-    {
+        // Octokit puts the name into the path unescaped; a nested name ("ai-base/cpu") must travel as one segment.
+        var name = Uri.EscapeDataString(packageName);
+        var options = new ApiOptions { PageSize = 100 };
+        var what = $"container package '{packageName}' of '{owner}'";
         try
         {
-            using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("message", out var m) ? m.GetString() : null;
+            IReadOnlyList<Octokit.PackageVersion> found;
+            try
+            {
+                found = await versions.GetAllForOrg(owner, PackageType.Container, name, PackageVersionState.Active, options).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                found = await versions.GetAllForUser(owner, PackageType.Container, name, PackageVersionState.Active, options).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return [.. found.Select(Map)];
         }
-        catch (JsonException)
+        catch (NotFoundException ex)
         {
-            return null;
+            throw new PublishException($"GitHub Packages: no {what}, neither as an organisation's nor as a user's package (HTTP 404; {ex.Message.TrimEnd('.')}). Check the owner and package name, and that the token can read packages (read:packages).");
+        }
+        catch (AuthorizationException ex)
+        {
+            throw new PublishException($"GitHub Packages: listing the versions of {what} was refused (HTTP {(int)ex.StatusCode}: {ex.Message}). The token is missing, expired or wrong.");
+        }
+        catch (ApiException ex)
+        {
+            var scope = ex.StatusCode == HttpStatusCode.Forbidden ? " The token needs read:packages (GITHUB_TOKEN: `permissions: packages: read`)." : string.Empty;
+            throw new PublishException($"GitHub Packages: listing the versions of {what} failed (HTTP {(int)ex.StatusCode}: {ex.Message}).{scope}");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new PublishException($"GitHub Packages: listing the versions of {what} failed: {ex.Message}");
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new PublishException($"GitHub Packages: listing the versions of {what} timed out: {ex.Message}");
         }
     }
 
-    [GeneratedRegex("""<([^>]+)>\s*;\s*rel="next"(?:,|$)""")]
-    private static partial Regex NextPattern();
+    private static PackageVersion Map(Octokit.PackageVersion v) =>
+        new(v.Id, v.Name, v.HtmlUrl, v.Metadata?.Container?.Tags ?? [], Utc(v.CreatedAt), Utc(v.UpdatedAt));
+
+    // The API sends UTC ("…Z"); Octokit's DateTime may come back local or unspecified depending on its deserializer.
+    private static DateTimeOffset Utc(DateTime value) => value.Kind switch
+    {
+        DateTimeKind.Local => new DateTimeOffset(value.ToUniversalTime(), TimeSpan.Zero),
+        _ => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc), TimeSpan.Zero),
+    };
 }

@@ -157,6 +157,26 @@ public sealed partial class OciRegistryClient : IDisposable
         return new ManifestContent(new ManifestInfo(header ?? computed, MediaType(response), bytes.LongLength), bytes);
     }
 
+    /// <summary>
+    /// Points <paramref name="tag"/> at the manifest <paramref name="digest"/> of the same repository: the manifest's
+    /// own bytes are PUT under the new tag, so the tag names exactly that digest (no local image, no re-push of blobs).
+    /// </summary>
+    public async Task<string> TagManifestAsync(ImageName repository, string digest, string tag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var manifest = await GetManifestAsync(repository, digest, cancellationToken).ConfigureAwait(false)
+            ?? throw new RegistryException(repository.Registry, repository.Repository, digest, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN", "the manifest to tag is not in the repository");
+        using var response = await SendAsync(repository, tag, HttpMethod.Put, $"manifests/{tag}", ManifestAccept, cancellationToken, body: manifest).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, repository, tag, cancellationToken).ConfigureAwait(false);
+        var written = DigestHeader(response) ?? manifest.Info.Digest;
+        if (written != digest)
+        {
+            throw new RegistryException(repository.Registry, repository.Repository, tag, response.StatusCode, "DIGEST_INVALID", $"the registry stored {written} under the tag, not {digest}");
+        }
+
+        return written;
+    }
+
     public async Task<byte[]> GetBlobAsync(ImageName repository, string digest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repository);
@@ -223,12 +243,12 @@ public sealed partial class OciRegistryClient : IDisposable
         return new Uri($"{(plain ? "http" : "https")}://{repository.Registry}/v2/{repository.Repository}/");
     }
 
-    private async Task<HttpResponseMessage> SendAsync(ImageName repository, string? reference, HttpMethod method, string path, string accept, CancellationToken cancellationToken, bool retry = true)
+    private async Task<HttpResponseMessage> SendAsync(ImageName repository, string? reference, HttpMethod method, string path, string accept, CancellationToken cancellationToken, bool retry = true, ManifestContent? body = null)
     {
-        var scope = $"repository:{repository.Repository}:pull";
+        var scope = $"repository:{repository.Repository}:{(method == HttpMethod.Put ? "pull,push" : "pull")}";
         var uri = new Uri(BaseUri(repository), path);
         var key = repository.Registry + " " + scope;
-        var response = await SendWithRetriesAsync(() => Request(method, uri, accept, _auth.GetValueOrDefault(key)), repository, reference, cancellationToken, retry).ConfigureAwait(false);
+        var response = await SendWithRetriesAsync(() => Request(method, uri, accept, _auth.GetValueOrDefault(key), body), repository, reference, cancellationToken, retry).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.Count == 0)
         {
             return response;
@@ -254,7 +274,7 @@ public sealed partial class OciRegistryClient : IDisposable
         }
 
         _auth[key] = header;
-        return await SendWithRetriesAsync(() => Request(method, uri, accept, header), repository, reference, cancellationToken, retry).ConfigureAwait(false);
+        return await SendWithRetriesAsync(() => Request(method, uri, accept, header, body), repository, reference, cancellationToken, retry).ConfigureAwait(false);
     }
 
     private async Task<string> FetchTokenAsync(ImageName repository, string? reference, IReadOnlyDictionary<string, string> challenge, string scope, RegistryCredential? credential, CancellationToken cancellationToken, bool retry)
@@ -327,11 +347,17 @@ public sealed partial class OciRegistryClient : IDisposable
         }
     }
 
-    private static HttpRequestMessage Request(HttpMethod method, Uri uri, string accept, AuthenticationHeaderValue? auth)
+    private static HttpRequestMessage Request(HttpMethod method, Uri uri, string accept, AuthenticationHeaderValue? auth, ManifestContent? body = null)
     {
         var request = new HttpRequestMessage(method, uri);
         request.Headers.Accept.ParseAdd(accept);
         request.Headers.Authorization = auth;
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body.Bytes);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(body.Info.MediaType);
+        }
+
         return request;
     }
 

@@ -18,18 +18,21 @@ namespace Build.Tasks;
 [TaskArgument("--cache=builder|local|registry|gha", "Build cache: the builder's own (local mode's default), .kiln/cache (CI mode's default without Actions), a registry (--cache-ref) or the Actions cache.")]
 [TaskArgument("--cache-ref=REPO", "Registry cache repository (CI mode without the Actions cache).")]
 [TaskArgument("--reproducible", "Local mode: build through OCI tarballs with timestamps rewritten to the commit time (identical digests for identical inputs), as CI mode always does.")]
+[TaskArgument("--progress=auto|plain", "auto: a live per-family view on a terminal (the full log still goes to build.log); plain: BuildKit's plain progress.")]
 [TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
-public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
+public sealed class Bake(Services.Prechecks prechecks) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var hashes = Hashes(context);
         CheckEngineAndFiles(context);
-        var local = context.LocalImages;
-        var plan = BakePlanner.Plan(context.Catalog, context.Hashes, tag => local.GetValueOrDefault(tag), context.Force, context.Options.Mode);
-        var runner = new BakeRunner(context.RootDirectory.FullPath, context.ArtifactsDirectory.FullPath, Console.Out.WriteLine);
+        var plan = Plan(context, hashes);
+        var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context));
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
-            .Select(p => new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, context.Hashes.Get(p.Name).Digest ?? local.GetValueOrDefault(p.ImageTag), 0, 0, 0, []))
+            .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
+                ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry)
+                : new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, h.LocalImage, 0, 0, 0, [], Gates.ImageOrigin.Local))
             .ToList();
 
         BakeResult result;
@@ -37,16 +40,16 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
         {
             context.Log.Information($"Nothing changed: all {plan.Count} families are reused; nothing to build.");
             AtomicFile.WriteAllText(runner.PlanFile, "{\n  \"group\": {},\n  \"target\": {}\n}\n");
-            result = new BakeResult(1, true, 0, "none", reused);
+            result = new BakeResult(BakeResult.CurrentSchema, context.Stamp, true, 0, "none", reused);
         }
         else
         {
-            var invocation = Render(context, plan, CheckBuilder(context));
+            var invocation = Render(context, hashes, plan, CheckBuilder(context));
             // bake --print of the same command runs beside the build: same definition, no need to wait for it.
             Directory.CreateDirectory(invocation.OciDirectory);
             var print = Task.Run(() => runner.WritePlan(invocation));
             context.Log.Information($"Building {invocation.ToBuild.Count} of {plan.Count} families (cache: {invocation.Cache}): {invocation.Command.Render()}");
-            result = runner.Run(invocation, reused);
+            result = runner.Run(invocation, reused, context.Stamp);
             var printed = print.GetAwaiter().GetResult();
             if (!printed.Succeeded)
             {
@@ -54,12 +57,12 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             }
             if (result.Succeeded && invocation.Cache == "local")
             {
-                BakeRunner.SwapLocalCaches(Path.Combine(context.WorkDirectory, "cache"), Path.Combine(context.RootDirectory.FullPath, ".kiln", "cache"));
+                BakeRunner.SwapLocalCaches(context.Paths.WorkCacheExport, Path.Combine(context.Root, ".kiln", "cache"));
             }
         }
 
-        context.BakeResult = result;
-        AtomicFile.WriteAllText(context.ArtifactsDirectory.CombineWithFilePath("bake-summary.json").FullPath, result.ToJson());
+        context.Results.Set(result);
+        AtomicFile.WriteAllText(context.Paths.BakeSummary, result.ToJson());
         Console.Out.Write(Summary(result));
         if (!result.Succeeded)
         {
@@ -72,9 +75,9 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     public void DryRun(ICakeContext context)
     {
         var ctx = (BuildContext)context;
+        var hashes = Hashes(ctx);
         CheckEngineAndFiles(ctx);
-        var local = ctx.LocalImages;
-        var plan = BakePlanner.Plan(ctx.Catalog, ctx.Hashes, tag => local.GetValueOrDefault(tag), ctx.Force, ctx.Options.Mode);
+        var plan = Plan(ctx, hashes);
         Console.Out.Write(TextTable.Render(["Family", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Reason, p.ImageTag])));
         if (plan.All(p => p.Action == FamilyAction.Reuse))
         {
@@ -82,7 +85,7 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             return;
         }
 
-        var invocation = Render(ctx, plan, CheckBuilder(ctx));
+        var invocation = Render(ctx, hashes, plan, CheckBuilder(ctx));
         Console.Out.WriteLine("Would run (from the repository root, with the environment below):");
         Console.Out.WriteLine("  " + invocation.Command.Render());
         foreach (var (k, v) in invocation.Environment.Where(kv => kv.Value is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -104,19 +107,36 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
             f.Digest is { Length: > 19 } d ? d[..19] : f.Digest ?? "-",
         ]));
 
+    /// <summary>A terminal gets Spectre's live per-family view; not a terminal, CI, or --progress=plain: plain lines.</summary>
+    private static Spectre.Console.IAnsiConsole? LiveConsole(BuildContext context)
+    {
+        var console = Spectre.Console.AnsiConsole.Console;
+        var plain = context.Argument(ArgumentNames.Progress) is "plain"
+            || string.Equals(context.Env.Get("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            || Console.IsOutputRedirected
+            || !console.Profile.Capabilities.Interactive;
+        return plain ? null : console;
+    }
+
+    private static Hashing.HashReport Hashes(BuildContext context) => context.Results.Hashes
+        ?? throw new CakeException(1, "Bake needs this run's hashes: run ./build.sh --target=Bake (ComputeHash runs first), not --exclusive.");
+
+    private static IReadOnlyList<PlannedFamily> Plan(BuildContext context, Hashing.HashReport hashes) =>
+        BakePlanner.Plan(context.Catalog, hashes, tag => hashes.Families.FirstOrDefault(f => f.Tags.Immutable == tag)?.LocalImage, context.Flag(ArgumentNames.Force), context.Options.Mode);
+
     /// <summary>The engine must answer and the generated files must match the catalog, whatever is built.</summary>
-    private static void CheckEngineAndFiles(BuildContext context)
+    private void CheckEngineAndFiles(BuildContext context)
     {
         try
         {
-            _ = context.EngineVersion;
+            _ = prechecks.EngineVersion;
         }
         catch (PrerequisiteException ex)
         {
             throw new CakeException(1, ex.Message);
         }
 
-        var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, context.GeneratedFiles).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
+        var drift = Generator.Compare(context.Root, context.Catalog, context.GeneratedFiles).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
         if (drift.Count > 0)
         {
             throw new CakeException(1, $"The generated files are stale or missing ({string.Join(", ", drift.Select(d => d.Path))}). Run ./build.sh --target=Generate --catalog={context.Options.Catalog}.");
@@ -124,11 +144,11 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
     }
 
     /// <summary>buildx and the builder's abilities: checked only when something will be built.</summary>
-    private static BuilderFacts CheckBuilder(BuildContext context)
+    private BuilderFacts CheckBuilder(BuildContext context)
     {
         try
         {
-            var facts = context.BuilderFacts;
+            var facts = prechecks.Builder;
             context.Log.Verbose($"Engine {facts.EngineVersion}, buildx {facts.BuildxVersion}, builder {facts.Builder} ({facts.Driver}{(facts.ContainerdStore ? ", containerd store" : string.Empty)})");
             return facts;
         }
@@ -138,9 +158,9 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
         }
     }
 
-    private static BakeInvocation Render(BuildContext context, IReadOnlyList<PlannedFamily> plan, BuilderFacts facts)
+    private BakeInvocation Render(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedFamily> plan, BuilderFacts facts)
     {
-        var git = context.Git;
+        var git = prechecks.Git;
         if (git is null)
         {
             context.Log.Warning("Not a git checkout (or git is missing): revision/created/source labels and SOURCE_DATE_EPOCH are omitted.");
@@ -148,21 +168,23 @@ public sealed class Bake : FrostingTask<BuildContext>, IDryRunTask
 
         var settings = new BakeSettings(
             context.Options.Mode,
-            context.RootDirectory.FullPath,
-            context.ArtifactsDirectory.FullPath,
-            context.Builder,
-            context.Force,
+            context.Root,
+            context.Paths,
+            context.Argument(ArgumentNames.Builder),
+            context.Flag(ArgumentNames.Force),
             context.Options.ArtifactsRequested,
-            context.Flag("provenance"),
+            context.Flag(ArgumentNames.Provenance),
             context.DateTag,
-            context.Arguments.HasArgument("cache-ref") ? context.Arguments.GetArguments("cache-ref").Last() : null,
+            context.Argument(ArgumentNames.CacheRef),
             git,
             facts.HasEntitlements,
-            context.Argument("cache"),
-            context.Options.Mode == BuildMode.Ci || context.Flag("reproducible"));
+            context.Argument(ArgumentNames.Cache),
+            context.Options.Mode == BuildMode.Ci || context.Flag(ArgumentNames.Reproducible),
+            BakeSettings.HasActionsCacheRuntime(context.Env.Lookup),
+            context.BaseVariables);
         try
         {
-            return BakePlanner.Render(context.Catalog, context.Hashes, plan, settings, context.RegistryText);
+            return BakePlanner.Render(context.Catalog, hashes, plan, settings, context.Repository);
         }
         catch (ArgumentException ex)
         {

@@ -11,14 +11,15 @@ namespace Build.Tasks;
 [TaskDescription("A content hash per family (inputs + parent's hash) -> artifacts/hashes.json, tags, and whether <family>-<hash> is already in the registry.")]
 [TaskArgument("--date=yyyymmdd", "The date tag (default: today, UTC).")]
 [TaskArgument("--offline", "Do not ask the registry; existence is 'unknown'.")]
-public sealed class ComputeHash : FrostingTask<BuildContext>
+public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var report = context.Hashes;
+        var report = resolver.Resolve();
+        context.Results.Set(report);
         var local = context.Options.Mode == BuildMode.Local;
-        var path = context.ArtifactsDirectory.CombineWithFilePath("hashes.json").FullPath;
+        var path = context.Paths.Hashes;
         AtomicFile.WriteAllText(path, report.ToJson());
 
         Console.Out.Write(TextTable.Render(
@@ -30,10 +31,10 @@ public sealed class ComputeHash : FrostingTask<BuildContext>
                 .. local ? [f.LocalImage is null ? "no" : "yes"] : Array.Empty<string>(),
                 f.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ])));
-        context.Log.Information($"Wrote {Path.GetRelativePath(context.RootDirectory.FullPath, path)} ({report.Families.Count} families, registry {report.Registry}).");
+        context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, path)} ({report.Families.Count} families, registry {report.Registry}).");
 
         var unknown = report.Families.Where(f => f.Exists == Existence.Unknown && f.LocalImage is null).ToList();
-        if (unknown.Count > 0 && !context.Offline)
+        if (unknown.Count > 0 && !context.Flag(ArgumentNames.Offline))
         {
             var why = unknown[0].ExistsDetail ?? "the registry could not be asked";
             if (context.Options.Mode == BuildMode.Ci)
@@ -44,10 +45,19 @@ public sealed class ComputeHash : FrostingTask<BuildContext>
             context.Log.Warning($"Could not tell whether {unknown.Count} image(s) exist in {report.Registry} ({why}); reported as 'unknown'.");
         }
 
-        if (Environment.GetEnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } output)
+        if (context.Env.Get("GITHUB_OUTPUT") is { Length: > 0 } output)
         {
             File.AppendAllText(output, GitHubOutputs(report));
         }
+    }
+
+    /// <summary>Hashing reads and writes nothing but the report: a dry run hashes too, so Bake can say what it would build.</summary>
+    public void DryRun(Cake.Core.ICakeContext context)
+    {
+        var ctx = (BuildContext)context;
+        var report = resolver.Resolve();
+        ctx.Results.Set(report);
+        Console.Out.WriteLine($"Hashed {report.Families.Count} families (nothing written).");
     }
 
     /// <summary>HASH_&lt;FAMILY&gt;=hash per family and hashes={"family":"hash",…} (multi-line safe).</summary>

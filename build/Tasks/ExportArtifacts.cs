@@ -11,51 +11,55 @@ namespace Build.Tasks;
 
 [TaskName("ExportArtifacts")]
 [IsDependentOn(typeof(Bake))]
-[TaskDescription("Writes oci-metadata.json (digests, sizes, labels per family), SHA256SUMS for export-stage files, and OCI tarballs or layouts with --oci.")]
+[TaskDescription("Writes oci-metadata.json (digests, sizes, labels per family), SHA256SUMS for export-stage files, and OCI tarballs or layouts with --oci; measures every image once for the gates.")]
 [TaskArgument("--oci[=dir]", "Also write artifacts/oci/<family>.tar (or, with =dir, an OCI layout directory that scanners read).")]
-public sealed class ExportArtifacts : FrostingTask<BuildContext>
+public sealed class ExportArtifacts(Services.Registries registries) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var result = context.LoadBakeResult();
-        var artifacts = context.ArtifactsDirectory.FullPath;
-        var ociWork = Path.Combine(context.WorkDirectory, "oci");
-        var measurer = new ImageMeasurer(Path.Combine(context.WorkDirectory, "measure"), context.RegistryClient);
-        var ociMode = context.Arguments.HasArgument("oci") ? context.Arguments.GetArguments("oci").Last() : null;
+        var result = context.Results.Bake
+            ?? throw new CakeException(1, "ExportArtifacts needs this run's bake: run ./build.sh --target=ExportArtifacts (it bakes first), not --exclusive.");
+        var paths = context.Paths;
+        var hashes = context.Results.Hashes!;
+        var measurer = new ImageMeasurer(paths.WorkMeasure, registries.Client);
+        var ociMode = context.Argument(ArgumentNames.Oci);
 
         var images = new List<FamilyImage>();
+        var measures = new Dictionary<string, ImageMeasure>(StringComparer.Ordinal);
         foreach (var family in result.Families.Where(f => f.Outcome is Outcome.Built or Outcome.Reused))
         {
-            var hash = context.Hashes.Get(family.Name);
-            var tarball = Path.Combine(ociWork, family.Name + ".tar");
+            var hash = hashes.Get(family.Name);
+            var tarball = paths.BuiltTarball(family.Name);
             var (measure, source) = measurer.Measure(family.Name, family.Tag, family.Outcome == Outcome.Built ? tarball : null);
+            measures[family.Name] = measure;
             images.Add(new FamilyImage(
-                family.Name, family.Hash, hash.Parent, family.Outcome == Outcome.Built ? "built" : "reused", hash.Tags,
+                family.Name, family.Hash, hash.Parent, family.Outcome == Outcome.Built ? "built" : "reused", hash.Tags.All,
                 measure.Digest, measure.ManifestDigest, measure.ConfigDigest, measure.Platform,
                 measure.CompressedSize, measure.UncompressedSize, measure.LayerCount, measure.Created, measure.Labels,
-                source.ToString().ToLowerInvariant(), Exports(Path.Combine(artifacts, "dist", family.Name))));
+                source.ToString().ToLowerInvariant(), Exports(paths.Dist(family.Name))));
 
             if (ociMode is not null && ociMode != "false")
             {
-                WriteOci(measurer, family, tarball, Path.Combine(artifacts, "oci"), ociMode == "dir");
+                WriteOci(measurer, family, tarball, paths.OciRoot, ociMode == "dir");
             }
         }
 
-        var lockPath = Path.Combine(context.RootDirectory.FullPath, context.Catalog.Pixi.Lock);
+        var lockPath = Path.Combine(context.Root, context.Catalog.Pixi.Lock);
         if (context.Catalog.Families.Any(f => f.Python is { Kind: Catalog.PythonKind.Pixi }) && File.Exists(lockPath))
         {
             var pixi = Pixi.PixiMetadata.Build(context.Catalog, Pixi.PixiLock.Parse(File.ReadAllText(lockPath)), images.Select(i => i.Name));
-            AtomicFile.WriteAllText(Path.Combine(artifacts, "pixi-metadata.json"), pixi.ToJson());
-            AtomicFile.WriteAllText(Path.Combine(artifacts, "pixi-metadata.md"), pixi.Markdown());
+            AtomicFile.WriteAllText(paths.PixiMetadataJson, pixi.ToJson());
+            AtomicFile.WriteAllText(paths.PixiMetadataMarkdown, pixi.Markdown());
         }
 
-        var metadata = new OciMetadata(1, context.RegistryText, images);
-        AtomicFile.WriteAllText(Path.Combine(artifacts, "oci-metadata.json"), metadata.ToJson());
+        var metadata = new OciMetadata(1, context.Repository, images);
+        AtomicFile.WriteAllText(paths.OciMetadata, metadata.ToJson());
+        context.Results.Set(metadata, measures);
         Console.Out.Write(TextTable.Render(
             ["Family", "Outcome", "Digest", "Compressed", "Uncompressed", "Layers", "Exports"],
             images.Select(i => (IReadOnlyList<string>)[i.Name, i.Outcome, i.Digest[..19], Bytes.Format(i.CompressedSize), i.UncompressedSize is { } u ? Bytes.Format(u) : "-", i.LayerCount.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(' ', i.Exports.Select(e => e.Path))])));
-        context.Log.Information($"Wrote artifacts/oci-metadata.json ({images.Count} families).");
+        context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, paths.OciMetadata)} ({images.Count} families).");
     }
 
     /// <summary>Export-stage files of a family, with a SHA256SUMS file (sha256sum -c format) beside them.</summary>

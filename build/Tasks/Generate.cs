@@ -13,13 +13,13 @@ public sealed class Generate : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Arguments.HasArgument("check") && context.Arguments.GetArguments("check").Last() != "false")
+        if (context.Flag(ArgumentNames.Check))
         {
             Check(context);
             return;
         }
 
-        var root = context.RootDirectory.FullPath;
+        var root = context.Root;
         var plan = context.GeneratedFiles;
         var changes = Generator.Compare(root, context.Catalog, plan);
         Generator.Apply(root, plan, changes);
@@ -37,7 +37,7 @@ public sealed class Generate : FrostingTask<BuildContext>
     internal static void Check(BuildContext context)
     {
         var plan = context.GeneratedFiles;
-        var drift = Generator.Compare(context.RootDirectory.FullPath, context.Catalog, plan).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
+        var drift = Generator.Compare(context.Root, context.Catalog, plan).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
         if (drift.Count == 0)
         {
             context.Log.Information($"Generated files are up to date with {context.Catalog.File} ({plan.Count} files).");

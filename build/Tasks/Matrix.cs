@@ -13,7 +13,7 @@ public sealed class Matrix : FrostingTask<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         var json = Render(context.Catalog);
         Console.Out.WriteLine(json);
-        if (Environment.GetEnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } output)
+        if (context.Env.Get("GITHUB_OUTPUT") is { Length: > 0 } output)
         {
             File.AppendAllText(output, GitHubActions.OutputRecord("matrix", json));
         }

@@ -12,7 +12,7 @@ public sealed class BakePrint : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", context.Catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = context.RootDirectory.FullPath });
+        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", context.Catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = context.Root, Environment = Lint.Variables(context) });
         if (!print.Succeeded)
         {
             throw new CakeException(1, $"docker buildx bake --print failed: {print.StandardError.Trim()}");

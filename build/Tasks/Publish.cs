@@ -1,70 +1,114 @@
-using Build.Buildx;
+using Build.Gates;
+using Build.Hashing;
 using Build.Host;
 using Build.IO;
 using Build.Publishing;
 using Build.Registry;
 using Build.Reports;
+using Cake.Common.Build;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 
 namespace Build.Tasks;
 
 [TaskName("Publish")]
-[TaskDescription("Pushes families built in this run that passed every gate: <family>-<hash>, the date tag, then -latest only when every gate passed everywhere; then ghcr-status.json/.md.")]
+[TaskDescription("Pushes each image that every gate passed for its very digest: <family>-<hash>, the date tag, then -latest only when every gate passed for every family (and this run is not one shard of several); then ghcr-status.json/.md. --exclusive resumes from an earlier run's artifacts, with the same digest checks.")]
 [TaskArgument("--registry=local", "Publish to the loopback test registry (tests/infra/up.sh starts it): try the whole chain without credentials.")]
-public sealed class Publish : FrostingTask<BuildContext>
+[TaskArgument("--shard=NAME", "This run is one shard of a sharded workflow: push hash and date tags only; Promote moves -latest once every shard passed.")]
+public sealed class Publish(Services.Registries registries, KilnEnvironment environment) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var artifacts = context.ArtifactsDirectory.FullPath;
-        var bake = context.LoadBakeResult();
-        var gates = GateVerdicts.Read(artifacts);
-        var repository = context.RegistryRepository;
-        if (context.Credentials(repository.Registry) is { } credential)
+        var gates = GateRegistry.All;
+        var (bake, reports) = Inputs(context, gates);
+        var ledger = new GateLedger(gates, reports);
+        var tags = bake.Families.ToDictionary(f => f.Name, f => TagsOf(f.Tag, f.Name, f.Hash, context.DateTag), StringComparer.Ordinal);
+        var registry = ImageName.ParseRepository(bake.Families.Count > 0 ? tags[bake.Families[0].Name].Repository : context.Repository);
+
+        PublishReport report;
+        using (var scope = DockerConfigScope.Create(context.Paths.Work, DockerConfigScope.UserConfigDirectory(environment.Lookup)))
         {
-            if (context.IsGitHubActions)
+            if (registries.Credential(registry.Registry) is { } credential)
             {
-                Console.Out.WriteLine(GitHubActions.Mask(credential.Secret));
+                if (context.IsGitHubActions)
+                {
+                    context.GitHubActions().Commands.SetSecret(credential.Secret);
+                }
+
+                DockerLogin.Login(registry.Registry, credential, scope.Environment, (c, o) => Tools.ProcessRunner.Run(c, o));
+                context.Log.Information($"Logged in to {registry.Registry} as {credential.Username} (password from stdin, into this run's Docker config).");
             }
 
-            DockerLogin.Login(repository.Registry, credential, (c, o) => Tools.ProcessRunner.Run(c, o));
-            context.Log.Information($"Logged in to {repository.Registry} as {credential.Username} (password from stdin).");
+            try
+            {
+                var publisher = new Publisher(registries.Client, line => context.Log.Information(line), dockerEnvironment: scope.Environment);
+                report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), Buildx.DockerEngine.LocalImages);
+            }
+            catch (Exception ex) when (ex is PublishException or RegistryException)
+            {
+                context.Results.AddFailure(ex.Message);
+                throw new CakeException(1, ex.Message + " Nothing moved to -latest; re-run Publish when the registry is back: it pushes only what is missing.");
+            }
         }
 
-        var tags = context.Hashes.Families.ToDictionary(f => f.Name, f => f.Tags, StringComparer.Ordinal);
-        PublishReport report;
-        try
-        {
-            report = new Publisher(context.RegistryClient, line => context.Log.Information(line)).Publish(context.RegistryText, bake, tags, gates);
-        }
-        catch (PublishException ex)
-        {
-            context.Failures.Add(ex.Message);
-            throw new CakeException(1, ex.Message + " Nothing moved to -latest; re-run Publish when the registry is back: it pushes only what is missing.");
-        }
-
-        AtomicFile.WriteAllText(Path.Combine(artifacts, "publish.json"), report.ToJson());
+        context.Results.Set(report);
+        AtomicFile.WriteAllText(context.Paths.Publish, report.ToJson());
         var status = ReadStatus(context, report);
-        AtomicFile.WriteAllText(Path.Combine(artifacts, "ghcr-status.json"), status.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(artifacts, "ghcr-status.md"), status.Markdown());
+        AtomicFile.WriteAllText(context.Paths.GhcrStatusJson, status.ToJson());
+        AtomicFile.WriteAllText(context.Paths.GhcrStatusMarkdown, status.Markdown());
         Console.Out.Write(TextTable.Render(["Family", "Decision", "Why", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
         context.Log.Information(report.LatestMoved ? "Every gate passed: -latest moved." : report.Why);
-        if (!report.LatestMoved && !context.DeferFailures)
+
+        var refused = report.Families.Where(f => f.Decision == "not-pushed").ToList();
+        if (refused.Count > 0 || (!report.LatestMoved && report.Shard is null))
         {
-            throw new CakeException(1, $"Publish: {report.Why}.");
+            var message = refused.Count > 0
+                ? $"Publish refused {string.Join("; ", refused.Select(f => $"{f.Family}: {f.Why}"))}."
+                : $"Publish: {report.Why}.";
+            if (context.PlannedTasks.Contains("CI"))
+            {
+                context.Results.AddFailure(message);
+                return;
+            }
+
+            throw new CakeException(1, string.Join(" ", context.Results.Failures.Append(message).Distinct()));
         }
     }
 
-    private static GhcrStatus ReadStatus(BuildContext context, PublishReport report)
+    /// <summary>This run's bake and gate reports; with --exclusive (no bake in this run) an earlier run's, from artifacts.</summary>
+    private static (Buildx.BakeResult Bake, IReadOnlyDictionary<string, IGateReport> Reports) Inputs(BuildContext context, IReadOnlyList<IGate> gates)
+    {
+        if (context.Results.Bake is { } bake)
+        {
+            return (bake, context.Results.Gates);
+        }
+
+        try
+        {
+            var (resumed, reports, notes) = PublishResume.Read(context.Paths, context.Options.Catalog, gates);
+            context.Log.Information($"Resuming from {Path.GetRelativePath(context.Root, context.Paths.BakeSummary)} (run {resumed.Run.Id}): every image must have a verdict for its digest.{(notes.Count > 0 ? " " + string.Join("; ", notes) + "." : string.Empty)}");
+            return (resumed, reports);
+        }
+        catch (PublishException ex)
+        {
+            throw new CakeException(1, ex.Message);
+        }
+    }
+
+    /// <summary>The tags of a family whose immutable tag is <paramref name="immutable"/> (its repository is the bake's).</summary>
+    private static FamilyTags TagsOf(string immutable, string family, string hash, string date) =>
+        new(immutable[..immutable.LastIndexOf(':')], family, hash, date);
+
+    private GhcrStatus ReadStatus(BuildContext context, PublishReport report)
     {
         var families = new List<FamilyStatus>();
         var api = "not asked (the registry is not ghcr.io)";
         IReadOnlyList<PackageVersion> versions = [];
-        var repo = context.RegistryRepository;
+        var repo = ImageName.ParseRepository(report.Registry);
         if (repo.Registry == "ghcr.io")
         {
-            var token = Environment.GetEnvironmentVariable("GITHUB_TOKEN") ?? Environment.GetEnvironmentVariable("KILN_REGISTRY_TOKEN");
+            var token = environment.Get("GITHUB_TOKEN") ?? environment.Get("KILN_REGISTRY_TOKEN");
             if (string.IsNullOrEmpty(token))
             {
                 api = "not asked (no GITHUB_TOKEN)";
@@ -73,11 +117,10 @@ public sealed class Publish : FrostingTask<BuildContext>
             {
                 try
                 {
-                    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
                     var owner = repo.Repository.Split('/')[0];
                     var package = repo.Repository[(owner.Length + 1)..];
-                    var apiBase = new Uri((Environment.GetEnvironmentVariable("GITHUB_API_URL") ?? "https://api.github.com").TrimEnd('/') + "/");
-                    versions = new GitHubPackagesClient(http, apiBase, token).ListVersionsAsync(owner, package).GetAwaiter().GetResult();
+                    var apiBase = new Uri((environment.Get("GITHUB_API_URL") ?? "https://api.github.com").TrimEnd('/') + "/");
+                    versions = GitHubPackagesClient.Create(apiBase, token, TimeSpan.FromSeconds(30)).ListVersionsAsync(owner, package).GetAwaiter().GetResult();
                     api = $"{versions.Count} versions";
                 }
                 catch (Exception ex) when (ex is PublishException or HttpRequestException or TaskCanceledException)
@@ -89,13 +132,13 @@ public sealed class Publish : FrostingTask<BuildContext>
 
         foreach (var family in report.Families)
         {
-            var entry = context.Hashes.Get(family.Family);
-            var tags = entry.Tags.Select(t => RegistryStatusReader.ReadAsync(context.RegistryClient, t).GetAwaiter().GetResult()).ToList();
-            var digest = tags[0].Digest;
+            var tags = TagsOf(context.Results.Bake?.Get(family.Family)?.Tag ?? $"{report.Registry}:{family.Family}-{family.Hash}", family.Family, family.Hash, context.DateTag);
+            var read = tags.All.Select(t => RegistryStatusReader.ReadAsync(registries.Client, t).GetAwaiter().GetResult()).ToList();
+            var digest = read[0].Digest;
             var version = versions.FirstOrDefault(v => v.Name == digest);
-            families.Add(new FamilyStatus(family.Family, tags, version is null ? null : new PackageStatus(version.Id, version.HtmlUrl, version.Tags, version.CreatedAt, version.UpdatedAt)));
+            families.Add(new FamilyStatus(family.Family, read, version is null ? null : new PackageStatus(version.Id, version.HtmlUrl, version.Tags, version.CreatedAt, version.UpdatedAt)));
         }
 
-        return new GhcrStatus(1, context.RegistryText, api, families);
+        return new GhcrStatus(1, report.Registry, api, families);
     }
 }

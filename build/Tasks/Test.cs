@@ -15,9 +15,9 @@ public sealed class Test(HostEpilogue epilogue) : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var root = context.RootDirectory.FullPath;
+        var root = context.Root;
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        if (!context.Arguments.HasArgument("no-infra"))
+        if (!context.Flag(ArgumentNames.NoInfra))
         {
             context.Log.Information("Bringing up the test engine and registry: tests/infra/up.sh");
             var up = ProcessRunner.Run(
@@ -34,7 +34,7 @@ public sealed class Test(HostEpilogue epilogue) : FrostingTask<BuildContext>
             }
         }
 
-        var results = context.ArtifactsDirectory.Combine("test-results").FullPath;
+        var results = context.Paths.TestResults;
         if (Directory.Exists(results))
         {
             Directory.Delete(results, recursive: true);
@@ -42,9 +42,9 @@ public sealed class Test(HostEpilogue epilogue) : FrostingTask<BuildContext>
 
         var command = new CommandLine("dotnet")
             .Add("test", "Kiln.slnx", "--nologo", "--logger", "trx", "--results-directory", results);
-        if (context.Arguments.HasArgument("filter"))
+        if (context.Argument(ArgumentNames.Filter) is { } filter)
         {
-            command = command.Add("--filter", context.Arguments.GetArguments("filter").Last());
+            command = command.Add("--filter", filter);
         }
 
         context.Log.Information(command.Render());

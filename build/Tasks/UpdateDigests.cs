@@ -10,12 +10,12 @@ namespace Build.Tasks;
 
 [TaskName("UpdateDigests")]
 [TaskDescription("Resolves every catalog base (and the pixi tools image) name:tag to its current digest and rewrites the pins, keeping the file's comments and formatting.")]
-public sealed class UpdateDigests : FrostingTask<BuildContext>
+public sealed class UpdateDigests(Services.Registries registries) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var path = Path.Combine(context.RootDirectory.FullPath, context.Options.Catalog);
+        var path = Path.Combine(context.Root, context.Options.Catalog);
         if (!File.Exists(path))
         {
             throw new CakeException(1, $"The catalog '{context.Options.Catalog}' does not exist.");
@@ -31,7 +31,7 @@ public sealed class UpdateDigests : FrostingTask<BuildContext>
             try
             {
                 var image = ImageName.Parse(nameAndTag);
-                var info = context.RegistryClient.HeadManifestAsync(image, image.Tag ?? "latest").GetAwaiter().GetResult()
+                var info = registries.Client.HeadManifestAsync(image, image.Tag ?? "latest").GetAwaiter().GetResult()
                     ?? throw new RegistryException(image.Registry, image.Repository, image.Tag, System.Net.HttpStatusCode.NotFound, "MANIFEST_UNKNOWN", "the tag does not exist");
                 var pinned = $"{prefix}{nameAndTag}@{info.Digest}{suffix}";
                 var changed = pinned != slot.Reference;

@@ -1,4 +1,5 @@
 using Build.Host;
+using Build.Services;
 using Build.Tasks;
 
 namespace Build.Tests.App;
@@ -13,7 +14,9 @@ public sealed class AppCompositionTests
     {
         var host = new CakeHost(entryAssembly: null)
             .AddAssembly(typeof(BuildContext).Assembly)
-            .UseContext<BuildContext>();
+            .UseContext<BuildContext>()
+            .UseLifetime<BuildLifetime>()
+            .UseKilnServices();
 
         var tasks = host.DiscoverTasks();
 
@@ -45,7 +48,7 @@ public sealed class AppCompositionTests
             var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(capture) });
             new CakeHost(entryAssembly: null)
                 .ConfigureServices(s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Spectre.Console.IAnsiConsole>(s, console))
-                .AddAssembly(typeof(BuildContext).Assembly).UseContext<BuildContext>()
+                .AddAssembly(typeof(BuildContext).Assembly).UseContext<BuildContext>().UseLifetime<BuildLifetime>().UseKilnServices()
                 .Run(["--target=Default", $"--working={Infra.TestInfra.RepoRoot}"]).ShouldBe(0);
         }
         finally

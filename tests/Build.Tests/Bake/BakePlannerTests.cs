@@ -14,12 +14,20 @@ namespace Build.Tests.Bake;
 public sealed class BakePlannerTests
 {
     private static BakeSettings Settings(BuildMode mode, string? cache = null, string? cacheRef = null) =>
-        new(mode, "/repo", "/repo/artifacts", null, false, false, false, "20261121", cacheRef, null, true, cache);
+        new(mode, "/repo", new IO.ArtifactLayout("/repo/artifacts"), null, false, false, false, "20261121", cacheRef, null, true, cache);
 
     private static string Backend(BakeSettings settings, bool actions = false) =>
-        Hashing.ComputeHashTaskTests.WithEnv(
-            new() { ["ACTIONS_RUNTIME_TOKEN"] = actions ? "t" : null, ["ACTIONS_RESULTS_URL"] = actions ? "https://results" : null, ["ACTIONS_CACHE_URL"] = null },
-            () => BakePlanner.CacheBackend(settings));
+        BakePlanner.CacheBackend(settings with { ActionsCacheRuntime = actions });
+
+    [Test]
+    public void The_Actions_cache_runtime_is_there_only_with_its_token_and_a_results_or_cache_url()
+    {
+        var env = new Dictionary<string, string?> { ["ACTIONS_RUNTIME_TOKEN"] = "t" };
+        BakeSettings.HasActionsCacheRuntime(env.GetValueOrDefault).ShouldBeFalse();
+        env["ACTIONS_RESULTS_URL"] = "https://results";
+        BakeSettings.HasActionsCacheRuntime(env.GetValueOrDefault).ShouldBeTrue();
+        BakeSettings.HasActionsCacheRuntime(new Dictionary<string, string?> { ["ACTIONS_CACHE_URL"] = "https://cache" }.GetValueOrDefault).ShouldBeFalse();
+    }
 
     [Test]
     public void Local_mode_uses_the_builders_own_cache_and_CI_mode_a_folder_unless_Actions_or_a_registry_cache_is_there()

@@ -30,8 +30,7 @@ public sealed class BakeTests
     public void Teardown() => _demo.Dispose();
 
     private (int Code, string Output) Kiln(params string[] args) =>
-        ComputeHashTaskTests.WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, () =>
-            KilnApp.Run(_demo.Root, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=local", "--date=20261121"]));
+        KilnApp.RunWith(_demo.Root, new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=local", "--date=20261121"]);
 
     private BakeResult Summary() => BakeResult.FromJson(File.ReadAllText(_demo.Full("artifacts/bake-summary.json")));
 
@@ -126,8 +125,7 @@ public sealed class BakeTests
 
         try
         {
-            var (code, output) = ComputeHashTaskTests.WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, () =>
-                KilnApp.Run(_demo.Root, "--target=Bake", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=local", "--date=20261121"));
+            var (code, output) = KilnApp.RunWith(_demo.Root, new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, "--target=Bake", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=local", "--date=20261121");
 
             code.ShouldBe(0, output);
             output.ShouldContain("Nothing changed: all 5 families are reused; nothing to build.");

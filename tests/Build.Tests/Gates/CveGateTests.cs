@@ -13,7 +13,11 @@ public sealed class CveGateTests
     private static CvePolicy Policy(bool ignoreUnfixed = false, params Waiver[] waivers) => new("docker/cve-policy.yaml", [Severity.High, Severity.Critical], ignoreUnfixed, waivers);
 
     private static CveReport Evaluate(CvePolicy policy, IReadOnlyList<Finding> findings) =>
-        CvePolicyEngine.Evaluate("trivy", policy, [("cpu-py311", ScanStatus.Scanned, null, findings)], Today);
+        CvePolicyEngine.Evaluate("trivy", policy, [(Image("cpu-py311"), ScanStatus.Scanned, null, findings)], Today, Run);
+
+    internal static readonly RunStamp Run = new("run1", "2026-11-21T00:00:00Z", "docker/families.yaml");
+
+    internal static JudgedImage Image(string family) => new(family, "0123456789ab", "sha256:" + new string('a', 64), $"r:{family}-0123456789ab", ImageOrigin.Built);
 
     [Test]
     public void Trivy_findings_are_normalised_deduplicated_across_layers_and_keep_unknown_severities()

@@ -22,8 +22,7 @@ public sealed class GatesIntegrationTests
     public void Teardown() => _demo.Dispose();
 
     private (int Code, string Output) Kiln(params string[] args) =>
-        ComputeHashTaskTests.WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, () =>
-            KilnApp.Run(_demo.Root, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=local"]));
+        KilnApp.RunWith(_demo.Root, new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=local"]);
 
     private SizeReport SizeReport() => Build.Gates.SizeReport.FromJson(File.ReadAllText(_demo.Full("artifacts/size-report.json")));
 
@@ -34,7 +33,7 @@ public sealed class GatesIntegrationTests
         var (code, output) = Kiln("--target=SizeGate");
 
         code.ShouldBe(0, output);
-        SizeReport().Families.ShouldAllBe(f => f.Verdict == "pass");
+        SizeReport().Families.ShouldAllBe(f => f.Verdict == SizeVerdict.Pass);
         File.ReadAllText(_demo.Full("artifacts/size-report.md")).ShouldContain("```mermaid\nxychart-beta\n");
     }
 
@@ -54,18 +53,18 @@ public sealed class GatesIntegrationTests
 
         code.ShouldBe(1);
         var cpu = SizeReport().Families.Single(f => f.Family == "demo-cpu");
-        cpu.Verdict.ShouldBe("fail");
+        cpu.Verdict.ShouldBe(SizeVerdict.Fail);
         cpu.DeltaBytes.ShouldNotBeNull().ShouldBeInRange(12_582_912, 12_582_912 + 65_536);
         cpu.DeltaPercent.ShouldNotBeNull().ShouldBeGreaterThan(800);
         cpu.Why.ShouldStartWith("grew 12.0 MiB (+");
         cpu.Why.ShouldEndWith("%): more than 5% and more than 10.0 MiB");
         cpu.LargestLayers[0].CreatedBy.ShouldContain("/opt/app/ballast");
         output.ShouldContain("Size gate failed: demo-cpu: grew 12.0 MiB");
-        SizeReport().Families.Where(f => f.Family is "demo-web" or "demo-gpu-ada").ShouldAllBe(f => f.Verdict == "fail", "descendants carry the ballast too");
+        SizeReport().Families.Where(f => f.Family is "demo-web" or "demo-gpu-ada").ShouldAllBe(f => f.Verdict == SizeVerdict.Fail, "descendants carry the ballast too");
         File.ReadAllText(_demo.Full("artifacts/size-report.md")).ShouldContain("## Largest layers of demo-cpu");
 
         Kiln("--target=SizeGate", "--update-baseline").Code.ShouldBe(0);
-        SizeReport().Families.ShouldAllBe(f => f.Verdict == "pass");
+        SizeReport().Families.ShouldAllBe(f => f.Verdict == SizeVerdict.Pass);
         SizeBaseline.Load(_demo.Full("examples/demo/size-baseline.json")).Families["demo-cpu"].Compressed.ShouldBe(cpu.Now.Compressed);
     }
 
@@ -81,7 +80,7 @@ public sealed class GatesIntegrationTests
 
         code.ShouldBe(1);
         var web = SizeReport().Families.Single(f => f.Family == "demo-web");
-        web.Verdict.ShouldBe("missing-baseline");
+        web.Verdict.ShouldBe(SizeVerdict.MissingBaseline);
         web.Why.ShouldBe("demo-web has no entry in examples/demo/size-baseline.json: run ./build.sh --target=SizeGate --update-baseline and commit the file.");
     }
 
@@ -127,8 +126,7 @@ public sealed class GatesIntegrationTests
         CveReport.FromJson(File.ReadAllText(_demo.Full("artifacts/cve-report.json"))).Result.ShouldBe(GateResult.NotRun);
         File.ReadAllText(_demo.Full("artifacts/cve-report.md")).ShouldContain("**Result: NOTRUN**");
 
-        var (ci, ciOut) = ComputeHashTaskTests.WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, () =>
-            KilnApp.Run(_demo.Root, "--target=CveScan", "--cve-scanner=grype", $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=ci", "--offline"));
+        var (ci, ciOut) = KilnApp.RunWith(_demo.Root, new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, "--target=CveScan", "--cve-scanner=grype", $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=ci", "--offline");
         ci.ShouldBe(1);
         ciOut.ShouldContain("No grype scanner found, and CI mode does not publish unscanned images. Install Grype");
 

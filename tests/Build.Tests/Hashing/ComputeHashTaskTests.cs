@@ -19,7 +19,7 @@ public sealed class ComputeHashTaskTests
         var githubOutput = outputs.Write("github_output", string.Empty);
         var args = new[] { "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", $"--registry={demo.Registry}", "--date=20261121", "--mode=local" };
 
-        var (code, output) = WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE"), ["GITHUB_OUTPUT"] = githubOutput }, () => KilnApp.Run(demo.Root, args));
+        var (code, output) = KilnApp.RunWith(demo.Root, new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE"), ["GITHUB_OUTPUT"] = githubOutput }, args);
         code.ShouldBe(0, output);
         var first = HashReport.FromJson(File.ReadAllText(demo.Full("artifacts/hashes.json")));
 
@@ -28,7 +28,7 @@ public sealed class ComputeHashTaskTests
         first.Families.Select(f => f.Name).ShouldBe(["demo-root", "demo-cpu", "demo-gpu-ada", "demo-gpu-ampere", "demo-web"]);
         first.Families.ShouldAllBe(f => f.Exists == Existence.Absent);
         var root = first.Get("demo-root");
-        root.Tags.ShouldBe([$"{demo.Registry}:demo-root-{root.Hash}", $"{demo.Registry}:demo-root-20261121", $"{demo.Registry}:demo-root-latest"]);
+        root.Tags.All.ShouldBe([$"{demo.Registry}:demo-root-{root.Hash}", $"{demo.Registry}:demo-root-20261121", $"{demo.Registry}:demo-root-latest"]);
         root.Inputs.Single(i => i.Name == "base").Digest.ShouldBe(TestInfra.Get("KILN_DEMO_BASE"));
         root.Inputs.Select(i => i.Name).ShouldContain("file:examples/demo/files/motd");
         first.Get("demo-cpu").Inputs.Single(i => i.Name == "parent").Digest.ShouldBe(root.Hash);
@@ -42,7 +42,7 @@ public sealed class ComputeHashTaskTests
         // Put demo-root's tag in the registry: now it is present, with its digest.
         using var client = new OciRegistryClient();
         await RegistryIntegrationTests.CopyImageAsync(client, ImageName.Parse(TestInfra.BaseImage), ImageName.ParseRepository(demo.Registry), $"demo-root-{root.Hash}");
-        WithEnv(new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, () => KilnApp.Run(demo.Root, args)).ExitCode.ShouldBe(0);
+        KilnApp.RunWith(demo.Root, new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, args).ExitCode.ShouldBe(0);
         var second = HashReport.FromJson(File.ReadAllText(demo.Full("artifacts/hashes.json")));
         second.Get("demo-root").Exists.ShouldBe(Existence.Present);
         second.Get("demo-root").Digest.ShouldBe(ImageName.Parse(TestInfra.BaseImage).Digest);
@@ -55,10 +55,10 @@ public sealed class ComputeHashTaskTests
         using var demo = new DemoRepo();
         var env = new Dictionary<string, string?> { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") };
 
-        WithEnv(env, () => KilnApp.Run(demo.Root, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", "--families=demo-web", "--offline")).ExitCode.ShouldBe(0);
+        KilnApp.RunWith(demo.Root, env, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", "--families=demo-web", "--offline").ExitCode.ShouldBe(0);
         HashReport.FromJson(File.ReadAllText(demo.Full("artifacts/hashes.json"))).Families.Select(f => f.Name).ShouldBe(["demo-root", "demo-cpu", "demo-web"]);
 
-        var (code, output) = WithEnv(env, () => KilnApp.Run(demo.Root, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", "--families=demo-wbe", "--offline"));
+        var (code, output) = KilnApp.RunWith(demo.Root, env, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", "--families=demo-wbe", "--offline");
         code.ShouldBe(2);
         output.ShouldContain("--families names 'demo-wbe', which examples/demo/families.yaml does not define. Families: demo-root, demo-cpu, demo-gpu-ada, demo-gpu-ampere, demo-web.");
     }
@@ -70,7 +70,7 @@ public sealed class ComputeHashTaskTests
         using var artifacts = new TempDir();
         var env = new Dictionary<string, string?> { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") };
 
-        var (code, output) = WithEnv(env, () => KilnApp.Run(demo.Root, "--target=ComputeHash", $"--catalog={demo.Full(DemoRepo.Catalog)}", $"--artifacts={artifacts.Path}", "--offline"));
+        var (code, output) = KilnApp.RunWith(demo.Root, env, "--target=ComputeHash", $"--catalog={demo.Full(DemoRepo.Catalog)}", $"--artifacts={artifacts.Path}", "--offline");
 
         code.ShouldBe(0, output);
         var report = HashReport.FromJson(File.ReadAllText(System.IO.Path.Combine(artifacts.Path, "hashes.json")));
@@ -86,11 +86,11 @@ public sealed class ComputeHashTaskTests
         var env = new Dictionary<string, string?> { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") };
         var dead = $"127.0.0.1:{RegistryIntegrationTests.FreePort()}/kiln/demo";
 
-        var local = WithEnv(env, () => KilnApp.Run(demo.Root, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=local"));
+        var local = KilnApp.RunWith(demo.Root, env, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=local");
         local.ExitCode.ShouldBe(0);
         HashReport.FromJson(File.ReadAllText(demo.Full("artifacts/hashes.json"))).Families.ShouldAllBe(f => f.Exists == Existence.Unknown);
 
-        var ci = WithEnv(env, () => KilnApp.Run(demo.Root, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=ci"));
+        var ci = KilnApp.RunWith(demo.Root, env, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=ci");
         ci.ExitCode.ShouldBe(1);
     }
 

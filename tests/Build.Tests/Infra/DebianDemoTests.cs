@@ -2,7 +2,6 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Build.Tests.Hashing;
 using Build.Tools;
 
 namespace Build.Tests.Infra;
@@ -29,8 +28,8 @@ public sealed class DebianDemoTests
         Git("-c", "user.email=t@kiln", "-c", "user.name=t", "add", "-A");
         Git("-c", "user.email=t@kiln", "-c", "user.name=t", "commit", "-qm", "debian demo");
 
-        var (code, output) = ComputeHashTaskTests.WithEnv(new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") }, () =>
-            KilnApp.Run(_repo.Root, "--target=ExportArtifacts", "--artifacts", $"--catalog={Catalog}", $"--registry={_repo.Registry}", "--mode=local"));
+        var (code, output) = KilnApp.RunWith(_repo.Root, new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") },
+            "--target=ExportArtifacts", "--artifacts", $"--catalog={Catalog}", $"--registry={_repo.Registry}", "--mode=local");
         code.ShouldBe(0, output);
 
         using var summary = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/bake-summary.json")));

@@ -1,4 +1,5 @@
 using Build.Host;
+using Build.Services;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -9,7 +10,10 @@ public static class KilnApp
 {
     private static readonly object Gate = new();
 
-    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] args)
+    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] args) => RunWith(workingDirectory, null, args);
+
+    /// <summary>Runs the app with <paramref name="environment"/> over the process's: the host is given it, nothing is mutated.</summary>
+    public static (int ExitCode, string Output) RunWith(string workingDirectory, Dictionary<string, string?>? environment, params string[] args)
     {
         // The host sets the process's current directory and writes to Console: one run at a time.
         lock (Gate)
@@ -30,6 +34,7 @@ public static class KilnApp
                     .UseContext<BuildContext>()
                     .UseLifetime<BuildLifetime>()
                     .UseTaskLifetime<BuildTaskLifetime>()
+                    .UseKilnServices(new KilnEnvironment(environment))
                     .Run([.. args, $"--working={workingDirectory}", "--no-report"]);
                 // Cake's console colours the arguments of log lines; tests read the text.
                 return (code, System.Text.RegularExpressions.Regex.Replace(capture.ToString(), @"\x1b\[[0-9;]*m", string.Empty));

@@ -26,15 +26,26 @@ public sealed class MatrixAndOutputTests
     }
 
     [Test]
-    public void Workflow_commands_escape_data_and_properties_and_multiline_outputs_use_a_delimiter()
+    public void Multiline_outputs_use_a_delimiter_the_value_cannot_contain()
     {
-        GitHubActions.Annotation("error", "50% done\nnext", "docker/families.yaml", 12, 5, "Kiln: catalog")
-            .ShouldBe("::error file=docker/families.yaml,line=12,col=5,title=Kiln%3A catalog::50%25 done%0Anext");
-        GitHubActions.Mask("s3cr3t").ShouldBe("::add-mask::s3cr3t");
         GitHubActions.OutputRecord("HASH_CPU", "abc").ShouldBe("HASH_CPU=abc\n");
         var multi = GitHubActions.OutputRecord("json", "{\n}");
         multi.ShouldStartWith("json<<ghadelimiter_");
         var delimiter = multi.Split('\n')[0]["json<<".Length..];
         multi.ShouldBe($"json<<{delimiter}\n{{\n}}\n{delimiter}\n");
+    }
+
+    [Test]
+    public void In_GitHub_Actions_catalog_errors_are_annotations_at_their_file_and_line_and_tasks_are_groups()
+    {
+        using var repo = new Catalog.CatalogRepo();
+        repo.Write("docker/families.yaml", "families:\n  cpu:\n    bsae: x\n");
+
+        var (code, output) = KilnApp.RunWith(repo.Root, new() { ["GITHUB_ACTIONS"] = "true" }, "--target=GenerateCheck");
+
+        code.ShouldBe(1);
+        output.ShouldContain("::group::GenerateCheck");
+        output.ShouldContain("::endgroup::");
+        output.ShouldMatch(@"::error title=Kiln catalog,file=docker/families\.yaml,line=3,col=5::family 'cpu': Unknown key 'bsae'");
     }
 }

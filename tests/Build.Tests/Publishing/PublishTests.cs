@@ -16,13 +16,10 @@ namespace Build.Tests.Publishing;
 [NonParallelizable]
 public sealed class PublishTests
 {
-    private static readonly Dictionary<string, string?> Env = new() { ["KILN_DEMO_BASE"] = null };
+    private static readonly Dictionary<string, string?> Env = new();
 
-    private static (int Code, string Output) Kiln(DemoRepo demo, string registry, params string[] args)
-    {
-        Env["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE");
-        return ComputeHashTaskTests.WithEnv(Env, () => KilnApp.Run(demo.Root, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={registry}", "--mode=local", "--date=20261121"]));
-    }
+    private static (int Code, string Output) Kiln(DemoRepo demo, string registry, params string[] args) =>
+        KilnApp.RunWith(demo.Root, new(Env) { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE") }, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={registry}", "--mode=local", "--date=20261121"]);
 
     private static string? Digest(string tag)
     {
@@ -118,13 +115,12 @@ public sealed class PublishTests
 
         EditRoot(demo, "3");
         Kiln(demo, repo, "--target=Generate").Code.ShouldBe(0);
-        Kiln(demo, repo, "--target=SizeGate", "--update-baseline").Code.ShouldBe(1, "SizeGate needs the new images first");
-        Kiln(demo, repo, "--target=Bake").Code.ShouldBe(0);
+        // A review's SizeGate measures the current tree: it hashes and bakes what is missing first.
         Kiln(demo, repo, "--target=SizeGate").Code.ShouldBe(0);
         Kiln(demo, repo, "--target=CveScan", "--cve-scanner=none").Code.ShouldBe(0);
         var bake = BakeResult.FromJson(File.ReadAllText(demo.Full("artifacts/bake-summary.json")));
-        using var hashes = System.Text.Json.JsonDocument.Parse(File.ReadAllText(demo.Full("artifacts/hashes.json")));
-        var tags = hashes.RootElement.GetProperty("families").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => (IReadOnlyList<string>)f.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToList());
+        var reports = GateRegistry.All.ToDictionary(g => g.Name, g => g.Read(File.ReadAllText(demo.Full($"artifacts/{g.Report}.json"))));
+        var tags = bake.Families.ToDictionary(f => f.Name, f => new Build.Hashing.FamilyTags(repo, f.Name, f.Hash, "20261121"));
 
         // The registry goes away right after the first successful push.
         var pushes = 0;
@@ -142,7 +138,7 @@ public sealed class PublishTests
         using (var client = new OciRegistryClient(new RegistryClientOptions { MaxRetries = 1, AttemptTimeout = TimeSpan.FromSeconds(3) }))
         {
             var publisher = new Publisher(client, _ => { }, KillAfterFirstPush, attempts: 2, backoff: TimeSpan.FromMilliseconds(200));
-            var ex = Should.Throw<Exception>(() => publisher.Publish(repo, bake, tags, new GateVerdicts(GateResult.Skipped, new HashSet<string>(), GateResult.Passed, new HashSet<string>())));
+            var ex = Should.Throw<Exception>(() => publisher.Publish(bake.Run, repo, bake, tags, new GateLedger(GateRegistry.All, reports), null, DockerEngine.LocalImages));
             ex.Message.ShouldMatch("unreachable|failed after 2 attempts");
         }
 
@@ -152,7 +148,7 @@ public sealed class PublishTests
             Digest($"{repo}:{family}-latest").ShouldBe(digest, $"{family}-latest must still be the previous digest");
         }
 
-        var (code, output) = Kiln(demo, repo, "--target=Publish");
+        var (code, output) = Kiln(demo, repo, "--target=Publish", "--cve-scanner=none");
         code.ShouldBe(0, output);
         var report = PublishReport.FromJson(File.ReadAllText(demo.Full("artifacts/publish.json")));
         report.LatestMoved.ShouldBeTrue();
@@ -164,55 +160,178 @@ public sealed class PublishTests
     }
 
     [Test]
-    public async Task A_canary_token_never_reaches_a_log_an_artifact_or_an_argument_list()
+    public async Task A_canary_token_never_reaches_a_log_an_artifact_an_argument_list_or_a_docker_config()
     {
         const string canary = "kiln-canary-7f3a9c2e";
+        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("bot:" + canary));
         using var demo = new DemoRepo();
         using var registry = await TestRegistry.StartAsync(user: "bot", password: canary);
-        using var dockerConfig = new TempDir("kiln-docker-config-");
-        // A config folder of its own keeps the login out of the machine's, but buildx lives in its cli-plugins.
-        var plugins = Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".docker", "cli-plugins");
-        if (Directory.Exists(plugins))
-        {
-            Directory.CreateSymbolicLink(Path.Combine(dockerConfig.Path, "cli-plugins"), plugins);
-        }
-
         var repo = $"127.0.0.1:{registry.Port}/kiln/demo";
-        var argv = new List<string>();
         var login = DockerLogin.Command($"127.0.0.1:{registry.Port}", new RegistryCredential("bot", canary));
-        argv.AddRange(login.Arguments.Select(a => a.Value));
-        login.Render().ShouldNotContain(canary);
-        DockerLogin.Options(new RegistryCredential("bot", canary)).StandardInput.ShouldBe(canary);
+        login.Render().ShouldBe($"docker login 127.0.0.1:{registry.Port} --username bot --password-stdin");
+        login.Arguments.Select(a => a.Value).ShouldNotContain(canary);
+        DockerLogin.Options(new RegistryCredential("bot", canary), new Dictionary<string, string?>()).StandardInput.ShouldBe(canary);
+        var userConfig = Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".docker", "config.json");
+        var env = new Dictionary<string, string?>(Env) { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE"), ["KILN_REGISTRY_USER"] = "bot", ["KILN_REGISTRY_TOKEN"] = canary };
+        (int, string) Run(params string[] args) => KilnApp.RunWith(demo.Root, env, [.. args, $"--catalog={DemoRepo.Catalog}", $"--registry={repo}", "--mode=local", "--date=20261121", "--verbosity=diagnostic"]);
 
-        Env["KILN_REGISTRY_USER"] = "bot";
-        Env["KILN_REGISTRY_TOKEN"] = canary;
-        Env["DOCKER_CONFIG"] = dockerConfig.Path;
-        try
+        var (code, output) = Run("--target=CI", "--cve-scanner=none");
+        code.ShouldBe(0, output);
+        output.ShouldContain("(password from stdin, into this run's Docker config)");
+        EditRoot(demo, "canary");
+        Run("--target=Generate").Item1.ShouldBe(0);
+        var (failing, failingOutput) = Run("--target=CI", "--cve-scanner=grype");
+        failing.ShouldBe(1, "no scanner: nothing is published");
+
+        foreach (var text in new[] { output, failingOutput })
         {
-            var (code, output) = Kiln(demo, repo, "--target=CI", "--cve-scanner=none", "--verbosity=diagnostic");
-            code.ShouldBe(0, output);
-            output.ShouldNotContain(canary);
-            output.ShouldContain("(password from stdin)");
-        }
-        finally
-        {
-            Env.Remove("KILN_REGISTRY_USER");
-            Env.Remove("KILN_REGISTRY_TOKEN");
-            Env.Remove("DOCKER_CONFIG");
-            Environment.SetEnvironmentVariable("KILN_REGISTRY_USER", null);
-            Environment.SetEnvironmentVariable("KILN_REGISTRY_TOKEN", null);
-            Environment.SetEnvironmentVariable("DOCKER_CONFIG", null);
+            text.ShouldNotContain(canary);
+            text.ShouldNotContain(basic);
         }
 
+        Directory.GetDirectories(demo.Full("artifacts/.work"), "docker-config*").ShouldBeEmpty("the run's Docker config is deleted when Publish ends");
         foreach (var file in Directory.GetFiles(demo.Full("artifacts"), "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".tar", StringComparison.Ordinal)))
         {
-            File.ReadAllText(file).ShouldNotContain(canary, customMessage: file);
+            var text = File.ReadAllText(file);
+            text.ShouldNotContain(canary, customMessage: file);
+            text.ShouldNotContain(basic, customMessage: file);
         }
 
-        argv.ShouldNotContain(canary);
+        if (File.Exists(userConfig))
+        {
+            File.ReadAllText(userConfig).ShouldNotContain(basic, customMessage: "the machine's Docker config never gets the login");
+        }
+
         var built = BakeResult.FromJson(File.ReadAllText(demo.Full("artifacts/bake-summary.json"))).Get("demo-root")!.Digest;
         using var authorized = new OciRegistryClient(new RegistryClientOptions { Credentials = _ => new RegistryCredential("bot", canary) });
-        (await authorized.HeadManifestAsync(ImageName.ParseRepository(repo), "demo-root-latest")).ShouldNotBeNull().Digest.ShouldBe(built);
+        (await authorized.HeadManifestAsync(ImageName.ParseRepository(repo), "demo-root-latest")).ShouldNotBeNull().Digest.ShouldNotBe(built, "the failing run moved nothing");
+    }
+
+    [Test]
+    public void An_image_baked_after_the_gates_ran_is_refused_by_an_exclusive_Publish_and_nothing_moves()
+    {
+        using var demo = new DemoRepo();
+        Kiln(demo, demo.Registry, "--target=CI", "--cve-scanner=none").Code.ShouldBe(0);
+        var latest = new[] { "demo-root", "demo-cpu", "demo-web" }.ToDictionary(f => f, f => Digest($"{demo.Registry}:{f}-latest"));
+
+        File.AppendAllText(demo.Full("examples/demo/files/motd"), "edited after the gates ran\n");
+        Kiln(demo, demo.Registry, "--target=Bake").Code.ShouldBe(0);
+        var (code, output) = Kiln(demo, demo.Registry, "--target=Publish", "--exclusive", "--cve-scanner=none");
+
+        code.ShouldBe(1, output);
+        var baked = BakeResult.FromJson(File.ReadAllText(demo.Full("artifacts/bake-summary.json")));
+        output.ShouldContain("Publish refused demo-root: the cve gate judged sha256:");
+        foreach (var family in baked.Families)
+        {
+            output.ShouldContain($"{family.Name}: the cve gate judged");
+            Digest(family.Tag).ShouldBeNull($"{family.Tag} was never gated, so it is not pushed");
+        }
+
+        foreach (var (family, digest) in latest)
+        {
+            Digest($"{demo.Registry}:{family}-latest").ShouldBe(digest, $"{family}-latest must not move");
+        }
+
+        var report = PublishReport.FromJson(File.ReadAllText(demo.Full("artifacts/publish.json")));
+        report.LatestMoved.ShouldBeFalse();
+        report.Families.ShouldAllBe(f => f.Decision == "not-pushed");
+
+        // Gate reports copied in from another run (other images) are refused the same way.
+        using var other = new DemoRepo();
+        File.AppendAllText(other.Full("examples/demo/files/motd"), "another run\n");
+        Kiln(other, demo.Registry, "--target=SizeGate").Code.ShouldBe(0);
+        Kiln(other, demo.Registry, "--target=CveScan", "--cve-scanner=none").Code.ShouldBe(0);
+        foreach (var report2 in new[] { "cve-report.json", "size-report.json" })
+        {
+            File.Copy(other.Full($"artifacts/{report2}"), demo.Full($"artifacts/{report2}"), overwrite: true);
+        }
+
+        var (copied, copiedOutput) = Kiln(demo, demo.Registry, "--target=Publish", "--exclusive");
+        copied.ShouldBe(1, copiedOutput);
+        copiedOutput.ShouldContain("demo-root: the cve gate judged");
+        copiedOutput.ShouldContain("the size gate judged");
+        Digest(baked.Get("demo-root")!.Tag).ShouldBeNull();
+
+        // A separate gate run over these very images makes the exclusive Publish go through.
+        Kiln(demo, demo.Registry, "--target=SizeGate").Code.ShouldBe(0);
+        Kiln(demo, demo.Registry, "--target=CveScan", "--cve-scanner=none").Code.ShouldBe(0);
+        var (resumed, resumedOutput) = Kiln(demo, demo.Registry, "--target=Publish", "--exclusive");
+        resumed.ShouldBe(0, resumedOutput);
+        resumedOutput.ShouldContain("Resuming from artifacts/bake-summary.json");
+        foreach (var family in baked.Families)
+        {
+            Digest($"{demo.Registry}:{family.Name}-latest").ShouldBe(family.Digest);
+        }
+    }
+
+    [Test]
+    public void Publish_on_a_clean_artifacts_folder_runs_the_whole_chain_first()
+    {
+        using var demo = new DemoRepo();
+
+        var (code, output) = Kiln(demo, demo.Registry, "--target=Publish", "--cve-scanner=none");
+
+        code.ShouldBe(0, output);
+        foreach (var task in new[] { "ComputeHash", "Bake", "ExportArtifacts", "CveScan", "SizeGate", "Publish" })
+        {
+            output.ShouldMatch($"(?m)^ {task} +$");
+        }
+
+        var bake = BakeResult.FromJson(File.ReadAllText(demo.Full("artifacts/bake-summary.json")));
+        var cve = CveReport.FromJson(File.ReadAllText(demo.Full("artifacts/cve-report.json")));
+        var size = SizeReport.FromJson(File.ReadAllText(demo.Full("artifacts/size-report.json")));
+        cve.Run.ShouldBe(bake.Run);
+        size.Run.ShouldBe(bake.Run);
+        foreach (var family in bake.Families)
+        {
+            cve.Families.Single(f => f.Family == family.Name).Digest.ShouldBe(family.Digest);
+            size.Families.Single(f => f.Family == family.Name).Digest.ShouldBe(family.Digest);
+            Digest($"{demo.Registry}:{family.Name}-latest").ShouldBe(family.Digest);
+        }
+
+        // Run alone, a target's missing inputs are named with the command that produces them.
+        var (alone, aloneOutput) = Kiln(demo, demo.Registry, "--target=SizeGate", "--exclusive");
+        alone.ShouldBe(1);
+        aloneOutput.ShouldContain("size gate: no images in this run. Run ./build.sh --target=SizeGate (it bakes first), not --exclusive.");
+    }
+
+    [Test]
+    public void Promote_moves_latest_only_when_every_shard_passed_every_gate()
+    {
+        using var demo = new DemoRepo();
+        var baseline = demo.Full("examples/demo/size-baseline.json");
+        var committed = File.ReadAllText(baseline);
+        (int Code, string Output) Shard(string name, string families) =>
+            Kiln(demo, demo.Registry, "--target=CI", "--cve-scanner=none", $"--shard={name}", $"--families={families}", $"--artifacts=shards/{name}");
+
+        // Shard gpu fails its size gate: demo-gpu-ada may not grow at all, and its baseline says it was far smaller.
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(committed)!;
+        doc["families"]!["demo-gpu-ada"]!["compressed"] = 1000;
+        doc["policy"]!["families"]!["demo-gpu-ada"] = new System.Text.Json.Nodes.JsonObject { ["maxGrowthPercent"] = 0, ["maxGrowthBytes"] = 0 };
+        File.WriteAllText(baseline, doc.ToJsonString());
+        Shard("web", "demo-web").Code.ShouldBe(0);
+        Shard("gpu", "demo-gpu-ada").Code.ShouldBe(1);
+        Digest($"{demo.Registry}:demo-web-latest").ShouldBeNull("a shard never moves -latest itself");
+
+        var (code, output) = Kiln(demo, demo.Registry, "--target=Promote", "--shards=shards/web,shards/gpu");
+        code.ShouldBe(1);
+        output.ShouldContain("Promote: no -latest moved: shard gpu: its size gate failed; demo-gpu-ada was not pushed: the size gate blocks it");
+        foreach (var family in new[] { "demo-root", "demo-cpu", "demo-web", "demo-gpu-ada" })
+        {
+            Digest($"{demo.Registry}:{family}-latest").ShouldBeNull($"{family}-latest must not move when any shard failed");
+        }
+
+        File.WriteAllText(baseline, committed);
+        Shard("gpu", "demo-gpu-ada").Code.ShouldBe(0);
+        var (passed, passedOutput) = Kiln(demo, demo.Registry, "--target=Promote", "--shards=shards/web,shards/gpu");
+        passed.ShouldBe(0, passedOutput);
+        var promote = PromoteReport.FromJson(File.ReadAllText(demo.Full("artifacts/promote.json")));
+        promote.Moved.ShouldBeTrue();
+        promote.Families.Select(f => f.Family).Order().ShouldBe(["demo-cpu", "demo-gpu-ada", "demo-root", "demo-web"]);
+        foreach (var family in promote.Families)
+        {
+            Digest($"{demo.Registry}:{family.Family}-latest").ShouldBe(family.Digest);
+        }
     }
 
     [Test]

@@ -1,0 +1,75 @@
+using Build.Buildx;
+using Build.Gates;
+using Build.Hashing;
+using Build.Images;
+using Build.Publishing;
+
+namespace Build;
+
+/// <summary>
+/// What the tasks of this run produced, each published once by the task that made it and read by the tasks after
+/// it. Nothing here is read back from disk: artifacts are for people, CI uploads and an explicit resume.
+/// </summary>
+public sealed class RunResults
+{
+    private readonly Dictionary<string, IGateReport> _gates = new(StringComparer.Ordinal);
+    private readonly List<string> _failures = [];
+
+    public HashReport? Hashes { get; private set; }
+
+    public BakeResult? Bake { get; private set; }
+
+    public OciMetadata? Metadata { get; private set; }
+
+    /// <summary>Each image's measurement (ExportArtifacts made it; SizeGate judges it without measuring again).</summary>
+    public IReadOnlyDictionary<string, ImageMeasure> Measures { get; private set; } = new Dictionary<string, ImageMeasure>();
+
+    public IReadOnlyDictionary<string, IGateReport> Gates => _gates;
+
+    public PublishReport? Publish { get; private set; }
+
+    /// <summary>Failures recorded instead of thrown, so the tasks after them (Publish, the summary) still run.</summary>
+    public IReadOnlyList<string> Failures
+    {
+        get
+        {
+            lock (_failures)
+            {
+                return [.. _failures];
+            }
+        }
+    }
+
+    public void Set(HashReport hashes) => Hashes = Once(Hashes, hashes, "hashes");
+
+    public void Set(BakeResult bake) => Bake = Once(Bake, bake, "bake result");
+
+    public void Set(OciMetadata metadata, IReadOnlyDictionary<string, ImageMeasure> measures)
+    {
+        Metadata = Once(Metadata, metadata, "image metadata");
+        Measures = measures;
+    }
+
+    public void Set(IGateReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (!_gates.TryAdd(report.Gate, report))
+        {
+            throw new InvalidOperationException($"The {report.Gate} gate published its report twice in one run.");
+        }
+    }
+
+    public void Set(PublishReport publish) => Publish = Once(Publish, publish, "publish report");
+
+    public void AddFailure(string message)
+    {
+        lock (_failures)
+        {
+            _failures.Add(message);
+        }
+    }
+
+    private static T Once<T>(T? current, T value, string what)
+        where T : class =>
+        current is null ? value : throw new InvalidOperationException($"The {what} was published twice in one run.");
+}

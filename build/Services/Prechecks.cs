@@ -1,0 +1,40 @@
+using Build.Buildx;
+
+namespace Build.Services;
+
+/// <summary>
+/// The questions Bake asks the machine — which engine, which builder, which commit — each asked once, in the
+/// background, as soon as the run knows it will need the answer, so they overlap the hashing.
+/// </summary>
+public sealed class Prechecks(BuildContext context)
+{
+    private Task<string>? _engine;
+    private Task<BuilderFacts>? _builder;
+    private Task<GitFacts?>? _git;
+
+    /// <summary>The engine's version; throws <see cref="PrerequisiteException"/> when none answers.</summary>
+    public string EngineVersion => StartEngine().GetAwaiter().GetResult();
+
+    /// <summary>buildx and the builder's abilities; throws <see cref="PrerequisiteException"/>.</summary>
+    public BuilderFacts Builder => StartBuilder().GetAwaiter().GetResult();
+
+    /// <summary>The commit's revision, time and source; null outside a checkout.</summary>
+    public GitFacts? Git => StartGit().GetAwaiter().GetResult();
+
+    public Task<string> StartEngine() => _engine ??= Task.Run(() => Prerequisites.CheckEngine());
+
+    /// <summary>The builder checks reuse the engine check's answer rather than asking again.</summary>
+    public Task<BuilderFacts> StartBuilder() => _builder ??= Task.Run(() => Prerequisites.Check(context.Argument(ArgumentNames.Builder), engineVersion: EngineVersion));
+
+    public Task<GitFacts?> StartGit() => _git ??= Task.Run(() => GitFacts.Read(context.Root));
+
+    /// <summary>Once a build is certain, what it needs (a few CLI processes) starts beside the rest of the hashing.</summary>
+    public void PrepareBuild()
+    {
+        if (context.PlannedTasks.Contains("Bake"))
+        {
+            StartBuilder();
+            StartGit();
+        }
+    }
+}

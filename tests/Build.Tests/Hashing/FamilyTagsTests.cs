@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Build.Catalog;
+using Build.Hashing;
+using Build.Tests.Catalog;
+using Build.Tests.Infra;
+using Build.Tools;
+
+namespace Build.Tests.Hashing;
+
+[TestFixture]
+public sealed class FamilyTagsTests
+{
+    [Test]
+    [Category("Unit")]
+    public void One_value_knows_every_tag_of_a_family()
+    {
+        var tags = new FamilyTags("ghcr.io/o/ai-base", "cuda12.3-ada-py311", "0123456789ab", "20261121");
+
+        tags.All.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab", "ghcr.io/o/ai-base:cuda12.3-ada-py311-20261121", "ghcr.io/o/ai-base:cuda12.3-ada-py311-latest"]);
+        tags.Built.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab", "ghcr.io/o/ai-base:cuda12.3-ada-py311-20261121"]);
+        (tags with { Date = string.Empty }).Built.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab"]);
+        FamilyTags.LongestTagPart("cuda12.3-ada-py311").ShouldBe("cuda12.3-ada-py311-0123456789ab".Length);
+    }
+
+    [Test]
+    [Category("Integration")]
+    public void The_bake_files_tags_function_names_exactly_the_tags_FamilyTags_names()
+    {
+        var catalog = "examples/demo/families.yaml";
+        var hcl = "examples/demo/docker-bake.hcl";
+        var env = new Dictionary<string, string?> { ["REGISTRY"] = "127.0.0.1:5000/kiln/x", ["DATE_TAG"] = "20261121", ["KILN_DEMO_BASE"] = TestInfra.BaseImage };
+        var loaded = CatalogLoader.Load(catalog, new CatalogLoadOptions(TestInfra.RepoRoot, n => env.GetValueOrDefault(n), Strict: false)).Catalog;
+        foreach (var family in loaded.Families)
+        {
+            env[family.HashVariable] = $"{family.Name.Length:x2}0123456789"[..12];
+        }
+
+        var print = TestInfra.Run(new CommandLine("docker").Add("buildx", "bake", "-f", hcl, "--print", "default"), TestInfra.RepoRoot, env);
+
+        using var doc = JsonDocument.Parse(print.StandardOutput);
+        foreach (var family in loaded.Families)
+        {
+            var printed = doc.RootElement.GetProperty("target").GetProperty(family.BakeTarget).GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToList();
+            printed.ShouldBe(new FamilyTags("127.0.0.1:5000/kiln/x", family.Name, env[family.HashVariable]!, "20261121").Built, family.Name);
+        }
+
+        var undated = TestInfra.Run(new CommandLine("docker").Add("buildx", "bake", "-f", hcl, "--print", "default"), TestInfra.RepoRoot, new Dictionary<string, string?>(env) { ["DATE_TAG"] = string.Empty });
+        using var undatedDoc = JsonDocument.Parse(undated.StandardOutput);
+        var root = loaded.Families[0];
+        undatedDoc.RootElement.GetProperty("target").GetProperty(root.BakeTarget).GetProperty("tags").EnumerateArray().Select(t => t.GetString()!)
+            .ShouldBe(new FamilyTags("127.0.0.1:5000/kiln/x", root.Name, env[root.HashVariable]!, string.Empty).Built);
+    }
+
+    [Test]
+    [Category("Unit")]
+    public void The_catalog_entry_hash_input_holds_only_the_keys_a_family_sets()
+    {
+        using var repo = new CatalogRepo();
+        var catalog = repo.Load("""
+            families:
+              bare:
+                base: "x:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                tini: false
+            """).Catalog;
+
+        var entry = CatalogEntry.Of(catalog, catalog.Get("bare"));
+
+        // An optional key Kiln adds later is absent here too, so it changes no existing family's hash.
+        entry.Keys.ShouldBe(["base", "base_template", "name", "platforms", "tini"]);
+        FamilyHasher.Scheme.ShouldBe("kiln-family-hash/2");
+    }
+}
