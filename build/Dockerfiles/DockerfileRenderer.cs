@@ -158,6 +158,21 @@ public static class DockerfileRenderer
             AppendScript(sb, ImageScripts.HealthcheckPath, ImageScripts.Healthcheck);
         }
 
+        // BuildKit gives the directories a COPY --chmod creates the same mode, so a file mode without execute bits
+        // (0644) would leave its new parent directories unsearchable; directories that exist keep theirs.
+        var parents = family.Copy
+            .Where(c => c.Mode is { } m && (Convert.ToInt32(m, 8) & 0b001_001_001) != 0b001_001_001)
+            .Select(c => c.Destination.TrimEnd('/'))
+            .Select(d => d[..d.LastIndexOf('/')])
+            .Where(d => d.Length > 0)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (parents.Count > 0)
+        {
+            sb.Append("RUN mkdir -p ").Append(string.Join(' ', parents)).Append('\n');
+        }
+
         foreach (var copy in family.Copy)
         {
             sb.Append("COPY ");
