@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up what Kiln's integration tests need: a Docker engine with buildx (>= 0.13, containerd image store)
-# and a throwaway OCI registry on 127.0.0.1, plus a busybox base image pushed there.
+# and Compose v2, a throwaway OCI registry on 127.0.0.1, a busybox base image and a Debian base image
+# (mmdebstrap, from the machine's own apt mirror) pushed there.
 #
 # Contract: stdout carries only `export NAME=value` lines, so `eval "$(tests/infra/up.sh)"` works; the same
 # lines go to tests/infra/.env. Progress goes to stderr. Idempotent: a second run reuses what is running and
@@ -12,6 +13,7 @@ cache=${KILN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln}
 state=${KILN_INFRA_STATE:-$cache/state}
 root=$cache/root                    # unpacked newer dockerd + buildx (no system-wide upgrade)
 data_root=${KILN_DOCKER_DATA:-/var/lib/kiln-docker}
+apt_etc=${KILN_APT_ETC:-/etc/apt}   # where the machine's apt sources are (tests point it elsewhere)
 min_buildx=0.13.0
 mkdir -p "$cache/debs" "$state" "$root"
 
@@ -46,6 +48,65 @@ apt_install() {
     >"$state/apt.log" 2>&1 || { tail -n 20 "$state/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
 }
 
+# ---------------------------------------------------------------- the machine's Debian mirror
+# The machine's own apt sources name the mirror (a local mirror or proxy works the same): the first URI of a deb
+# source that is not the security archive, from deb822 files (URIs:) or one-line lists (deb …). Security likewise.
+apt_source_uris() { # kind: archive | security
+  local kind=$1 f
+  for f in "$apt_etc"/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v kind="$kind" 'BEGIN { RS = ""; FS = "\n" }
+      { types = ""; uris = ""; suites = ""; enabled = "yes"
+        for (i = 1; i <= NF; i++) {
+          line = $i; if (line ~ /^[ \t]*#/) continue
+          if (match(line, /^[A-Za-z-]+:/)) {
+            key = tolower(substr(line, 1, RLENGTH - 1)); val = substr(line, RLENGTH + 1)
+            if (key == "types") types = val; else if (key == "uris") uris = val
+            else if (key == "suites") suites = val; else if (key == "enabled") enabled = tolower(val)
+          }
+        }
+        if (enabled ~ /no/ || types !~ /(^|[ \t])deb([ \t]|$)/) next
+        sec = (suites ~ /-security/ || suites ~ /\/updates/)
+        if ((kind == "security") != sec) next
+        n = split(uris, u, /[ \t]+/); for (j = 1; j <= n; j++) if (u[j] ~ /^(https?|file):\/\//) print u[j] }' "$f"
+  done
+  for f in "$apt_etc"/sources.list "$apt_etc"/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v kind="$kind" '$1 == "deb" { i = 2
+        if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+        sec = ($(i + 1) ~ /-security/ || $(i + 1) ~ /\/updates/)
+        if ((kind == "security") == sec && $i ~ /^(https?|file):\/\//) print $i }' "$f"
+  done
+}
+# KILN_DEBIAN_MIRROR overrides it; on a machine that is not Debian (e.g. Ubuntu) its sources name no Debian mirror.
+debian_mirror() {
+  if [ -n "${KILN_DEBIAN_MIRROR:-}" ]; then echo "${KILN_DEBIAN_MIRROR%/}"; return 0; fi
+  local id; id=$(sed -n "s/^ID=//p" "${KILN_OS_RELEASE:-/etc/os-release}" 2>/dev/null | tr -d "\"'")
+  [ "$id" = debian ] || die "this machine is '${id:-unknown}', not Debian, so its apt sources name no Debian mirror; set KILN_DEBIAN_MIRROR to one (the URL of a Debian archive, as in a 'deb <URL> bookworm main' line)"
+  local m; m=$(apt_source_uris archive | head -n1)
+  [ -n "$m" ] || die "no Debian mirror in this machine's apt sources (looked for 'URIs:' in $apt_etc/sources.list.d/*.sources and 'deb' lines in $apt_etc/sources.list(.d/*.list)); add one, e.g. a 'deb <mirror> bookworm main' line, or set KILN_DEBIAN_MIRROR"
+  echo "${m%/}"
+}
+
+# `up.sh --mirror` prints only the mirror it would use (as an export line) and exits.
+if [ "${1:-}" = --mirror ]; then mirror=$(debian_mirror) || exit 1; echo "export KILN_DEBIAN_MIRROR=$mirror"; exit 0; fi
+
+# Downloads packages from a newer suite into $cache/debs/<dir> through a temporary sources list (the machine's
+# mirror, suite swapped). Reuses the suite's package lists, refreshing them when a download misses.
+apt_download_newer() { # suite dir package...
+  local suite=$1 dir=$2; shift 2
+  # The sources file lives beside, not inside, the lists folder: apt deletes unknown files from the latter.
+  local lists=$cache/apt-$suite/lists src=$cache/apt-$suite/sources.list
+  local mirror; mirror=$(debian_mirror) || exit 1
+  mkdir -p "$lists/partial" "$cache/debs/$dir"
+  echo "deb $mirror $suite main" > "$src"
+  local o=(-o "Dir::Etc::SourceList=$src" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$lists")
+  if ls "$lists"/*_Packages* >/dev/null 2>&1 && (cd "$cache/debs/$dir" && apt-get "${o[@]}" download "$@" >&2 2>/dev/null); then
+    return 0
+  fi
+  apt-get "${o[@]}" update -qq >&2 && (cd "$cache/debs/$dir" && apt-get "${o[@]}" download "$@" >&2)
+}
+
 # Downloads docker.io, docker-buildx and tini-static from a newer suite into the cache and unpacks them.
 fetch_newer_engine() {
   local suite
@@ -54,13 +115,7 @@ fetch_newer_engine() {
       log "using cached $suite packages"
     else
       log "downloading docker.io + docker-buildx from Debian $suite"
-      # The sources file lives beside, not inside, the lists folder: apt deletes unknown files from the latter.
-      local lists=$cache/apt-$suite/lists src=$cache/apt-$suite/sources.list
-      mkdir -p "$lists/partial" "$cache/debs/$suite"
-      echo "deb http://deb.debian.org/debian $suite main" > "$src"
-      local o=(-o "Dir::Etc::SourceList=$src" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$lists")
-      if ! apt-get "${o[@]}" update -qq >&2 || \
-         ! (cd "$cache/debs/$suite" && apt-get "${o[@]}" download docker.io docker-buildx tini-static >&2); then
+      if ! apt_download_newer "$suite" "$suite" docker.io docker-buildx tini-static; then
         log "could not download from $suite; trying the next suite"; continue
       fi
     fi
@@ -122,6 +177,47 @@ else
   log "engine up: $(docker version --format '{{.Server.Version}}'), buildx $(buildx_version)"
 fi
 
+# ---------------------------------------------------------------- Compose v2
+# Installed exactly like buildx: a newer suite's docker-compose .deb (bookworm's is the Python v1), cached, unpacked,
+# its plugin put next to docker-buildx. An engine whose compose plugin is recent enough keeps it.
+min_compose=2.20.0
+compose_version() {
+  docker compose version --short 2>/dev/null | grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' | head -n1
+}
+install_compose_plugin() {
+  local suite dir=$HOME/.docker/cli-plugins plugin v
+  for suite in ${KILN_COMPOSE_SUITES:-sid trixie}; do
+    if ls "$cache/debs/compose-$suite"/docker-compose_*.deb >/dev/null 2>&1; then
+      log "using cached $suite docker-compose"
+    else
+      log "downloading docker-compose (Compose v2) from Debian $suite"
+      apt_download_newer "$suite" "compose-$suite" docker-compose || { log "could not download docker-compose from $suite; trying the next suite"; continue; }
+    fi
+    rm -rf "$root/compose-$suite" && mkdir -p "$root/compose-$suite"
+    local debs=("$cache/debs/compose-$suite"/docker-compose_*.deb)
+    dpkg-deb -x "${debs[-1]}" "$root/compose-$suite"
+    plugin=$root/compose-$suite/usr/libexec/docker/cli-plugins/docker-compose
+    v=$("$plugin" version --short 2>/dev/null | grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' | head -n1 || true)
+    if [ -n "$v" ] && version_ge "$v" "$min_compose"; then
+      mkdir -p "$dir"
+      if ! cmp -s "$plugin" "$dir/docker-compose" 2>/dev/null; then
+        install -m 0755 "$plugin" "$dir/docker-compose"; log "installed compose plugin $v at $dir/docker-compose"
+      fi
+      return 0
+    fi
+    log "docker-compose from $suite is '${v:-not runnable}' (< $min_compose); trying the next suite"
+  done
+  die "no Debian suite provided Compose >= $min_compose (tried ${KILN_COMPOSE_SUITES:-sid trixie})"
+}
+compose=$(compose_version || true)
+if [ -n "$compose" ] && version_ge "$compose" "$min_compose"; then
+  log "docker compose $compose answers; using it"
+else
+  install_compose_plugin
+  compose=$(compose_version || true)
+  [ -n "$compose" ] || die "docker compose does not answer after installing the plugin at ~/.docker/cli-plugins/docker-compose"
+fi
+
 # Lint runs shellcheck over the repository's scripts; the registry auth test makes an htpasswd file.
 apt_install shellcheck apache2-utils   # htpasswd: the registry auth test
 
@@ -178,12 +274,12 @@ registry=127.0.0.1:$port
 # ---------------------------------------------------------------- busybox base
 base_repo=$registry/kiln/busybox
 base_tag=1.36-k2   # bump the -kN revision whenever the base image's recipe below changes
-manifest_digest() { # prints the digest of kiln/busybox:$base_tag, or nothing when it is not there
+manifest_digest() { # repository tag: prints the digest of that manifest in the registry, or nothing when absent
   { curl -fsSI -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
-      "http://$registry/v2/kiln/busybox/manifests/$base_tag" 2>/dev/null || true; } \
+      "http://$registry/v2/$1/manifests/$2" 2>/dev/null || true; } \
     | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}'
 }
-digest=$(manifest_digest)
+digest=$(manifest_digest kiln/busybox "$base_tag")
 if [ -z "$digest" ]; then
   apt_install busybox-static tini
   ctx=$(mktemp -d); trap 'rm -rf "$ctx"' EXIT
@@ -197,20 +293,71 @@ if [ -z "$digest" ]; then
   SOURCE_DATE_EPOCH=0 docker buildx build --quiet --provenance=false \
     --output "type=image,name=$base_repo:$base_tag,push=true" "$ctx" >&2
   docker pull -q "$base_repo:$base_tag" >&2 || true
-  digest=$(manifest_digest)
+  digest=$(manifest_digest kiln/busybox "$base_tag")
   [ -n "$digest" ] || die "the base image was pushed but its digest could not be read back"
 else
   log "base image $base_repo:$base_tag already in the registry ($digest)"
+fi
+
+# ---------------------------------------------------------------- Debian base
+# A real Debian rootfs, built offline from the machine's mirror with mmdebstrap: the demo families install apt
+# packages on it like the real ones do on python:3.11-slim. The tar is cached by suite + packages + sources (a second
+# run builds nothing); the image is imported and pushed once per key and then pinned by digest.
+debian_suite=${KILN_DEBIAN_SUITE:-bookworm}
+debian_packages=$(echo "${KILN_DEBIAN_PACKAGES:-ca-certificates python3 tini tzdata}" | sed 's/[ ,]\+/\n/g; /^$/d' | sort -u | paste -sd, -)
+debian_recipe=k3   # bump whenever the recipe below changes
+mirror=$(debian_mirror) || exit 1
+debian_sources=("deb $mirror $debian_suite main" "deb $mirror $debian_suite-updates main")
+security=""
+[ -n "${KILN_DEBIAN_MIRROR:-}" ] || security=$(apt_source_uris security | head -n1)
+[ -z "$security" ] || debian_sources+=("deb ${security%/} $debian_suite-security main")
+debian_key=$(printf '%s\n' "$debian_recipe" "$debian_suite" "$debian_packages" "${debian_sources[@]}" | sha256sum | cut -c1-12)
+debian_repo=$registry/kiln/debian
+debian_tag=$debian_suite-$debian_key
+debian_digest=$(manifest_digest kiln/debian "$debian_tag")
+if [ -z "$debian_digest" ]; then
+  rootfs=$cache/debian/$debian_tag.tar
+  if [ ! -s "$rootfs" ]; then
+    apt_install mmdebstrap debian-archive-keyring
+    mkdir -p "$cache/debian"
+    log "building Debian $debian_suite (minbase + $debian_packages) with mmdebstrap from $mirror"
+    t0=$(date +%s)
+    # The sources given here are also what the image's /etc/apt/sources.list says, so apt in RUN steps uses them.
+    # Like Debian's slim images: no recommends, no manuals, docs or translations (copyrights stay); the settings
+    # stay in the image, so packages installed by builds FROM it follow them too. merged-/usr as debootstrap sets it
+    # up (the usrmerge package would pull in perl).
+    SOURCE_DATE_EPOCH=0 $sudo mmdebstrap --quiet --variant=minbase --format=tar --include="$debian_packages" \
+      --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr --aptopt='APT::Install-Recommends "false"' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+      --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+      "$debian_suite" "$rootfs.tmp" "${debian_sources[@]}" >"$state/mmdebstrap.log" 2>&1 \
+      || { tail -n 30 "$state/mmdebstrap.log" >&2; rm -f "$rootfs.tmp"; die "mmdebstrap failed; its log is $state/mmdebstrap.log"; }
+    mv "$rootfs.tmp" "$rootfs"
+    log "rootfs built in $(( $(date +%s) - t0 )) s: $rootfs ($(du -h "$rootfs" | cut -f1))"
+  else
+    log "using the cached rootfs $rootfs"
+  fi
+  log "importing it and pushing $debian_repo:$debian_tag"
+  docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' "$rootfs" "$debian_repo:$debian_tag" >/dev/null
+  docker push -q "$debian_repo:$debian_tag" >&2
+  debian_digest=$(manifest_digest kiln/debian "$debian_tag")
+  [ -n "$debian_digest" ] || die "the Debian base was pushed but its digest could not be read back"
+else
+  log "Debian base $debian_repo:$debian_tag already in the registry ($debian_digest)"
 fi
 
 out=$(cat <<E
 export KILN_TEST_REGISTRY=$registry
 export KILN_TEST_BASE=$base_repo:$base_tag@$digest
 export KILN_DEMO_BASE=$base_repo:$base_tag@$digest
+export KILN_DEBIAN_BASE=$debian_repo:$debian_tag@$debian_digest
+export KILN_COMPOSE=$compose
 export KILN_INFRA_STATE=$state
 export KILN_ACTIONLINT=$actionlint
 E
 )
 printf '%s\n' "$out" > "$here/.env.tmp" && mv "$here/.env.tmp" "$here/.env"
 printf '%s\n' "$out"
-log "ready: registry $registry, base $base_repo:$base_tag@$digest (written to tests/infra/.env)"
+log "ready: registry $registry, base $base_repo:$base_tag@$digest, Debian base $debian_repo:$debian_tag@$debian_digest, compose $compose (written to tests/infra/.env)"

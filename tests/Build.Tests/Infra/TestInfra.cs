@@ -72,7 +72,7 @@ public static class TestInfra
         }
 
         // The environment wins over the file: `eval "$(up.sh)"` in this shell is the most recent truth.
-        foreach (var name in new[] { "KILN_TEST_REGISTRY", "KILN_TEST_BASE", "KILN_DEMO_BASE", "KILN_INFRA_STATE", "KILN_ACTIONLINT" })
+        foreach (var name in new[] { "KILN_TEST_REGISTRY", "KILN_TEST_BASE", "KILN_DEMO_BASE", "KILN_DEBIAN_BASE", "KILN_COMPOSE", "KILN_INFRA_STATE", "KILN_ACTIONLINT" })
         {
             if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } v)
             {

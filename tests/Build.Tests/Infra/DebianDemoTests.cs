@@ -1,0 +1,255 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Build.Tools;
+
+namespace Build.Tests.Infra;
+
+/// <summary>
+/// The Debian demo (examples/debian) built for real through the app — Bake and ExportArtifacts on the mmdebstrap base
+/// from tests/infra/up.sh — and then its images run: the web service, the hash-locked wheel, the GPU probe, the export.
+/// </summary>
+[TestFixture]
+[Category("Integration")]
+[NonParallelizable]
+public sealed class DebianDemoTests
+{
+    private const string Catalog = "examples/debian/families.yaml";
+
+    private DebianRepo _repo = null!;
+    private Dictionary<string, string> _tags = null!;
+
+    [OneTimeSetUp]
+    public void BuildTheDebianTree()
+    {
+        _repo = new DebianRepo();
+        Git("init", "-q");
+        Git("-c", "user.email=t@kiln", "-c", "user.name=t", "add", "-A");
+        Git("-c", "user.email=t@kiln", "-c", "user.name=t", "commit", "-qm", "debian demo");
+
+        var (code, output) = KilnApp.RunWith(_repo.Root, new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") },
+            "--target=ExportArtifacts", "--artifacts", $"--catalog={Catalog}", $"--registry={_repo.Registry}", "--mode=local");
+        code.ShouldBe(0, output);
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/bake-summary.json")));
+        _tags = summary.RootElement.GetProperty("families").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("tag").GetString()!);
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup() => _repo?.Dispose();
+
+    [Test]
+    public void Every_family_of_the_miniature_catalog_is_built()
+    {
+        _tags.Keys.Order(StringComparer.Ordinal).ShouldBe(
+        [
+            "demo-audio-py311", "demo-devcontainer-slim", "demo-devcontainer-tools", "demo-gpu-ada-py311", "demo-gpu-ada-vision-py311",
+            "demo-gpu-ampere-py311", "demo-gpu-ampere-vision-py311", "demo-py311", "demo-web-py311",
+        ]);
+        foreach (var tag in _tags.Values)
+        {
+            TestInfra.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}", tag));
+        }
+    }
+
+    [Test]
+    public async Task The_web_family_answers_health_and_its_docker_healthcheck_turns_healthy()
+    {
+        var id = TestInfra.Run(new CommandLine("docker").Add("run", "-d", "-p", "127.0.0.1::8080", _tags["demo-web-py311"])).StandardOutput.Trim();
+        try
+        {
+            var address = TestInfra.Run(new CommandLine("docker").Add("port", id, "8080/tcp")).StandardOutput.Split('\n')[0].Trim();
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            string? health = null;
+            for (var i = 0; i < 60 && health is null; i++)
+            {
+                try
+                {
+                    health = await http.GetStringAsync(new Uri($"http://{address}/health"));
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(250);
+                }
+            }
+
+            health.ShouldBe("ok\n", Logs(id));
+            (await http.GetStringAsync(new Uri($"http://{address}/"))).ShouldBe("Hello from the Kiln demo!\n", "the page comes from the hash-locked wheel");
+
+            var status = string.Empty;
+            for (var i = 0; i < 80 && status != "healthy"; i++)
+            {
+                await Task.Delay(250);
+                status = TestInfra.Run(new CommandLine("docker").Add("inspect", "-f", "{{.State.Health.Status}}", id)).StandardOutput.Trim();
+            }
+
+            status.ShouldBe("healthy", Logs(id));
+        }
+        finally
+        {
+            ProcessRunner.Run(new CommandLine("docker").Add("rm", "-f", id));
+        }
+    }
+
+    [Test]
+    public void The_locked_python_dependency_is_importable_as_the_non_root_user()
+    {
+        var output = TestInfra.Run(new CommandLine("docker").Add(
+            "run", "--rm", _tags["demo-py311"],
+            "python3", "-c", "import os, kiln_demo_greeting as g; print(os.getuid(), os.getgid(), g.__file__, g.greeting())")).StandardOutput.Trim();
+
+        output.ShouldBe("10001 10001 /opt/venv/lib/python3.11/site-packages/kiln_demo_greeting/__init__.py Hello from Kiln!");
+        var pip = ProcessRunner.Run(new CommandLine("docker").Add("run", "--rm", _tags["demo-py311"], "python3", "-c", "import pip"));
+        pip.ExitCode.ShouldNotBe(0, "pip and the wheel tools stay in the builder stage");
+    }
+
+    [Test]
+    public void The_gpu_probe_passes_for_the_matching_capability_and_fails_fast_for_the_other_arch()
+    {
+        using var stub = new TempDir("kiln-nvidia-smi-");
+        var smi = stub.Write("nvidia-smi", "#!/bin/sh\n# A stand-in for the driver's tool: one GPU with compute capability 8.9 (an RTX 4090).\necho 8.9\n");
+        File.SetUnixFileMode(smi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        ProcessResult Run(string family) =>
+            ProcessRunner.Run(new CommandLine("docker").Add("run", "--rm", "-v", $"{smi}:/usr/local/bin/nvidia-smi:ro", _tags[family]), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
+
+        var ada = Run("demo-gpu-ada-py311");
+        ada.ExitCode.ShouldBe(0, ada.StandardError);
+        ada.StandardOutput.Trim().ShouldBe("Hello from the ada GPU image!");
+        var adaVision = Run("demo-gpu-ada-vision-py311");
+        adaVision.ExitCode.ShouldBe(0, adaVision.StandardError);
+
+        foreach (var wrong in new[] { "demo-gpu-ampere-py311", "demo-gpu-ampere-vision-py311" })
+        {
+            var ampere = Run(wrong);
+            ampere.ExitCode.ShouldBe(1, wrong);
+            ampere.StandardOutput.ShouldBeEmpty("the probe stops before the command runs");
+            ampere.StandardError.ShouldContain("kiln-gpu-probe: this image (ampere) is built for compute capability 8.6, but the visible GPU has 8.9.");
+            ampere.StandardError.ShouldContain("use the image variant built for 8.9");
+        }
+
+        var check = TestInfra.Run(new CommandLine("docker").Add("run", "--rm", "-v", $"{smi}:/usr/local/bin/nvidia-smi:ro", "--entrypoint", "/usr/local/bin/kiln-healthcheck", _tags["demo-gpu-ada-py311"], "gpu"));
+        check.ExitCode.ShouldBe(0);
+    }
+
+    [Test]
+    public void The_exported_environment_matches_its_SHA256SUMS_and_holds_the_installed_wheel()
+    {
+        var dist = _repo.Full("artifacts/dist/demo-py311");
+        var sums = File.ReadAllLines(Path.Combine(dist, "SHA256SUMS")).Where(l => l.Length > 0)
+            .Select(l => l.Split("  ", 2)).ToDictionary(p => p[1], p => p[0]);
+        sums.Keys.ShouldBe(["environment.tar.gz"]);
+        var tarball = Path.Combine(dist, "environment.tar.gz");
+        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball))).ShouldBe(sums["environment.tar.gz"]);
+
+        var entries = new List<TarEntry>();
+        using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
+        using (var tar = new TarReader(gz))
+        {
+            while (tar.GetNextEntry(copyData: true) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        entries.Select(e => e.Name).ShouldContain("opt/venv/lib/python3.11/site-packages/kiln_demo_greeting/__init__.py");
+        entries.Select(e => e.Name).ShouldContain("opt/venv/pyvenv.cfg");
+        var names = entries.Select(e => e.Name.TrimEnd('/')).ToList();
+        names.SequenceEqual(names.Order(Comparer<string>.Create(ByPathComponents))).ShouldBeTrue($"sorted (tar --sort=name), so the bytes are reproducible: {string.Join(", ", names)}");
+        entries.ShouldAllBe(e => e.ModificationTime == new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero) && e.Uid == 0 && e.Gid == 0);
+
+        // What is exported is what the image runs: the same file in /opt/venv.
+        var inImage = TestInfra.Run(new CommandLine("docker").Add("run", "--rm", _tags["demo-py311"], "sha256sum", "/opt/venv/lib/python3.11/site-packages/kiln_demo_greeting-1.0.0.dist-info/RECORD"));
+        var record = entries.Single(e => e.Name == "opt/venv/lib/python3.11/site-packages/kiln_demo_greeting-1.0.0.dist-info/RECORD");
+        using var data = new MemoryStream();
+        record.DataStream!.CopyTo(data);
+        inImage.StandardOutput.Split(' ')[0].ShouldBe(Convert.ToHexStringLower(SHA256.HashData(data.ToArray())));
+    }
+
+    [Test]
+    public void Apt_in_the_images_uses_the_machines_mirror_and_each_child_has_its_packages()
+    {
+        var sources = TestInfra.Run(new CommandLine("docker").Add("run", "--rm", _tags["demo-py311"], "sh", "-c", "cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null; true")).StandardOutput;
+        var uris = sources.Split('\n').Where(l => l.StartsWith("deb ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToList();
+        uris.ShouldNotBeEmpty(sources);
+        var machine = string.Concat(new[] { "/etc/apt/sources.list" }.Concat(Directory.Exists("/etc/apt/sources.list.d") ? Directory.GetFiles("/etc/apt/sources.list.d") : [])
+            .Where(File.Exists).Select(File.ReadAllText));
+        uris.ShouldAllBe(u => machine.Contains(u, StringComparison.Ordinal), $"the image's apt sources ({string.Join(", ", uris)}) come from this machine's");
+
+        string Dpkg(string family, string package) =>
+            ProcessRunner.Run(new CommandLine("docker").Add("run", "--rm", "--entrypoint", "dpkg-query", _tags[family], "-W", "-f=${Status}", package)).StandardOutput.Trim();
+        Dpkg("demo-audio-py311", "libsndfile1").ShouldBe("install ok installed");
+        Dpkg("demo-gpu-ampere-vision-py311", "libgl1").ShouldBe("install ok installed");
+        Dpkg("demo-devcontainer-tools", "git").ShouldBe("install ok installed");
+        Dpkg("demo-devcontainer-slim", "git").ShouldNotBe("install ok installed", "the slim flavour has no git");
+        Dpkg("demo-py311", "python3-pip").ShouldNotBe("install ok installed", "build tools stay in the builder stage");
+    }
+
+    /// <summary>tar --sort=name's order: a directory's entries by name, each directory's contents right after it.</summary>
+    private static int ByPathComponents(string? a, string? b)
+    {
+        var x = a!.Split('/');
+        var y = b!.Split('/');
+        for (var i = 0; i < Math.Min(x.Length, y.Length); i++)
+        {
+            var c = string.CompareOrdinal(x[i], y[i]);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return x.Length.CompareTo(y.Length);
+    }
+
+    private static string Logs(string id) => ProcessRunner.Run(new CommandLine("docker").Add("logs", id)) is var r ? r.StandardOutput + r.StandardError : string.Empty;
+
+    private void Git(params string[] args) => TestInfra.Run(new CommandLine("git").Add(args), _repo.Root);
+
+    /// <summary>A copy of examples/debian in a temporary repository, with a test registry path of its own.</summary>
+    private sealed class DebianRepo : IDisposable
+    {
+        public DebianRepo()
+        {
+            Root = Directory.CreateTempSubdirectory("kiln-debian-").FullName;
+            CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "debian"), Path.Combine(Root, "examples", "debian"));
+            Registry = $"{TestInfra.Registry}/{TestInfra.UniqueRepository("debian")}";
+        }
+
+        public string Root { get; }
+
+        public string Registry { get; }
+
+        public string Full(string relative) => Path.Combine(Root, relative);
+
+        public void Dispose()
+        {
+            TestInfra.RemoveLocalTags(Registry + ":");
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        private static void CopyTree(string from, string to)
+        {
+            Directory.CreateDirectory(to);
+            foreach (var file in Directory.GetFiles(from))
+            {
+                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            }
+
+            foreach (var dir in Directory.GetDirectories(from))
+            {
+                CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
+            }
+        }
+    }
+}
