@@ -22,6 +22,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
 {
     private Lazy<Catalog.Catalog>? _catalog;
     private Lazy<IReadOnlyList<Generation.GeneratedFile>>? _generated;
+    private Lazy<Fleet.ResolvedFleet?>? _fleet;
     private string? _registry;
     private IReadOnlyDictionary<string, string> _defaults = new Dictionary<string, string>();
 
@@ -46,7 +47,10 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     /// <summary>The catalog, loaded and validated on first use (strict in CI mode: unpinned bases are errors).</summary>
     public Catalog.Catalog Catalog => (_catalog ?? throw new InvalidOperationException("The context is not filled yet.")).Value;
 
-    /// <summary>Every file the catalog generates, rendered once per run (hashing and drift checks share it).</summary>
+    /// <summary>The fleet beside the catalog (<c>fleet.yaml</c>), validated against it; null when there is none.</summary>
+    public Fleet.ResolvedFleet? Fleet => _fleet!.Value;
+
+    /// <summary>Every file the catalog (and its fleet) generates, rendered once per run (hashing and drift checks share it).</summary>
     public IReadOnlyList<Generation.GeneratedFile> GeneratedFiles => _generated!.Value;
 
     /// <summary>The repository every family's tags live in: --registry (or "local"), else the catalog's.</summary>
@@ -58,7 +62,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     /// <summary>--families=a,b (validated), or every family.</summary>
     public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 ? Catalog.Families : SelectFamilies();
 
-    internal void Fill(KilnOptions options, KilnEnvironment environment, IEnumerable<string> plannedTasks, Func<BuildContext, Catalog.Catalog> loadCatalog, IReadOnlyDictionary<string, string> defaults)
+    internal void Fill(KilnOptions options, KilnEnvironment environment, IEnumerable<string> plannedTasks, Func<BuildContext, Catalog.Catalog> loadCatalog, IReadOnlyDictionary<string, string> defaults, Func<BuildContext, Fleet.ResolvedFleet?> loadFleet)
     {
         if (Stamp is not null)
         {
@@ -74,7 +78,9 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
         Env = environment;
         _defaults = defaults;
         _catalog = new Lazy<Catalog.Catalog>(() => loadCatalog(this));
-        _generated = new Lazy<IReadOnlyList<Generation.GeneratedFile>>(() => Generation.Generator.Plan(Catalog));
+        _fleet = new Lazy<Fleet.ResolvedFleet?>(() => loadFleet(this));
+        _generated = new Lazy<IReadOnlyList<Generation.GeneratedFile>>(() =>
+            [.. Generation.Generator.Plan(Catalog), .. Fleet is { } fleet ? Deploy.FleetPlan.Files(fleet, Deploy.ComposeOptions.ForGeneration(Catalog)) : []]);
     }
 
     /// <summary>The ${NAME} values the catalog's bases were read with: every bake of this run gets the same.</summary>

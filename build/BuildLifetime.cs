@@ -45,7 +45,7 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
             }
         }
 
-        context.Fill(options, environment, planned, c => clock.Time("catalog", () => LoadCatalog(c)), defaults);
+        context.Fill(options, environment, planned, c => clock.Time("catalog", () => LoadCatalog(c)), defaults, c => clock.Time("fleet", () => LoadFleet(c)));
     }
 
     /// <summary>A planned gate's policy or baseline is read before anything is built: a typo fails in a second, not after a bake.</summary>
@@ -117,6 +117,30 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
             foreach (var error in ex.Errors)
             {
                 Annotate(context, "error", error);
+            }
+
+            throw new CakeException(1, ex.Message);
+        }
+    }
+
+    /// <summary>The fleet beside the catalog, checked against it (only the manifest: the services' code is not needed here).</summary>
+    private static Fleet.ResolvedFleet? LoadFleet(BuildContext context)
+    {
+        var path = $"{context.Catalog.Directory}/fleet.yaml";
+        if (!File.Exists(Path.Combine(context.Root, path)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Fleet.FleetValidator.Resolve(Fleet.FleetLoader.Load(path, context.Root), context.Catalog);
+        }
+        catch (Fleet.FleetException ex)
+        {
+            foreach (var error in ex.Errors)
+            {
+                Annotate(context, "error", new CatalogError(error.Where, error.Service is null ? null : $"service {error.Service}", error.Message, error.Fix));
             }
 
             throw new CakeException(1, ex.Message);

@@ -19,6 +19,18 @@ public sealed record ComposeOptions(string ImageRepository, Func<string, string>
         ArgumentNullException.ThrowIfNull(catalog);
         return "${REGISTRY:-" + catalog.Registry + "}-services";
     }
+
+    /// <summary>
+    /// The committed Compose files: a service's hash comes from its code, which lives in the fleet's repository, so
+    /// the files name it through a variable (<see cref="TagVariable"/>) that Deploy sets to the hash it built; the
+    /// default, the service's -latest, is what Promote moved last.
+    /// </summary>
+    public static ComposeOptions ForGeneration(Catalog.Catalog catalog) =>
+        new(DefaultImageRepository(catalog), service => "${" + TagVariable(service) + ":-latest}");
+
+    /// <summary>KILN_TAG_&lt;SERVICE&gt;: the hash part of a service's image tag in the generated Compose files.</summary>
+    public static string TagVariable(string service) =>
+        "KILN_TAG_" + new string(service.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
 }
 
 /// <summary>One machine's Compose file, and the dependencies it could not express (on services of other machines).</summary>

@@ -41,6 +41,7 @@ public sealed class Generate : FrostingTask<BuildContext>
         if (drift.Count == 0)
         {
             context.Log.Information($"Generated files are up to date with {context.Catalog.File} ({plan.Count} files).");
+            CheckCompose(context, plan);
             return;
         }
 
@@ -52,6 +53,27 @@ public sealed class Generate : FrostingTask<BuildContext>
         throw new CakeException(1,
             $"{drift.Count} generated file(s) differ from {context.Catalog.File}: {string.Join(", ", drift.Select(d => $"{d.Path} ({d.Kind.ToString().ToLowerInvariant()})"))}. " +
             $"Run ./build.sh --target=Generate --catalog={context.Options.Catalog} and commit the result.");
+    }
+
+    /// <summary>Every generated Compose file passes Compose's own validation (when Compose is installed).</summary>
+    private static void CheckCompose(BuildContext context, IReadOnlyList<GeneratedFile> plan)
+    {
+        var failures = new List<string>();
+        foreach (var compose in plan.Where(f => f.Path.EndsWith("compose.yaml", StringComparison.Ordinal)))
+        {
+            var (ok, detail) = Lint.ComposeConfig(context.Root, compose.Path);
+            var machine = Path.GetFileName(Path.GetDirectoryName(compose.Path));
+            context.Log.Information($"docker compose config -q {compose.Path}: {(ok ? (detail.Length > 0 ? detail : "ok") : "FAILED")}");
+            if (!ok)
+            {
+                failures.Add($"{compose.Path} (machine {machine}): {detail}");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new CakeException(1, "docker compose config rejects generated files: " + string.Join("; ", failures));
+        }
     }
 }
 

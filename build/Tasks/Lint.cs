@@ -48,6 +48,12 @@ public sealed class Lint : FrostingTask<BuildContext>
             Add("dockerfile check", catalog.BakeFilePath, false, FirstLine(check.StandardError) + " (bases that cannot be pulled here: pass --lint-base=IMAGE)");
         }
 
+        foreach (var compose in context.GeneratedFiles.Where(f => f.Path.EndsWith("compose.yaml", StringComparison.Ordinal)))
+        {
+            var (ok, detail) = ComposeConfig(root, compose.Path);
+            Add("compose config", compose.Path, ok, detail);
+        }
+
         var scripts = new[] { "build.sh", ".ci/run", "tests/infra/up.sh", "tests/infra/down.sh" }
             .Concat(Directory.Exists(Path.Combine(root, "bench")) ? Directory.GetFiles(Path.Combine(root, "bench"), "*.sh").Select(f => Path.GetRelativePath(root, f)) : [])
             .Where(f => File.Exists(Path.Combine(root, f)))
@@ -95,6 +101,25 @@ public sealed class Lint : FrostingTask<BuildContext>
         catch (ToolNotFoundException)
         {
             add(tool, subject, true, "not installed: skipped");
+        }
+    }
+
+    /// <summary>`docker compose -f FILE config -q`: Compose's own validation of a generated file (its errors carry the service's path).</summary>
+    internal static (bool Ok, string Detail) ComposeConfig(string root, string file)
+    {
+        try
+        {
+            var r = ProcessRunner.Run(new CommandLine("docker").Add("compose", "-f", file, "config", "-q"), new ProcessOptions { WorkingDirectory = root, Timeout = TimeSpan.FromMinutes(1) });
+            if (!r.Succeeded && r.StandardError.Contains("is not a docker command", StringComparison.Ordinal))
+            {
+                return (true, "docker compose is not installed: skipped (tests/infra/up.sh installs it)");
+            }
+
+            return (r.Succeeded, r.Succeeded ? string.Empty : FirstLine(r.StandardError));
+        }
+        catch (ToolNotFoundException)
+        {
+            return (true, "docker is not installed: skipped");
         }
     }
 
