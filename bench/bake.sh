@@ -13,16 +13,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-7}
 eval "$(tests/infra/up.sh)"
 registry=$KILN_TEST_REGISTRY/kiln/bench
-catalog=examples/demo/families.yaml
+catalog=examples/mini/families.yaml
 kiln=(dotnet run/Build.dll --catalog="$catalog" --registry="$registry" --mode=local --no-report --verbosity=quiet)
 ./build.sh --tree >/dev/null 2>&1
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # "median (min–max)" of the runs of one variant, for the README table.
 spread() { sort -n | awk '{a[NR]=$1} END {printf "%d (%d–%d)", a[int((NR+1)/2)], a[1], a[NR]}'; }
 time_ms() { local t0; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - t0) / 1000000 )); }
-old_flow() { CACHE=local CACHE_DIR=.kiln/bench-cache CACHE_EXPORT_DIR=.kiln/bench-cache docker buildx bake -f examples/demo/docker-bake.hcl --load default artifacts; }
+old_flow() { CACHE=local CACHE_DIR=.kiln/bench-cache CACHE_EXPORT_DIR=.kiln/bench-cache docker buildx bake -f examples/mini/docker-bake.hcl --load default artifacts; }
 # The raw bake runs without buildx's git collection, as Kiln's does (provenance off): Kiln's overhead, not a setting.
-raw_load() { BUILDX_GIT_INFO=0 REGISTRY=$registry docker buildx bake -f examples/demo/docker-bake.hcl --load default; }
+raw_load() { BUILDX_GIT_INFO=0 REGISTRY=$registry docker buildx bake -f examples/mini/docker-bake.hcl --load default; }
 # Kiln's own reproducible bake command and environment, taken from its --dryrun.
 mapfile -t dry < <("${kiln[@]}" --target=Bake --force --reproducible --dryrun 2>/dev/null | sed -n '/^Would run/,$p' | tail -n +2 | sed 's/^  //')
 raw_reproducible() { env "${dry[@]:1}" bash -c "${dry[0]}"; }

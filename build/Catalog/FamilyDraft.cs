@@ -489,6 +489,12 @@ internal sealed class FamilyDraft(CatalogScope scope, string name, IReadOnlyDict
             }
         }
 
+        else if (Python is { Kind: PythonKind.Requirements, Sources.Count: > 0 })
+        {
+            // A family built from local sources packs the environment it installed, as a pixi family does.
+            export = [.. export.Append("environment.tar.gz").Distinct(StringComparer.Ordinal)];
+        }
+
         foreach (var e in export.Where(e => e.Contains('/', StringComparison.Ordinal) || e is "." or ".." || e.Length == 0))
         {
             R.Error(ExportNode, FamilyName, $"Export '{e}' must be a plain file name.", "The builder writes it to /kiln/export/<name>; list just the name, e.g. environment.tar.gz.");

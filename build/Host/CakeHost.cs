@@ -96,7 +96,7 @@ public sealed class CakeHost
             config.Settings.ConvertFlagsToRemainingArguments = true;
             config.AddExample("--target=Bake", "--families=cpu-py311");
             config.AddExample("--tree");
-            config.AddExample("--target=CI", "--catalog=examples/demo/families.yaml");
+            config.AddExample("--target=Demo");
         });
         return app.Run(args);
     }

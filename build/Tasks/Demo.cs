@@ -49,7 +49,7 @@ public sealed class DemoUp(KilnEnvironment environment) : FrostingTask<BuildCont
 [TaskName("Demo")]
 [IsDependentOn(typeof(DemoUp))]
 [IsDependentOn(typeof(CI))]
-[TaskDescription("The first command on a fresh machine: brings up what the demo needs (DemoUp), then the whole CI chain on examples/demo against the loopback registry (--cve-scanner=none unless Trivy or Grype is installed), and prints the per-family table and where the reports are. A second run builds nothing.")]
+[TaskDescription("The first command on a fresh machine: brings up what the demo needs (DemoUp), then the whole CI chain on examples/demo (the Debian + Python miniature of the real catalog) against the loopback registry (--cve-scanner=none unless Trivy or Grype is installed), and prints the per-family table and where the reports are. A second run builds nothing.")]
 public sealed class Demo : FrostingTask<BuildContext>
 {
     public const string Catalog = "examples/demo/families.yaml";

@@ -6,7 +6,7 @@
 
 # Registry and repository of every tag.
 variable "REGISTRY" {
-  default = "127.0.0.1:5000/kiln/demo"
+  default = "127.0.0.1:5000/kiln/debian-demo"
 }
 
 # yyyymmdd: adds <family>-<DATE_TAG> tags when set.
@@ -40,32 +40,52 @@ variable "DIST_DIR" {
 }
 
 # Base image (set in the environment to override).
-variable "KILN_DEMO_BASE" {
-  default = "busybox:1.36"
+variable "KILN_DEBIAN_BASE" {
+  default = "debian:bookworm"
 }
 
-# Content hash of demo-root (ComputeHash).
-variable "HASH_DEMO_ROOT" {
+# Content hash of demo-devcontainer-slim (ComputeHash).
+variable "HASH_DEMO_DEVCONTAINER_SLIM" {
   default = "dev"
 }
 
-# Content hash of demo-cpu (ComputeHash).
-variable "HASH_DEMO_CPU" {
+# Content hash of demo-devcontainer-tools (ComputeHash).
+variable "HASH_DEMO_DEVCONTAINER_TOOLS" {
   default = "dev"
 }
 
-# Content hash of demo-gpu-ada (ComputeHash).
-variable "HASH_DEMO_GPU_ADA" {
+# Content hash of demo-py311 (ComputeHash).
+variable "HASH_DEMO_PY311" {
   default = "dev"
 }
 
-# Content hash of demo-gpu-ampere (ComputeHash).
-variable "HASH_DEMO_GPU_AMPERE" {
+# Content hash of demo-audio-py311 (ComputeHash).
+variable "HASH_DEMO_AUDIO_PY311" {
   default = "dev"
 }
 
-# Content hash of demo-web (ComputeHash).
-variable "HASH_DEMO_WEB" {
+# Content hash of demo-gpu-ada-py311 (ComputeHash).
+variable "HASH_DEMO_GPU_ADA_PY311" {
+  default = "dev"
+}
+
+# Content hash of demo-gpu-ada-vision-py311 (ComputeHash).
+variable "HASH_DEMO_GPU_ADA_VISION_PY311" {
+  default = "dev"
+}
+
+# Content hash of demo-gpu-ampere-py311 (ComputeHash).
+variable "HASH_DEMO_GPU_AMPERE_PY311" {
+  default = "dev"
+}
+
+# Content hash of demo-gpu-ampere-vision-py311 (ComputeHash).
+variable "HASH_DEMO_GPU_AMPERE_VISION_PY311" {
+  default = "dev"
+}
+
+# Content hash of demo-web-py311 (ComputeHash).
+variable "HASH_DEMO_WEB_PY311" {
   default = "dev"
 }
 
@@ -85,163 +105,256 @@ function "cache_to" {
 }
 
 group "default" {
-  targets = ["demo-root", "demo-cpu", "demo-gpu-ada", "demo-gpu-ampere", "demo-web"]
+  targets = ["demo-devcontainer-slim", "demo-devcontainer-tools", "demo-py311", "demo-audio-py311", "demo-gpu-ada-py311", "demo-gpu-ada-vision-py311", "demo-gpu-ampere-py311", "demo-gpu-ampere-vision-py311", "demo-web-py311"]
 }
 
-group "demo" {
-  targets = ["demo-root", "demo-cpu", "demo-gpu-ada", "demo-gpu-ampere", "demo-web"]
+group "cpu" {
+  targets = ["demo-py311", "demo-audio-py311", "demo-web-py311"]
+}
+
+group "devcontainer" {
+  targets = ["demo-devcontainer-slim", "demo-devcontainer-tools"]
+}
+
+group "gpu" {
+  targets = ["demo-gpu-ada-py311", "demo-gpu-ada-vision-py311", "demo-gpu-ampere-py311", "demo-gpu-ampere-vision-py311"]
 }
 
 group "artifacts" {
-  targets = ["demo-gpu-ada-artifacts", "demo-gpu-ampere-artifacts"]
+  targets = ["demo-py311-artifacts"]
 }
 
-target "demo-root" {
-  description = "Demo root family on the busybox base"
+target "demo-devcontainer-slim" {
+  description = "Devcontainer (slim) on Debian bookworm"
   context = "."
-  dockerfile = "examples/demo/families/demo-root/Dockerfile"
+  dockerfile = "examples/demo/families/demo-devcontainer-slim/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "docker-image://${KILN_DEMO_BASE}"
+    parent = "docker-image://${KILN_DEBIAN_BASE}"
   }
   platforms = ["linux/amd64"]
-  tags = tags("demo-root", HASH_DEMO_ROOT)
+  tags = tags("demo-devcontainer-slim", HASH_DEMO_DEVCONTAINER_SLIM)
   labels = {
-    "dev.kiln.demo" = "true"
-    "dev.kiln.family" = "demo-root"
-    "dev.kiln.group" = "demo"
-    "org.opencontainers.image.description" = "Demo root family on the busybox base"
+    "dev.kiln.family" = "demo-devcontainer-slim"
+    "dev.kiln.group" = "devcontainer"
+    "org.opencontainers.image.description" = "Devcontainer (slim) on Debian bookworm"
     "org.opencontainers.image.licenses" = "MIT"
-    "org.opencontainers.image.title" = "demo-root"
+    "org.opencontainers.image.title" = "demo-devcontainer-slim"
     "org.opencontainers.image.vendor" = "Kiln demo"
-    "org.opencontainers.image.version" = "${HASH_DEMO_ROOT}"
+    "org.opencontainers.image.version" = "${HASH_DEMO_DEVCONTAINER_SLIM}"
   }
-  cache-from = cache_from("demo-root")
-  cache-to = cache_to("demo-root")
+  cache-from = cache_from("demo-devcontainer-slim")
+  cache-to = cache_to("demo-devcontainer-slim")
 }
 
-target "demo-cpu" {
-  description = "CPU family (what cpu-py311 is in the real catalog)"
+target "demo-devcontainer-tools" {
+  description = "Devcontainer (tools) on Debian bookworm"
   context = "."
-  dockerfile = "examples/demo/families/demo-cpu/Dockerfile"
+  dockerfile = "examples/demo/families/demo-devcontainer-tools/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:demo-root"
+    parent = "docker-image://${KILN_DEBIAN_BASE}"
   }
   platforms = ["linux/amd64"]
-  tags = tags("demo-cpu", HASH_DEMO_CPU)
+  tags = tags("demo-devcontainer-tools", HASH_DEMO_DEVCONTAINER_TOOLS)
   labels = {
-    "dev.kiln.family" = "demo-cpu"
-    "dev.kiln.group" = "demo"
-    "dev.kiln.parent" = "demo-root"
-    "org.opencontainers.image.description" = "CPU family (what cpu-py311 is in the real catalog)"
+    "dev.kiln.devcontainer.tools" = "git"
+    "dev.kiln.family" = "demo-devcontainer-tools"
+    "dev.kiln.group" = "devcontainer"
+    "org.opencontainers.image.description" = "Devcontainer (tools) on Debian bookworm"
     "org.opencontainers.image.licenses" = "MIT"
-    "org.opencontainers.image.title" = "demo-cpu"
+    "org.opencontainers.image.title" = "demo-devcontainer-tools"
     "org.opencontainers.image.vendor" = "Kiln demo"
-    "org.opencontainers.image.version" = "${HASH_DEMO_CPU}"
+    "org.opencontainers.image.version" = "${HASH_DEMO_DEVCONTAINER_TOOLS}"
   }
-  cache-from = cache_from("demo-cpu")
-  cache-to = cache_to("demo-cpu")
+  cache-from = cache_from("demo-devcontainer-tools")
+  cache-to = cache_to("demo-devcontainer-tools")
 }
 
-target "demo-gpu-ada" {
-  description = "GPU family per arch, with the compute-capability probe and an export stage"
+target "demo-py311" {
+  description = "Python 3.11 on Debian bookworm, non-root, tini; a hash-locked local wheel in /opt/venv"
   context = "."
-  dockerfile = "examples/demo/families/demo-gpu-ada/Dockerfile"
+  dockerfile = "examples/demo/families/demo-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:demo-cpu"
+    parent = "docker-image://${KILN_DEBIAN_BASE}"
   }
   platforms = ["linux/amd64"]
-  tags = tags("demo-gpu-ada", HASH_DEMO_GPU_ADA)
+  tags = tags("demo-py311", HASH_DEMO_PY311)
   labels = {
-    "dev.kiln.family" = "demo-gpu-ada"
+    "dev.kiln.family" = "demo-py311"
+    "dev.kiln.group" = "cpu"
+    "org.opencontainers.image.description" = "Python 3.11 on Debian bookworm, non-root, tini; a hash-locked local wheel in /opt/venv"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "demo-py311"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${HASH_DEMO_PY311}"
+  }
+  cache-from = cache_from("demo-py311")
+  cache-to = cache_to("demo-py311")
+}
+
+target "demo-py311-artifacts" {
+  description = "Export-stage files of demo-py311"
+  context = "."
+  dockerfile = "examples/demo/families/demo-py311/Dockerfile"
+  target = "export"
+  contexts = {
+    parent = "docker-image://${KILN_DEBIAN_BASE}"
+  }
+  platforms = ["linux/amd64"]
+  output = ["type=local,dest=${DIST_DIR}/demo-py311"]
+  cache-from = cache_from("demo-py311")
+}
+
+target "demo-audio-py311" {
+  description = "CPU family plus libsndfile (the real one also has ffmpeg, about 1 GB, left out of the miniature)"
+  context = "."
+  dockerfile = "examples/demo/families/demo-audio-py311/Dockerfile"
+  target = "runtime"
+  contexts = {
+    parent = "target:demo-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = tags("demo-audio-py311", HASH_DEMO_AUDIO_PY311)
+  labels = {
+    "dev.kiln.family" = "demo-audio-py311"
+    "dev.kiln.group" = "cpu"
+    "dev.kiln.parent" = "demo-py311"
+    "org.opencontainers.image.description" = "CPU family plus libsndfile (the real one also has ffmpeg, about 1 GB, left out of the miniature)"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "demo-audio-py311"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${HASH_DEMO_AUDIO_PY311}"
+  }
+  cache-from = cache_from("demo-audio-py311")
+  cache-to = cache_to("demo-audio-py311")
+}
+
+target "demo-gpu-ada-py311" {
+  description = "GPU family for one arch (MainPC = ada, PC2 = ampere); the probe checks the visible GPU first"
+  context = "."
+  dockerfile = "examples/demo/families/demo-gpu-ada-py311/Dockerfile"
+  target = "runtime"
+  contexts = {
+    parent = "target:demo-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = tags("demo-gpu-ada-py311", HASH_DEMO_GPU_ADA_PY311)
+  labels = {
+    "dev.kiln.family" = "demo-gpu-ada-py311"
     "dev.kiln.gpu.arch-list" = "8.9"
     "dev.kiln.gpu.variant" = "ada"
-    "dev.kiln.group" = "demo"
-    "dev.kiln.parent" = "demo-cpu"
-    "org.opencontainers.image.description" = "GPU family per arch, with the compute-capability probe and an export stage"
+    "dev.kiln.group" = "gpu"
+    "dev.kiln.parent" = "demo-py311"
+    "org.opencontainers.image.description" = "GPU family for one arch (MainPC = ada, PC2 = ampere); the probe checks the visible GPU first"
     "org.opencontainers.image.licenses" = "MIT"
-    "org.opencontainers.image.title" = "demo-gpu-ada"
+    "org.opencontainers.image.title" = "demo-gpu-ada-py311"
     "org.opencontainers.image.vendor" = "Kiln demo"
-    "org.opencontainers.image.version" = "${HASH_DEMO_GPU_ADA}"
+    "org.opencontainers.image.version" = "${HASH_DEMO_GPU_ADA_PY311}"
   }
-  cache-from = cache_from("demo-gpu-ada")
-  cache-to = cache_to("demo-gpu-ada")
+  cache-from = cache_from("demo-gpu-ada-py311")
+  cache-to = cache_to("demo-gpu-ada-py311")
 }
 
-target "demo-gpu-ada-artifacts" {
-  description = "Export-stage files of demo-gpu-ada"
+target "demo-gpu-ada-vision-py311" {
+  description = "GPU family plus the OpenCV runtime library libgl1"
   context = "."
-  dockerfile = "examples/demo/families/demo-gpu-ada/Dockerfile"
-  target = "export"
-  contexts = {
-    parent = "target:demo-cpu"
-  }
-  platforms = ["linux/amd64"]
-  output = ["type=local,dest=${DIST_DIR}/demo-gpu-ada"]
-  cache-from = cache_from("demo-gpu-ada")
-}
-
-target "demo-gpu-ampere" {
-  description = "GPU family per arch, with the compute-capability probe and an export stage"
-  context = "."
-  dockerfile = "examples/demo/families/demo-gpu-ampere/Dockerfile"
+  dockerfile = "examples/demo/families/demo-gpu-ada-vision-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:demo-cpu"
+    parent = "target:demo-gpu-ada-py311"
   }
   platforms = ["linux/amd64"]
-  tags = tags("demo-gpu-ampere", HASH_DEMO_GPU_AMPERE)
+  tags = tags("demo-gpu-ada-vision-py311", HASH_DEMO_GPU_ADA_VISION_PY311)
   labels = {
-    "dev.kiln.family" = "demo-gpu-ampere"
+    "dev.kiln.family" = "demo-gpu-ada-vision-py311"
+    "dev.kiln.gpu.arch-list" = "8.9"
+    "dev.kiln.gpu.variant" = "ada"
+    "dev.kiln.group" = "gpu"
+    "dev.kiln.parent" = "demo-gpu-ada-py311"
+    "org.opencontainers.image.description" = "GPU family plus the OpenCV runtime library libgl1"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "demo-gpu-ada-vision-py311"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${HASH_DEMO_GPU_ADA_VISION_PY311}"
+  }
+  cache-from = cache_from("demo-gpu-ada-vision-py311")
+  cache-to = cache_to("demo-gpu-ada-vision-py311")
+}
+
+target "demo-gpu-ampere-py311" {
+  description = "GPU family for one arch (MainPC = ada, PC2 = ampere); the probe checks the visible GPU first"
+  context = "."
+  dockerfile = "examples/demo/families/demo-gpu-ampere-py311/Dockerfile"
+  target = "runtime"
+  contexts = {
+    parent = "target:demo-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = tags("demo-gpu-ampere-py311", HASH_DEMO_GPU_AMPERE_PY311)
+  labels = {
+    "dev.kiln.family" = "demo-gpu-ampere-py311"
     "dev.kiln.gpu.arch-list" = "8.6"
     "dev.kiln.gpu.variant" = "ampere"
-    "dev.kiln.group" = "demo"
-    "dev.kiln.parent" = "demo-cpu"
-    "org.opencontainers.image.description" = "GPU family per arch, with the compute-capability probe and an export stage"
+    "dev.kiln.group" = "gpu"
+    "dev.kiln.parent" = "demo-py311"
+    "org.opencontainers.image.description" = "GPU family for one arch (MainPC = ada, PC2 = ampere); the probe checks the visible GPU first"
     "org.opencontainers.image.licenses" = "MIT"
-    "org.opencontainers.image.title" = "demo-gpu-ampere"
+    "org.opencontainers.image.title" = "demo-gpu-ampere-py311"
     "org.opencontainers.image.vendor" = "Kiln demo"
-    "org.opencontainers.image.version" = "${HASH_DEMO_GPU_AMPERE}"
+    "org.opencontainers.image.version" = "${HASH_DEMO_GPU_AMPERE_PY311}"
   }
-  cache-from = cache_from("demo-gpu-ampere")
-  cache-to = cache_to("demo-gpu-ampere")
+  cache-from = cache_from("demo-gpu-ampere-py311")
+  cache-to = cache_to("demo-gpu-ampere-py311")
 }
 
-target "demo-gpu-ampere-artifacts" {
-  description = "Export-stage files of demo-gpu-ampere"
+target "demo-gpu-ampere-vision-py311" {
+  description = "GPU family plus the OpenCV runtime library libgl1"
   context = "."
-  dockerfile = "examples/demo/families/demo-gpu-ampere/Dockerfile"
-  target = "export"
-  contexts = {
-    parent = "target:demo-cpu"
-  }
-  platforms = ["linux/amd64"]
-  output = ["type=local,dest=${DIST_DIR}/demo-gpu-ampere"]
-  cache-from = cache_from("demo-gpu-ampere")
-}
-
-target "demo-web" {
-  description = "Web family with an HTTP healthcheck (busybox httpd)"
-  context = "."
-  dockerfile = "examples/demo/families/demo-web/Dockerfile"
+  dockerfile = "examples/demo/families/demo-gpu-ampere-vision-py311/Dockerfile"
   target = "runtime"
   contexts = {
-    parent = "target:demo-cpu"
+    parent = "target:demo-gpu-ampere-py311"
   }
   platforms = ["linux/amd64"]
-  tags = tags("demo-web", HASH_DEMO_WEB)
+  tags = tags("demo-gpu-ampere-vision-py311", HASH_DEMO_GPU_AMPERE_VISION_PY311)
   labels = {
-    "dev.kiln.family" = "demo-web"
-    "dev.kiln.group" = "demo"
-    "dev.kiln.parent" = "demo-cpu"
-    "org.opencontainers.image.description" = "Web family with an HTTP healthcheck (busybox httpd)"
+    "dev.kiln.family" = "demo-gpu-ampere-vision-py311"
+    "dev.kiln.gpu.arch-list" = "8.6"
+    "dev.kiln.gpu.variant" = "ampere"
+    "dev.kiln.group" = "gpu"
+    "dev.kiln.parent" = "demo-gpu-ampere-py311"
+    "org.opencontainers.image.description" = "GPU family plus the OpenCV runtime library libgl1"
     "org.opencontainers.image.licenses" = "MIT"
-    "org.opencontainers.image.title" = "demo-web"
+    "org.opencontainers.image.title" = "demo-gpu-ampere-vision-py311"
     "org.opencontainers.image.vendor" = "Kiln demo"
-    "org.opencontainers.image.version" = "${HASH_DEMO_WEB}"
+    "org.opencontainers.image.version" = "${HASH_DEMO_GPU_AMPERE_VISION_PY311}"
   }
-  cache-from = cache_from("demo-web")
-  cache-to = cache_to("demo-web")
+  cache-from = cache_from("demo-gpu-ampere-vision-py311")
+  cache-to = cache_to("demo-gpu-ampere-vision-py311")
+}
+
+target "demo-web-py311" {
+  description = "CPU family plus a web service (Python's stdlib HTTP server) answering /health"
+  context = "."
+  dockerfile = "examples/demo/families/demo-web-py311/Dockerfile"
+  target = "runtime"
+  contexts = {
+    parent = "target:demo-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = tags("demo-web-py311", HASH_DEMO_WEB_PY311)
+  labels = {
+    "dev.kiln.family" = "demo-web-py311"
+    "dev.kiln.group" = "cpu"
+    "dev.kiln.parent" = "demo-py311"
+    "org.opencontainers.image.description" = "CPU family plus a web service (Python's stdlib HTTP server) answering /health"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "demo-web-py311"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${HASH_DEMO_WEB_PY311}"
+  }
+  cache-from = cache_from("demo-web-py311")
+  cache-to = cache_to("demo-web-py311")
 }

@@ -59,10 +59,10 @@ public sealed class KilnOptionsTests
     [Test]
     public void Registry_loses_a_trailing_slash_and_the_last_catalog_wins()
     {
-        var o = Parse(null, ("registry", "127.0.0.1:5000/kiln/"), ("catalog", "a.yaml"), ("catalog", "examples/demo/families.yaml"));
+        var o = Parse(null, ("registry", "127.0.0.1:5000/kiln/"), ("catalog", "a.yaml"), ("catalog", "examples/mini/families.yaml"));
 
         o.Registry.ShouldBe("127.0.0.1:5000/kiln");
-        o.Catalog.ShouldBe("examples/demo/families.yaml");
+        o.Catalog.ShouldBe("examples/mini/families.yaml");
     }
 
     [TestCase("mode", "local,ci", "--mode=local,ci is not a mode. Use --mode=local or --mode=ci.")]

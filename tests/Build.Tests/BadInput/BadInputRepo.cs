@@ -11,14 +11,14 @@ namespace Build.Tests.BadInput;
 /// </summary>
 public sealed class BadInputRepo : IDisposable
 {
-    public const string Catalog = "examples/demo/families.yaml";
+    public const string Catalog = "examples/mini/families.yaml";
 
     public const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     public BadInputRepo()
     {
         Root = Directory.CreateTempSubdirectory("kiln-badinput-").FullName;
-        CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "demo"), Path.Combine(Root, "examples", "demo"));
+        CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "mini"), Path.Combine(Root, "examples", "mini"));
         File.Copy(Path.Combine(TestInfra.RepoRoot, "pixi.toml"), Path.Combine(Root, "pixi.toml"));
         Git("init", "-q");
         Git("add", "-A");

@@ -128,7 +128,7 @@ public sealed class BadInputSuiteTests
         }, [], 1, [expected]);
 
     private static BadCase Policy(string name, string policy, string expected) =>
-        new("policy: " + name, r => r.Write("examples/demo/cve-policy.yaml", policy), ["--target=CveScan", "--cve-scanner=none"], 1, [expected]);
+        new("policy: " + name, r => r.Write("examples/mini/cve-policy.yaml", policy), ["--target=CveScan", "--cve-scanner=none"], 1, [expected]);
 
     private static BadCase Argv(string name, string[] args, string expected, Action<BadInputRepo>? setup = null) =>
         new("argv: " + name, setup ?? (_ => { }), args, 2, [expected]);
@@ -262,10 +262,10 @@ public sealed class BadInputSuiteTests
                 r.Write("files/www/index.html", "<p>hi</p>\n");
                 File.CreateSymbolicLink(r.Full("files/www/secret"), "/etc/hostname");
             });
-        yield return Catalog("a relative copy destination", ["families:", "  a:", $"    base: {Base}", "    copy: [{ src: examples/demo/files/motd, dest: etc/motd }]"],
+        yield return Catalog("a relative copy destination", ["families:", "  a:", $"    base: {Base}", "    copy: [{ src: examples/mini/files/motd, dest: etc/motd }]"],
             E(4, 51, "family 'a': Copy destination 'etc/motd' must be an absolute path in the image."));
-        yield return Catalog("a Python source that is no package", ["families:", "  a:", $"    base: {Base}", "    python: { requirements: req/app.lock, sources: [examples/demo/files] }"],
-            E(4, 53, "family 'a': The Python source 'examples/demo/files' is not a package directory (no pyproject.toml or setup.py)."),
+        yield return Catalog("a Python source that is no package", ["families:", "  a:", $"    base: {Base}", "    python: { requirements: req/app.lock, sources: [examples/mini/files] }"],
+            E(4, 53, "family 'a': The Python source 'examples/mini/files' is not a package directory (no pyproject.toml or setup.py)."),
             also: r => r.Write("req/app.lock", GoodLock));
 
         // ---- requirements locks: pinned, hashed, line by line ----
@@ -307,35 +307,35 @@ public sealed class BadInputSuiteTests
 
         // ---- cve-policy.yaml: strict, so a typo never widens a waiver ----
         yield return Policy("a mistyped 'families' in a waiver", "waivers:\n  - id: CVE-2024-1\n    familes: [demo-web]\n    reason: r\n    expires: 2027-01-01\n",
-            "examples/demo/cve-policy.yaml:3:5: waiver 'CVE-2024-1': Unknown key 'familes' in a waiver. Did you mean 'families'?");
+            "examples/mini/cve-policy.yaml:3:5: waiver 'CVE-2024-1': Unknown key 'familes' in a waiver. Did you mean 'families'?");
         yield return Policy("fail_on as a single value", "fail_on: HIGH\n",
-            "examples/demo/cve-policy.yaml:1:10: 'fail_on' must be a list of values, not a single value. Write 'fail_on: [a, b]'.");
+            "examples/mini/cve-policy.yaml:1:10: 'fail_on' must be a list of values, not a single value. Write 'fail_on: [a, b]'.");
         yield return Policy("the policy written as a list", "- fail_on: [HIGH]\n",
-            "examples/demo/cve-policy.yaml:1:1: The CVE policy must be a mapping, not a list.");
+            "examples/mini/cve-policy.yaml:1:1: The CVE policy must be a mapping, not a list.");
         yield return Policy("a mistyped severity", "fail_on: [HIGHH]\n",
-            "examples/demo/cve-policy.yaml:1:11: 'HIGHH' is not a severity. Did you mean 'HIGH'? Use UNKNOWN, NEGLIGIBLE, LOW, MEDIUM, HIGH or CRITICAL.");
+            "examples/mini/cve-policy.yaml:1:11: 'HIGHH' is not a severity. Did you mean 'HIGH'? Use UNKNOWN, NEGLIGIBLE, LOW, MEDIUM, HIGH or CRITICAL.");
         yield return Policy("a waiver without a reason", "waivers:\n  - { id: CVE-1, expires: 2027-01-01 }\n",
-            "examples/demo/cve-policy.yaml:2:5: waiver 'CVE-1': needs a 'reason': say why the risk is accepted.");
+            "examples/mini/cve-policy.yaml:2:5: waiver 'CVE-1': needs a 'reason': say why the risk is accepted.");
         yield return Policy("a waiver with a bad expiry", "waivers:\n  - { id: CVE-1, reason: r, expires: 31.01.2027 }\n",
-            "examples/demo/cve-policy.yaml:2:38: waiver 'CVE-1': needs 'expires: yyyy-mm-dd' (waivers are temporary by design).");
+            "examples/mini/cve-policy.yaml:2:38: waiver 'CVE-1': needs 'expires: yyyy-mm-dd' (waivers are temporary by design).");
         yield return Policy("a waiver whose families list is empty", "waivers:\n  - { id: CVE-1, families: [], reason: r, expires: 2027-01-01 }\n",
-            "examples/demo/cve-policy.yaml:2:28: waiver 'CVE-1': 'families: []' lists nothing, which would waive it for every family.");
+            "examples/mini/cve-policy.yaml:2:28: waiver 'CVE-1': 'families: []' lists nothing, which would waive it for every family.");
         yield return Policy("ignore_unfixed that is not a boolean", "ignore_unfixed: sometimes\n",
-            "examples/demo/cve-policy.yaml:1:17: 'ignore_unfixed' must be true or false, not 'sometimes'.");
+            "examples/mini/cve-policy.yaml:1:17: 'ignore_unfixed' must be true or false, not 'sometimes'.");
         yield return Policy("waivers as a mapping", "waivers: { CVE-1: r }\n",
-            "examples/demo/cve-policy.yaml:1:10: 'waivers' must be a list, not a mapping.");
+            "examples/mini/cve-policy.yaml:1:10: 'waivers' must be a list, not a mapping.");
 
         // ---- the generated tree ----
         yield return new BadCase("tree: a file where Generate needs a folder", r =>
         {
-            Directory.Delete(r.Full("examples/demo/families/demo-cpu"), recursive: true);
-            r.Write("examples/demo/families/demo-cpu", "not a folder\n");
-        }, [], 1, ["'examples/demo/families/demo-cpu' is a file, but Generate needs a folder there for examples/demo/families/demo-cpu/Dockerfile. Move or delete that file, then run Generate again."]);
+            Directory.Delete(r.Full("examples/mini/families/demo-cpu"), recursive: true);
+            r.Write("examples/mini/families/demo-cpu", "not a folder\n");
+        }, [], 1, ["'examples/mini/families/demo-cpu' is a file, but Generate needs a folder there for examples/mini/families/demo-cpu/Dockerfile. Move or delete that file, then run Generate again."]);
         yield return new BadCase("tree: a folder where Generate writes a file", r =>
         {
-            File.Delete(r.Full("examples/demo/docker-bake.hcl"));
-            r.Write("examples/demo/docker-bake.hcl/keep", "x\n");
-        }, ["--target=GenerateCheck"], 1, ["'examples/demo/docker-bake.hcl' is a folder, but Generate writes a file there."]);
+            File.Delete(r.Full("examples/mini/docker-bake.hcl"));
+            r.Write("examples/mini/docker-bake.hcl/keep", "x\n");
+        }, ["--target=GenerateCheck"], 1, ["'examples/mini/docker-bake.hcl' is a folder, but Generate writes a file there."]);
 
         // ---- the command line: usage errors (exit 2) that show the valid forms ----
         yield return Argv("a mode list", ["--mode=local,ci"], "--mode=local,ci is not a mode. Use --mode=local or --mode=ci.");
@@ -345,8 +345,8 @@ public sealed class BadInputSuiteTests
         yield return Argv("a registry with spaces", ["--registry=Not A Registry"], "--registry=Not A Registry is not a registry and repository. Use --registry=HOST[:PORT]/PATH");
         yield return Argv("a registry with a tag", ["--registry=ghcr.io/o/r:latest", "--target=ComputeHash", "--offline"], "--registry=ghcr.io/o/r:latest is not a registry and repository.");
         yield return Argv("a family name with upper case", ["--families=Demo-Web", "--target=Matrix"], "--families names 'Demo-Web', which is not a family name.");
-        yield return Argv("artifacts naming a file", ["--artifacts=examples/demo/families.yaml", "--target=ComputeHash", "--offline"], "--artifacts=examples/demo/families.yaml is a file, but Kiln writes a folder there.");
-        yield return Argv("catalog naming a folder", ["--catalog=examples/demo", "--target=GenerateCheck"], "--catalog=examples/demo is a folder, not a catalog file. Use --catalog=PATH/families.yaml");
+        yield return Argv("artifacts naming a file", ["--artifacts=examples/mini/families.yaml", "--target=ComputeHash", "--offline"], "--artifacts=examples/mini/families.yaml is a file, but Kiln writes a folder there.");
+        yield return Argv("catalog naming a folder", ["--catalog=examples/mini", "--target=GenerateCheck"], "--catalog=examples/mini is a folder, not a catalog file. Use --catalog=PATH/families.yaml");
         yield return Argv("catalog outside the repository", ["--catalog=../elsewhere/families.yaml", "--target=Matrix"], "--catalog=../elsewhere/families.yaml leads outside the repository.");
 
         // ---- every target that reads the catalog fails the same way ----

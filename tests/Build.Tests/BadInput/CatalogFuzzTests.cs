@@ -31,7 +31,7 @@ public sealed class CatalogFuzzTests
         var root = Directory.CreateTempSubdirectory("kiln-fuzz-").FullName;
         try
         {
-            CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "demo"), Path.Combine(root, "examples", "demo"));
+            CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "mini"), Path.Combine(root, "examples", "mini"));
             File.Copy(Path.Combine(TestInfra.RepoRoot, "pixi.toml"), Path.Combine(root, "pixi.toml"));
             var original = File.ReadAllBytes(Path.Combine(root, BadInputRepo.Catalog));
             var options = new CatalogLoadOptions(root, _ => null, Strict: false);
@@ -40,12 +40,12 @@ public sealed class CatalogFuzzTests
             for (var i = 0; i < count; i++)
             {
                 var mutated = Mutate(random, original);
-                var path = Path.Combine(root, "examples", "demo", "fuzz.yaml");
+                var path = Path.Combine(root, "examples", "mini", "fuzz.yaml");
                 File.WriteAllBytes(path, mutated);
                 string outcome;
                 try
                 {
-                    CatalogLoader.Load("examples/demo/fuzz.yaml", options);
+                    CatalogLoader.Load("examples/mini/fuzz.yaml", options);
                     outcome = "valid";
                 }
                 catch (CatalogException ex)
@@ -105,7 +105,7 @@ public sealed class CatalogFuzzTests
             "cve-policy.yaml" => Policy,
             "pixi.lock" => Lock,
             "pixi.toml" => File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "pixi.toml")),
-            _ => File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "examples/demo/size-baseline.json")),
+            _ => File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "examples/mini/size-baseline.json")),
         });
         var families = new HashSet<string>(StringComparer.Ordinal) { "demo-root", "demo-cpu", "demo-web", "demo-gpu-ada", "demo-gpu-ampere" };
         var random = new Random(seed);

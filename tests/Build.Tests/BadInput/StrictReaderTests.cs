@@ -19,7 +19,7 @@ public sealed class StrictReaderTests
     private static string BaselineError(string json)
     {
         var errors = new List<CatalogError>();
-        SizeBaselineReader.Parse(json, "examples/demo/size-baseline.json", errors, DemoFamilies).ShouldBeNull();
+        SizeBaselineReader.Parse(json, "examples/mini/size-baseline.json", errors, DemoFamilies).ShouldBeNull();
         errors.ShouldHaveSingleItem();
         return errors[0].ToString();
     }
@@ -29,30 +29,30 @@ public sealed class StrictReaderTests
     [Test]
     public void The_committed_demo_baseline_reads_with_the_catalogs_names()
     {
-        var baseline = SizeBaselineReader.Load(Path.Combine(TestInfra.RepoRoot, "examples/demo/size-baseline.json"), "examples/demo/size-baseline.json", DemoFamilies);
+        var baseline = SizeBaselineReader.Load(Path.Combine(TestInfra.RepoRoot, "examples/mini/size-baseline.json"), "examples/mini/size-baseline.json", DemoFamilies);
 
         baseline.Families["demo-cpu"].Compressed.ShouldBe(1421860);
         baseline.Policy.MaxGrowthPercent.ShouldBe(5);
-        SizeBaseline.Load(Path.Combine(TestInfra.RepoRoot, "examples/demo/size-baseline.json")).ToJson()
-            .ShouldBe(File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "examples/demo/size-baseline.json")), "reading and writing round-trips");
+        SizeBaseline.Load(Path.Combine(TestInfra.RepoRoot, "examples/mini/size-baseline.json")).ToJson()
+            .ShouldBe(File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "examples/mini/size-baseline.json")), "reading and writing round-trips");
     }
 
-    [TestCase("\"schemaVersion\": 1,", "\"schemaVersion\": 2,", "examples/demo/size-baseline.json:2:20: schemaVersion 2 is not one this Kiln reads (it reads 1). Regenerate the baseline with this Kiln: ./build.sh --target=SizeGate --update-baseline.")]
-    [TestCase("\"compressed\": 1421860", "\"compressed\": \"1421860\"", "examples/demo/size-baseline.json:5:33: baseline entry 'demo-cpu': 'compressed' must be a whole number of bytes, not a string (\"1421860\"). Write e.g. \"compressed\": 1421860 (no quotes).")]
-    [TestCase("\"compressed\": 1421860", "\"compressed\": -5", "examples/demo/size-baseline.json:5:33: baseline entry 'demo-cpu': 'compressed' is -5; a size cannot be negative. Write the size in bytes (0 or more), or run --update-baseline.")]
-    [TestCase("\"demo-cpu\":", "\"demo-cpx\":", "examples/demo/size-baseline.json:5:5: baseline entry 'demo-cpx': is not a family in the catalog. Did you mean 'demo-cpu'? Remove the entry (or fix its name): run ./build.sh --target=SizeGate --update-baseline after renaming a family.")]
-    [TestCase("\"uncompressed\"", "\"uncompresed\"", "examples/demo/size-baseline.json:5:42: baseline entry 'demo-cpu': Unknown key 'uncompresed' in a baseline entry. Did you mean 'uncompressed'? Allowed keys: compressed, uncompressed.")]
-    [TestCase("\"maxGrowthBytes\": 10485760", "\"maxGrowthBytes\": 1.5", "examples/demo/size-baseline.json:3:56: 'maxGrowthBytes' must be a whole number of bytes, not a number. Write e.g. \"maxGrowthBytes\": 1421860 (no quotes).")]
-    [TestCase("\"schemaVersion\": 1,", "\"schemaVersion\": 1", "examples/demo/size-baseline.json:3:3: JSON syntax error: '\"' is invalid after a value. Expected either ',', '}', or ']'. Restore it from git, or run ./build.sh --target=SizeGate --update-baseline.")]
-    [TestCase("  \"policy\"", "  \"schemaVersion\": 1,\n  \"policy\"", "examples/demo/size-baseline.json:3:3: JSON syntax error: 'schemaVersion' is defined twice (the other one is at line 2). Restore it from git, or run ./build.sh --target=SizeGate --update-baseline.")]
+    [TestCase("\"schemaVersion\": 1,", "\"schemaVersion\": 2,", "examples/mini/size-baseline.json:2:20: schemaVersion 2 is not one this Kiln reads (it reads 1). Regenerate the baseline with this Kiln: ./build.sh --target=SizeGate --update-baseline.")]
+    [TestCase("\"compressed\": 1421860", "\"compressed\": \"1421860\"", "examples/mini/size-baseline.json:5:33: baseline entry 'demo-cpu': 'compressed' must be a whole number of bytes, not a string (\"1421860\"). Write e.g. \"compressed\": 1421860 (no quotes).")]
+    [TestCase("\"compressed\": 1421860", "\"compressed\": -5", "examples/mini/size-baseline.json:5:33: baseline entry 'demo-cpu': 'compressed' is -5; a size cannot be negative. Write the size in bytes (0 or more), or run --update-baseline.")]
+    [TestCase("\"demo-cpu\":", "\"demo-cpx\":", "examples/mini/size-baseline.json:5:5: baseline entry 'demo-cpx': is not a family in the catalog. Did you mean 'demo-cpu'? Remove the entry (or fix its name): run ./build.sh --target=SizeGate --update-baseline after renaming a family.")]
+    [TestCase("\"uncompressed\"", "\"uncompresed\"", "examples/mini/size-baseline.json:5:42: baseline entry 'demo-cpu': Unknown key 'uncompresed' in a baseline entry. Did you mean 'uncompressed'? Allowed keys: compressed, uncompressed.")]
+    [TestCase("\"maxGrowthBytes\": 10485760", "\"maxGrowthBytes\": 1.5", "examples/mini/size-baseline.json:3:56: 'maxGrowthBytes' must be a whole number of bytes, not a number. Write e.g. \"maxGrowthBytes\": 1421860 (no quotes).")]
+    [TestCase("\"schemaVersion\": 1,", "\"schemaVersion\": 1", "examples/mini/size-baseline.json:3:3: JSON syntax error: '\"' is invalid after a value. Expected either ',', '}', or ']'. Restore it from git, or run ./build.sh --target=SizeGate --update-baseline.")]
+    [TestCase("  \"policy\"", "  \"schemaVersion\": 1,\n  \"policy\"", "examples/mini/size-baseline.json:3:3: JSON syntax error: 'schemaVersion' is defined twice (the other one is at line 2). Restore it from git, or run ./build.sh --target=SizeGate --update-baseline.")]
     public void A_bad_baseline_is_one_positioned_error(string from, string to, string expected) =>
         BaselineError(Good.Replace(from, to, StringComparison.Ordinal)).ShouldBe(expected);
 
     [Test]
     public void A_baseline_that_is_not_an_object_or_has_no_schema_is_an_error()
     {
-        BaselineError("[1, 2]\n").ShouldBe("examples/demo/size-baseline.json:1:1: The baseline must be a JSON object, not a list. Restore it from git, or run ./build.sh --target=SizeGate --update-baseline.");
-        BaselineError("{ \"families\": {} }\n").ShouldBe("examples/demo/size-baseline.json:1:1: The baseline has no schemaVersion. Add \"schemaVersion\": 1.");
+        BaselineError("[1, 2]\n").ShouldBe("examples/mini/size-baseline.json:1:1: The baseline must be a JSON object, not a list. Restore it from git, or run ./build.sh --target=SizeGate --update-baseline.");
+        BaselineError("{ \"families\": {} }\n").ShouldBe("examples/mini/size-baseline.json:1:1: The baseline has no schemaVersion. Add \"schemaVersion\": 1.");
         using var dir = new TempDir();
         var path = dir.Write("b.json", "{ \"schemaVersion\": 1, \"families\": { \"x\": { \"compressed\": \"big\" } } }");
         Should.Throw<GateConfigException>(() => SizeBaseline.Load(path, "b.json")).Message
@@ -98,7 +98,7 @@ public sealed class StrictReaderTests
     public void The_committed_policies_read()
     {
         CvePolicy.Load(Path.Combine(TestInfra.RepoRoot, "docker/cve-policy.yaml"), "docker/cve-policy.yaml").FailOn.ShouldBe([Severity.High, Severity.Critical]);
-        CvePolicy.Load(Path.Combine(TestInfra.RepoRoot, "examples/demo/cve-policy.yaml"), "examples/demo/cve-policy.yaml").Waivers.ShouldBeEmpty();
+        CvePolicy.Load(Path.Combine(TestInfra.RepoRoot, "examples/mini/cve-policy.yaml"), "examples/mini/cve-policy.yaml").Waivers.ShouldBeEmpty();
     }
 
     [Test]

@@ -96,7 +96,7 @@ public sealed class BakeTests
         }
 
         File.ReadAllText(_demo.Full("artifacts/dist/demo-gpu-ada/SHA256SUMS")).ShouldBe($"{export.Sha256}  environment.tar.gz\n");
-        File.ReadAllText(_demo.Full("artifacts/build.log")).ShouldStartWith("$ docker buildx bake -f examples/demo/docker-bake.hcl");
+        File.ReadAllText(_demo.Full("artifacts/build.log")).ShouldStartWith("$ docker buildx bake -f examples/mini/docker-bake.hcl");
     }
 
     [Test]
@@ -147,7 +147,7 @@ public sealed class BakeTests
     [Order(5)]
     public void Editing_a_leaf_rebuilds_only_the_leaf()
     {
-        File.AppendAllText(_demo.Full("examples/demo/files/www/index.html"), "<p>edited</p>\n");
+        File.AppendAllText(_demo.Full("examples/mini/files/www/index.html"), "<p>edited</p>\n");
 
         var (code, output) = Kiln("--target=Bake");
 
@@ -183,8 +183,8 @@ public sealed class BakeTests
         var (code, output) = Kiln("--target=Bake");
 
         code.ShouldBe(1);
-        output.ShouldContain("The generated files are stale or missing (examples/demo/families/demo-root/Dockerfile");
-        output.ShouldContain("Run ./build.sh --target=Generate --catalog=examples/demo/families.yaml.");
+        output.ShouldContain("The generated files are stale or missing (examples/mini/families/demo-root/Dockerfile");
+        output.ShouldContain("Run ./build.sh --target=Generate --catalog=examples/mini/families.yaml.");
         Kiln("--target=Generate").Code.ShouldBe(0);
     }
 
@@ -198,7 +198,7 @@ public sealed class BakeTests
 
         code.ShouldBe(0, output);
         output.ShouldContain("Would run (from the repository root, with the environment below):");
-        output.ShouldContain("docker buildx bake -f examples/demo/docker-bake.hcl");
+        output.ShouldContain("docker buildx bake -f examples/mini/docker-bake.hcl");
         output.ShouldContain("--set demo-root.output=type=docker ");
         output.ShouldContain("SOURCE_DATE_EPOCH=");
         output.ShouldContain("CACHE=\n", customMessage: "local mode uses the builder's own cache");

@@ -5,7 +5,7 @@ using Build.Tests.Infra;
 
 namespace Build.Tests.Fleet;
 
-/// <summary>examples/debian/fleet.yaml: six services on the demo families, with their code and a real hash lock.</summary>
+/// <summary>examples/demo/fleet.yaml: six services on the demo families, with their code and a real hash lock.</summary>
 [TestFixture]
 [Category("Unit")]
 public sealed class DemoFleetTests
@@ -38,7 +38,7 @@ public sealed class DemoFleetTests
     [Test]
     public void The_lock_pins_the_sha256_of_the_committed_wheel()
     {
-        var root = Path.Combine(TestInfra.RepoRoot, "examples/debian/services");
+        var root = Path.Combine(TestInfra.RepoRoot, "examples/demo/apps");
         var wheel = File.ReadAllBytes(Path.Combine(root, "_wheels", "kiln_demo_fleet-1.0.0-py3-none-any.whl"));
         var sha = Convert.ToHexStringLower(SHA256.HashData(wheel));
 

@@ -58,7 +58,7 @@ public static class FleetFixture
         """;
 
     /// <summary>
-    /// The Debian demo's family names, users, machines and GPU arches (examples/debian/families.yaml, built by another
+    /// The Debian demo's family names, users, machines and GPU arches (examples/demo/families.yaml, built by another
     /// branch) without its build steps, so the demo fleet validates in this tree; aliases/provides as the demo declares.
     /// </summary>
     public const string DemoCatalogYaml = $$"""
@@ -84,7 +84,7 @@ public static class FleetFixture
     {
         using var repo = new Catalog.CatalogRepo();
         var catalog = repo.Load(DemoCatalogYaml).Catalog;
-        var catalogAt = catalog with { File = "examples/debian/families.yaml" };
+        var catalogAt = catalog with { File = "examples/demo/families.yaml" };
         return WithShapes(catalogAt, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["cpu"] = "demo-py311",
@@ -103,7 +103,7 @@ public static class FleetFixture
         });
     }
 
-    public static Build.Fleet.Fleet DemoFleet() => FleetLoader.Load("examples/debian/fleet.yaml", TestInfra.RepoRoot);
+    public static Build.Fleet.Fleet DemoFleet() => FleetLoader.Load("examples/demo/fleet.yaml", TestInfra.RepoRoot);
 
     public static Build.Catalog.Catalog SmallCatalog()
     {

@@ -36,7 +36,7 @@ public sealed class FleetReportTests
         pc2.GpuServices.ShouldBe([new FleetGpuService("vision-ampere", "demo-gpu-ampere-vision-py311", "8.6")]);
         pc2.Ports.ShouldBe([new FleetPort(17104, 17004, "vision-ampere", "port"), new FleetPort(17110, 17010, "heartbeat", "port")]);
         report.OpenQuestions.ShouldHaveSingleItem().Service.ShouldBe("heartbeat");
-        report.OpenQuestions[0].Where.ShouldStartWith("examples/debian/fleet.yaml:");
+        report.OpenQuestions[0].Where.ShouldStartWith("examples/demo/fleet.yaml:");
     }
 
     [Test]

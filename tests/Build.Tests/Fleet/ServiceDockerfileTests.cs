@@ -104,13 +104,14 @@ public sealed class ServiceDockerfileTests
     }
 
     [Test]
-    public void Generated_files_inside_the_context_are_kept_out_of_the_image()
+    public void The_demo_services_generated_files_live_apart_from_their_code_so_the_context_is_only_code()
     {
         var fleet = FleetValidator.Resolve(FleetFixture.DemoFleet(), FleetFixture.DemoCatalog());
         var ignore = ServiceDockerfileRenderer.RenderDockerignore(fleet, fleet.Get("hello"));
 
-        ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, "hello").ShouldBe("examples/debian/services/hello/Dockerfile");
-        ignore.ShouldEndWith("!_wheels\n!_wheels/**\n!hello\n!hello/**\n!hello/requirements.lock\n!hello/requirements.lock/**\n**/__pycache__\n**/*.pyc\nhello/Dockerfile\nhello/Dockerfile.dockerignore\n");
+        fleet.Fleet.SourceRoot.ShouldBe("examples/demo/apps");
+        ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, "hello").ShouldBe("examples/demo/services/hello/Dockerfile");
+        ignore.ShouldEndWith("*\n!_wheels\n!_wheels/**\n!hello\n!hello/**\n!hello/requirements.lock\n!hello/requirements.lock/**\n**/__pycache__\n**/*.pyc\n");
     }
 
     [Test]

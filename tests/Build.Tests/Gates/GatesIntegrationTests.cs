@@ -65,14 +65,14 @@ public sealed class GatesIntegrationTests
 
         Kiln("--target=SizeGate", "--update-baseline").Code.ShouldBe(0);
         SizeReport().Families.ShouldAllBe(f => f.Verdict == SizeVerdict.Pass);
-        SizeBaseline.Load(_demo.Full("examples/demo/size-baseline.json")).Families["demo-cpu"].Compressed.ShouldBe(cpu.Now.Compressed);
+        SizeBaseline.Load(_demo.Full("examples/mini/size-baseline.json")).Families["demo-cpu"].Compressed.ShouldBe(cpu.Now.Compressed);
     }
 
     [Test]
     [Order(3)]
     public void A_missing_baseline_entry_gives_the_documented_message()
     {
-        var path = _demo.Full("examples/demo/size-baseline.json");
+        var path = _demo.Full("examples/mini/size-baseline.json");
         var baseline = SizeBaseline.Load(path);
         File.WriteAllText(path, (baseline with { Families = baseline.Families.Where(kv => kv.Key != "demo-web").ToDictionary(kv => kv.Key, kv => kv.Value) }).ToJson());
 
@@ -81,7 +81,7 @@ public sealed class GatesIntegrationTests
         code.ShouldBe(1);
         var web = SizeReport().Families.Single(f => f.Family == "demo-web");
         web.Verdict.ShouldBe(SizeVerdict.MissingBaseline);
-        web.Why.ShouldBe("demo-web has no entry in examples/demo/size-baseline.json: run ./build.sh --target=SizeGate --update-baseline and commit the file.");
+        web.Why.ShouldBe("demo-web has no entry in examples/mini/size-baseline.json: run ./build.sh --target=SizeGate --update-baseline and commit the file.");
     }
 
     [Test]
@@ -100,7 +100,7 @@ public sealed class GatesIntegrationTests
         report.Families.ShouldAllBe(f => f.Status == ScanStatus.Scanned && f.Blocking == 3);
         File.Exists(_demo.Full("artifacts/cve-report.sarif")).ShouldBeTrue();
 
-        File.WriteAllText(_demo.Full("examples/demo/cve-policy.yaml"), """
+        File.WriteAllText(_demo.Full("examples/mini/cve-policy.yaml"), """
             fail_on: [HIGH, CRITICAL]
             ignore_unfixed: true
             waivers:

@@ -14,14 +14,14 @@ public sealed class GenerateTaskTests
         using var demo = new DemoRepo();
         KilnApp.Run(demo.Root, "--target=GenerateCheck", $"--catalog={DemoRepo.Catalog}").ExitCode.ShouldBe(0);
 
-        var bake = demo.Full("examples/demo/docker-bake.hcl");
+        var bake = demo.Full("examples/mini/docker-bake.hcl");
         var edited = File.ReadAllText(bake).Replace("default = \"artifacts/dist\"", "default = \"elsewhere\"", StringComparison.Ordinal);
         File.WriteAllText(bake, edited);
 
         var (code, output) = KilnApp.Run(demo.Root, "--target=Generate", "--check", $"--catalog={DemoRepo.Catalog}");
 
         code.ShouldBe(1);
-        output.ShouldContain("--- a/examples/demo/docker-bake.hcl\n+++ b/examples/demo/docker-bake.hcl\n");
+        output.ShouldContain("--- a/examples/mini/docker-bake.hcl\n+++ b/examples/mini/docker-bake.hcl\n");
         output.ShouldContain("-  default = \"elsewhere\"\n+  default = \"artifacts/dist\"\n");
         File.ReadAllText(bake).ShouldBe(edited, "--check writes nothing");
 

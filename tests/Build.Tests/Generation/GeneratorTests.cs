@@ -86,7 +86,7 @@ public sealed class GeneratorTests
     }
 
     [TestCase("docker/families.yaml")]
-    [TestCase("examples/demo/families.yaml")]
+    [TestCase("examples/mini/families.yaml")]
     public void The_committed_generated_files_are_exactly_what_the_catalog_produces(string catalogPath)
     {
         // The golden files are the committed ones: this is GenerateCheck as a test.

@@ -68,22 +68,6 @@ public sealed class PythonSourcesTests
     }
 
     [Test]
-    public void A_source_that_is_not_a_package_directory_is_an_error_naming_the_family_and_the_fix()
-    {
-        using var repo = Repo();
-        repo.Write("py/notapkg/readme.txt", "x\n");
-
-        // The child's "parent is not a family" follows from it; the first error is the cause.
-        var error = repo.Fails(Tree("[py/notapkg]")).Errors[0];
-
-        error.Family.ShouldBe("root");
-        error.Where!.Line.ShouldBe(5);
-        error.Message.ShouldContain("'py/notapkg' is not a package directory (no pyproject.toml or setup.py)");
-        error.Fix.ShouldContain("pip can build a wheel from");
-        repo.Fails(Tree("[py/missing]")).Errors[0].Message.ShouldContain("'py/missing' does not exist");
-    }
-
-    [Test]
     public void Provides_come_down_the_lineage_with_cpu_always_and_gpu_for_gpu_variants()
     {
         using var repo = Repo();
@@ -99,34 +83,9 @@ public sealed class PythonSourcesTests
     }
 
     [Test]
-    public void An_unknown_provides_value_is_an_error_with_a_suggestion()
-    {
-        using var repo = Repo();
-
-        var error = repo.Fails(Tree().Replace("provides: [web]", "provides: [wbe]", StringComparison.Ordinal)).Errors.ShouldHaveSingleItem();
-
-        error.Family.ShouldBe("child");
-        error.Message.ShouldContain("'wbe', which is not one of cpu, gpu, web, audio, vision");
-        error.Message.ShouldContain("web");
-    }
-
-    [Test]
-    public void Aliases_name_families_and_are_not_family_names()
-    {
-        using var repo = Repo();
-
-        repo.Load(Tree() + "aliases: { cpu: root, cpu-web: child }\n").Catalog.Aliases
-            .ShouldBe(new Dictionary<string, string> { ["cpu"] = "root", ["cpu-web"] = "child" });
-        var unknown = repo.Fails(Tree() + "aliases: { cpu: rooot }\n").Errors.ShouldHaveSingleItem();
-        unknown.Message.ShouldContain("Alias 'cpu' names family 'rooot', which the catalog does not define.");
-        unknown.Message.ShouldContain("root");
-        repo.Fails(Tree() + "aliases: { child: root }\n").Errors.ShouldHaveSingleItem().Message.ShouldContain("Alias 'child' is also a family name.");
-    }
-
-    [Test]
     public void The_debian_demo_catalog_mirrors_the_real_family_kinds()
     {
-        var c = CatalogLoader.Load("examples/debian/families.yaml", new CatalogLoadOptions(Infra.TestInfra.RepoRoot, _ => null, false)).Catalog;
+        var c = CatalogLoader.Load("examples/demo/families.yaml", new CatalogLoadOptions(Infra.TestInfra.RepoRoot, _ => null, false)).Catalog;
 
         c.Families.Select(f => f.Name).Order(StringComparer.Ordinal).ShouldBe(
         [
@@ -141,6 +100,6 @@ public sealed class PythonSourcesTests
         c.Get("demo-gpu-ampere-py311").Machine.ShouldBe("pc2");
         c.Get("demo-devcontainer-tools").Apt.ShouldContain("git");
         c.Get("demo-devcontainer-slim").Apt.ShouldNotContain("git");
-        c.Get("demo-py311").Python!.Sources.ShouldBe(["examples/debian/python/kiln-demo-greeting"]);
+        c.Get("demo-py311").Python!.Sources.ShouldBe(["examples/demo/python/kiln-demo-greeting"]);
     }
 }

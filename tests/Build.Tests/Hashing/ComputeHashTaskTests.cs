@@ -30,7 +30,7 @@ public sealed class ComputeHashTaskTests
         var root = first.Get("demo-root");
         root.Tags.All.ShouldBe([$"{demo.Registry}:demo-root-{root.Hash}", $"{demo.Registry}:demo-root-20261121", $"{demo.Registry}:demo-root-latest"]);
         root.Inputs.Single(i => i.Name == "base").Digest.ShouldBe(TestInfra.Get("KILN_DEMO_BASE"));
-        root.Inputs.Select(i => i.Name).ShouldContain("file:examples/demo/files/motd");
+        root.Inputs.Select(i => i.Name).ShouldContain("file:examples/mini/files/motd");
         first.Get("demo-cpu").Inputs.Single(i => i.Name == "parent").Digest.ShouldBe(root.Hash);
         output.ShouldContain($"demo-root        {root.Hash}  -");
 
@@ -60,7 +60,7 @@ public sealed class ComputeHashTaskTests
 
         var (code, output) = KilnApp.RunWith(demo.Root, env, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", "--families=demo-wbe", "--offline");
         code.ShouldBe(2);
-        output.ShouldContain("--families names 'demo-wbe', which examples/demo/families.yaml does not define. Families: demo-root, demo-cpu, demo-gpu-ada, demo-gpu-ampere, demo-web.");
+        output.ShouldContain("--families names 'demo-wbe', which examples/mini/families.yaml does not define. Families: demo-root, demo-cpu, demo-gpu-ada, demo-gpu-ampere, demo-web.");
     }
 
     [Test]

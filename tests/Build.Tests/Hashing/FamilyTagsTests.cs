@@ -26,8 +26,8 @@ public sealed class FamilyTagsTests
     [Category("Integration")]
     public void The_bake_files_tags_function_names_exactly_the_tags_FamilyTags_names()
     {
-        var catalog = "examples/demo/families.yaml";
-        var hcl = "examples/demo/docker-bake.hcl";
+        var catalog = "examples/mini/families.yaml";
+        var hcl = "examples/mini/docker-bake.hcl";
         var env = new Dictionary<string, string?> { ["REGISTRY"] = "127.0.0.1:5000/kiln/x", ["DATE_TAG"] = "20261121", ["KILN_DEMO_BASE"] = TestInfra.BaseImage };
         var loaded = CatalogLoader.Load(catalog, new CatalogLoadOptions(TestInfra.RepoRoot, n => env.GetValueOrDefault(n), Strict: false)).Catalog;
         foreach (var family in loaded.Families)

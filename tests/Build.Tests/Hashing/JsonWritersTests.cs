@@ -39,7 +39,7 @@ public sealed class JsonWritersTests
     {
         var env = new Dictionary<string, string> { ["KILN_DEMO_BASE"] = "127.0.0.1:5000/kiln/busybox:1.36@sha256:" + new string('a', 64) };
         yield return CatalogLoader.Load("docker/families.yaml", new CatalogLoadOptions(TestInfra.RepoRoot, _ => null, Strict: false)).Catalog;
-        yield return CatalogLoader.Load("examples/demo/families.yaml", new CatalogLoadOptions(TestInfra.RepoRoot, n => env.GetValueOrDefault(n), Strict: false)).Catalog;
+        yield return CatalogLoader.Load("examples/mini/families.yaml", new CatalogLoadOptions(TestInfra.RepoRoot, n => env.GetValueOrDefault(n), Strict: false)).Catalog;
     }
 
     [Test]
@@ -83,7 +83,7 @@ public sealed class JsonWritersTests
     [Test]
     public void Hashes_json_is_the_serializers_output_byte_for_byte()
     {
-        var report = new HashReport(1, "examples/demo/families.yaml", "127.0.0.1:5000/kiln/demo", "20261121",
+        var report = new HashReport(1, "examples/mini/families.yaml", "127.0.0.1:5000/kiln/demo", "20261121",
         [
             new FamilyHashEntry("demo-root", "0123456789ab", null, "demo", "demo-root",
                 [new HashInput("base", "127.0.0.1:5000/x@sha256:" + new string('b', 64)), new HashInput("file:files/ü +<x>.txt", "sha256:" + new string('c', 64))],
@@ -100,7 +100,7 @@ public sealed class JsonWritersTests
     [Test]
     public void Bake_summary_json_is_the_serializers_output_byte_for_byte()
     {
-        var result = new BakeResult(BakeResult.CurrentSchema, new Build.Gates.RunStamp("0123abcd", "2026-12-01T08:00:00Z", "examples/demo/families.yaml"), false, 123.4, "local",
+        var result = new BakeResult(BakeResult.CurrentSchema, new Build.Gates.RunStamp("0123abcd", "2026-12-01T08:00:00Z", "examples/mini/families.yaml"), false, 123.4, "local",
         [
             new FamilyOutcome("a", Outcome.Built, "changed (no image for this hash)", "0123456789ab", "r:a-0123456789ab", "sha256:" + new string('a', 64), 12.0, 9, 3, []),
             new FamilyOutcome("b", Outcome.Reused, "r:b-x is in the local image store", "x", "r:b-x", null, 0, 0, 0, [], Build.Gates.ImageOrigin.Local),

@@ -7,7 +7,7 @@ using Build.Tools;
 namespace Build.Tests.Infra;
 
 /// <summary>
-/// The Debian demo (examples/debian) built for real through the app — Bake and ExportArtifacts on the mmdebstrap base
+/// The Debian demo (examples/demo) built for real through the app — Bake and ExportArtifacts on the mmdebstrap base
 /// from tests/infra/up.sh — and then its images run: the web service, the hash-locked wheel, the GPU probe, the export.
 /// </summary>
 [TestFixture]
@@ -15,7 +15,7 @@ namespace Build.Tests.Infra;
 [NonParallelizable]
 public sealed class DebianDemoTests
 {
-    private const string Catalog = "examples/debian/families.yaml";
+    private const string Catalog = "examples/demo/families.yaml";
 
     private DebianRepo _repo = null!;
     private Dictionary<string, string> _tags = null!;
@@ -207,13 +207,13 @@ public sealed class DebianDemoTests
 
     private void Git(params string[] args) => TestInfra.Run(new CommandLine("git").Add(args), _repo.Root);
 
-    /// <summary>A copy of examples/debian in a temporary repository, with a test registry path of its own.</summary>
+    /// <summary>A copy of examples/demo in a temporary repository, with a test registry path of its own.</summary>
     private sealed class DebianRepo : IDisposable
     {
         public DebianRepo()
         {
             Root = Directory.CreateTempSubdirectory("kiln-debian-").FullName;
-            CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "debian"), Path.Combine(Root, "examples", "debian"));
+            CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "demo"), Path.Combine(Root, "examples", "demo"));
             Registry = $"{TestInfra.Registry}/{TestInfra.UniqueRepository("debian")}";
         }
 

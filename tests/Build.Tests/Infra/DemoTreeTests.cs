@@ -19,12 +19,12 @@ public sealed class DemoTreeTests
     {
         _demo = new DemoRepo();
         _dist = _demo.Full("dist");
-        foreach (var dir in Directory.GetDirectories(_demo.Full("examples/demo/families")))
+        foreach (var dir in Directory.GetDirectories(_demo.Full("examples/mini/families")))
         {
             Directory.Delete(dir, recursive: true);
         }
 
-        File.Delete(_demo.Full("examples/demo/docker-bake.hcl"));
+        File.Delete(_demo.Full("examples/mini/docker-bake.hcl"));
         var (code, output) = KilnApp.Run(_demo.Root, "--target=Generate", $"--catalog={DemoRepo.Catalog}", "--mode=local");
         code.ShouldBe(0, output);
 
@@ -35,7 +35,7 @@ public sealed class DemoTreeTests
             ["DIST_DIR"] = _dist,
         };
         TestInfra.Run(
-            new CommandLine("docker").Add("buildx", "bake", "-f", "examples/demo/docker-bake.hcl", "--load", "--progress=plain", $"--allow=fs.write={_dist}", "default", "artifacts"),
+            new CommandLine("docker").Add("buildx", "bake", "-f", "examples/mini/docker-bake.hcl", "--load", "--progress=plain", $"--allow=fs.write={_dist}", "default", "artifacts"),
             _demo.Root,
             env);
     }
@@ -54,10 +54,10 @@ public sealed class DemoTreeTests
     [Test]
     public void Generate_wrote_every_family_and_the_bake_file()
     {
-        Directory.GetDirectories(_demo.Full("examples/demo/families")).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal)
+        Directory.GetDirectories(_demo.Full("examples/mini/families")).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal)
             .ShouldBe(["demo-cpu", "demo-gpu-ada", "demo-gpu-ampere", "demo-root", "demo-web"]);
-        File.ReadAllText(_demo.Full("examples/demo/docker-bake.hcl"))
-            .ShouldBe(File.ReadAllText(System.IO.Path.Combine(TestInfra.RepoRoot, "examples/demo/docker-bake.hcl")));
+        File.ReadAllText(_demo.Full("examples/mini/docker-bake.hcl"))
+            .ShouldBe(File.ReadAllText(System.IO.Path.Combine(TestInfra.RepoRoot, "examples/mini/docker-bake.hcl")));
     }
 
     [Test]

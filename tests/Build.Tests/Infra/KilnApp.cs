@@ -56,7 +56,7 @@ public sealed class DemoRepo : IDisposable
     public DemoRepo()
     {
         Root = Directory.CreateTempSubdirectory("kiln-demo-").FullName;
-        Copy(Path.Combine(TestInfra.RepoRoot, "examples", "demo"), Path.Combine(Root, "examples", "demo"));
+        Copy(Path.Combine(TestInfra.RepoRoot, "examples", "mini"), Path.Combine(Root, "examples", "mini"));
         File.Copy(Path.Combine(TestInfra.RepoRoot, "pixi.toml"), Path.Combine(Root, "pixi.toml"));
         Repository = TestInfra.UniqueRepository("demo");
     }
@@ -68,7 +68,7 @@ public sealed class DemoRepo : IDisposable
 
     public string Registry => $"{TestInfra.Registry}/{Repository}";
 
-    public const string Catalog = "examples/demo/families.yaml";
+    public const string Catalog = "examples/mini/families.yaml";
 
     public string Full(string relative) => System.IO.Path.Combine(Root, relative);
 

@@ -6,7 +6,7 @@ namespace Build.Tests.Infra;
 public sealed class LintTests
 {
     [TestCase("docker/families.yaml")]
-    [TestCase("examples/demo/families.yaml")]
+    [TestCase("examples/mini/families.yaml")]
     public void Every_generated_dockerfile_passes_buildkits_checks_and_the_scripts_pass_shellcheck(string catalog)
     {
         var (code, output) = KilnApp.Run(TestInfra.RepoRoot, "--target=Lint", $"--catalog={catalog}", $"--lint-base={TestInfra.BaseImage}", "--mode=local");
@@ -35,12 +35,12 @@ public sealed class LintTests
     public void A_dockerfile_check_finding_fails_lint_with_rule_and_line()
     {
         using var demo = new DemoRepo();
-        var path = demo.Full("examples/demo/families/demo-cpu/Dockerfile");
+        var path = demo.Full("examples/mini/families/demo-cpu/Dockerfile");
         File.WriteAllText(path, File.ReadAllText(path).Replace("FROM base AS runtime", "from base as runtime", StringComparison.Ordinal));
 
         var (code, output) = KilnApp.Run(demo.Root, "--target=Lint", $"--catalog={DemoRepo.Catalog}", $"--lint-base={TestInfra.BaseImage}", "--mode=local");
 
         code.ShouldBe(1);
-        output.ShouldMatch(@"dockerfile check\s+examples/demo/families/demo-cpu/Dockerfile\s+FAILED\s+line \d+: ConsistentInstructionCasing");
+        output.ShouldMatch(@"dockerfile check\s+examples/mini/families/demo-cpu/Dockerfile\s+FAILED\s+line \d+: ConsistentInstructionCasing");
     }
 }

@@ -214,7 +214,7 @@ public sealed class PublishTests
         Kiln(demo, demo.Registry, "--target=CI", "--cve-scanner=none").Code.ShouldBe(0);
         var latest = new[] { "demo-root", "demo-cpu", "demo-web" }.ToDictionary(f => f, f => Digest($"{demo.Registry}:{f}-latest"));
 
-        File.AppendAllText(demo.Full("examples/demo/files/motd"), "edited after the gates ran\n");
+        File.AppendAllText(demo.Full("examples/mini/files/motd"), "edited after the gates ran\n");
         Kiln(demo, demo.Registry, "--target=Bake").Code.ShouldBe(0);
         var (code, output) = Kiln(demo, demo.Registry, "--target=Publish", "--exclusive", "--cve-scanner=none");
 
@@ -238,7 +238,7 @@ public sealed class PublishTests
 
         // Gate reports copied in from another run (other images) are refused the same way.
         using var other = new DemoRepo();
-        File.AppendAllText(other.Full("examples/demo/files/motd"), "another run\n");
+        File.AppendAllText(other.Full("examples/mini/files/motd"), "another run\n");
         Kiln(other, demo.Registry, "--target=SizeGate").Code.ShouldBe(0);
         Kiln(other, demo.Registry, "--target=CveScan", "--cve-scanner=none").Code.ShouldBe(0);
         foreach (var report2 in new[] { "cve-report.json", "size-report.json" })
@@ -299,7 +299,7 @@ public sealed class PublishTests
     public void Promote_moves_latest_only_when_every_shard_passed_every_gate()
     {
         using var demo = new DemoRepo();
-        var baseline = demo.Full("examples/demo/size-baseline.json");
+        var baseline = demo.Full("examples/mini/size-baseline.json");
         var committed = File.ReadAllText(baseline);
         (int Code, string Output) Shard(string name, string families) =>
             Kiln(demo, demo.Registry, "--target=CI", "--cve-scanner=none", $"--shard={name}", $"--families={families}", $"--artifacts=shards/{name}");
