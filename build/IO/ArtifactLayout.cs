@@ -33,6 +33,10 @@ public sealed record ArtifactLayout(string Root)
 
     public string Promote => File("promote.json");
 
+    public string FleetReportJson => File("fleet-report.json");
+
+    public string FleetReportMarkdown => File("fleet-report.md");
+
     public string Summary => File("summary.md");
 
     public string TestResults => Path.Combine(Root, "test-results");

@@ -53,6 +53,13 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
             AtomicFile.WriteAllText(paths.PixiMetadataMarkdown, pixi.Markdown());
         }
 
+        if (context.Fleet is { } fleet)
+        {
+            var report = Fleet.FleetReport.Build(fleet.Fleet, context.Catalog);
+            AtomicFile.WriteAllText(paths.FleetReportJson, report.ToJson());
+            AtomicFile.WriteAllText(paths.FleetReportMarkdown, report.ToMarkdown(context.Catalog));
+        }
+
         var metadata = new OciMetadata(1, context.Repository, images);
         AtomicFile.WriteAllText(paths.OciMetadata, metadata.ToJson());
         context.Results.Set(metadata, measures);
