@@ -14,8 +14,42 @@ public enum MeasureSource
 }
 
 /// <summary>Measures images from the most exact source available: the build's OCI tarball, `docker save`, or the registry.</summary>
-public sealed class ImageMeasurer(string workDirectory, OciRegistryClient registry)
+/// <param name="cacheDirectory">Where measurements are kept by digest: an image's digest names its content, so its
+/// measurement never changes, and a no-op run need not stream every image again (null: no cache).</param>
+public sealed class ImageMeasurer(string workDirectory, OciRegistryClient registry, string? cacheDirectory = null)
 {
+    private static readonly System.Text.Json.JsonSerializerOptions CacheJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
+
+    /// <summary>The measurement of the image <paramref name="digest"/>: from the cache when it was measured before, else measured and cached.</summary>
+    public (ImageMeasure Measure, MeasureSource Source) Measure(string family, string tag, string? ociTarball, string? digest)
+    {
+        var cached = digest is null || cacheDirectory is null ? null : Path.Combine(cacheDirectory, digest.Replace(':', '-') + ".json");
+        if (cached is not null && File.Exists(cached))
+        {
+            try
+            {
+                if (System.Text.Json.JsonSerializer.Deserialize<CachedMeasure>(File.ReadAllText(cached), CacheJson) is { } hit && hit.Measure.Digest == digest)
+                {
+                    return (hit.Measure, hit.Source);
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // A damaged cache entry is measured again below.
+            }
+        }
+
+        var (measure, source) = Measure(family, tag, ociTarball);
+        if (cached is not null && measure.Digest == digest)
+        {
+            IO.AtomicFile.WriteAllText(cached, System.Text.Json.JsonSerializer.Serialize(new CachedMeasure(measure, source), CacheJson));
+        }
+
+        return (measure, source);
+    }
+
+    private sealed record CachedMeasure(ImageMeasure Measure, MeasureSource Source);
+
     public (ImageMeasure Measure, MeasureSource Source) Measure(string family, string tag, string? ociTarball)
     {
         if (ociTarball is not null && File.Exists(ociTarball))

@@ -22,7 +22,7 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
             ?? throw new CakeException(1, "ExportArtifacts needs this run's bake: run ./build.sh --target=ExportArtifacts (it bakes first), not --exclusive.");
         var paths = context.Paths;
         var hashes = context.Results.Hashes!;
-        var measurer = new ImageMeasurer(paths.WorkMeasure, registries.Client);
+        var measurer = new ImageMeasurer(paths.WorkMeasure, registries.Client, Path.Combine(context.Root, ".kiln", "measure"));
         var ociMode = context.Argument(ArgumentNames.Oci);
 
         var images = new List<FamilyImage>();
@@ -31,7 +31,7 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
         {
             var hash = hashes.Get(family.Name);
             var tarball = paths.BuiltTarball(family.Name);
-            var (measure, source) = measurer.Measure(family.Name, family.Tag, family.Outcome == Outcome.Built ? tarball : null);
+            var (measure, source) = measurer.Measure(family.Name, family.Tag, family.Outcome == Outcome.Built ? tarball : null, family.Digest);
             measures[family.Name] = measure;
             images.Add(new FamilyImage(
                 family.Name, family.Hash, hash.Parent, family.Outcome == Outcome.Built ? "built" : "reused", hash.Tags.All,
