@@ -88,13 +88,7 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, s
 {
     public const int CurrentSchema = 1;
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
     public bool AllHealthy => Services.Count > 0 && Services.All(s => s.Health == "healthy");
 

@@ -72,13 +72,7 @@ public sealed record FleetReport(
 {
     public const int CurrentSchema = 1;
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
     /// <summary>The report of a fleet against a catalog; works on an invalid fleet too (unmapped services are listed).</summary>
     public static FleetReport Build(Fleet fleet, Catalog.Catalog catalog, ImageBytes? bytes = null)

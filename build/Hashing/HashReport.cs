@@ -33,13 +33,7 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
 {
     public const int CurrentSchema = 1;
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
     public FamilyHashEntry Get(string family) => Families.First(f => f.Name == family);
 

@@ -16,6 +16,15 @@ public static class JsonText
 {
     private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>What every report artifact is serialized with: indented, camelCase, nulls written, readable escaping.</summary>
+    public static JsonSerializerOptions ReportOptions { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static string Write(Action<Utf8JsonWriter> write)
     {
         ArgumentNullException.ThrowIfNull(write);
