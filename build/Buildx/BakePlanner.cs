@@ -132,6 +132,7 @@ public static class BakePlanner
         }
 
         var byName = plan.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var graph = catalog.Graph;
         var targets = new List<string>();
         foreach (var family in plan.Where(p => p.Action == FamilyAction.Build))
         {
@@ -143,7 +144,7 @@ public static class BakePlanner
             command = settings.Reproducible
                 ? command.Add("--set", $"{family.BakeTarget}.output=type=oci,dest={paths.BuiltTarball(family.Name)},name={family.ImageTag},rewrite-timestamp=true")
                 : command.Add("--set", $"{family.BakeTarget}.output=type=docker");
-            if (definition.Parent is { } parent && byName.TryGetValue(parent, out var p) && p.Action == FamilyAction.Reuse)
+            if (graph.ParentOf(family.Name) is { } parent && byName.TryGetValue(parent.Name, out var p) && p.Action == FamilyAction.Reuse)
             {
                 command = command.Add("--set", $"{family.BakeTarget}.contexts.parent={p.ReuseReference}");
             }
@@ -157,7 +158,7 @@ public static class BakePlanner
             if (family.Export && (settings.Mode == BuildMode.Ci || settings.ExportTargets))
             {
                 var artifacts = BakeFileRenderer.ArtifactsTarget(definition);
-                if (definition.Parent is { } ap && byName.TryGetValue(ap, out var app) && app.Action == FamilyAction.Reuse)
+                if (graph.ParentOf(family.Name) is { } ap && byName.TryGetValue(ap.Name, out var app) && app.Action == FamilyAction.Reuse)
                 {
                     command = command.Add("--set", $"{artifacts}.contexts.parent={app.ReuseReference}");
                 }
