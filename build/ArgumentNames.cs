@@ -21,6 +21,9 @@ public static class ArgumentNames
     public const string UpdateBaseline = "update-baseline";
     public const string Progress = "progress";
     public const string Shard = "shard";
+    public const string Machine = "machine";
+    public const string Gpu = "gpu";
+    public const string ComposeOverride = "compose-override";
     public const string Shards = "shards";
     public const string Check = "check";
     public const string LintBase = "lint-base";

@@ -33,6 +33,13 @@ public sealed record ArtifactLayout(string Root)
 
     public string Promote => File("promote.json");
 
+    public string DeployReportJson => File("deploy-report.json");
+
+    public string DeployReportMarkdown => File("deploy-report.md");
+
+    /// <summary>The Compose file a Deploy ran (the committed one, or without GPU reservations with --gpu=off).</summary>
+    public string WorkCompose(string machine) => Path.Combine(Work, "deploy", machine, "compose.yaml");
+
     public string FleetReportJson => File("fleet-report.json");
 
     public string FleetReportMarkdown => File("fleet-report.md");

@@ -208,7 +208,7 @@ public sealed class DebianDemoTests
     private void Git(params string[] args) => TestInfra.Run(new CommandLine("git").Add(args), _repo.Root);
 
     /// <summary>A copy of examples/demo in a temporary repository, with a test registry path of its own.</summary>
-    private sealed class DebianRepo : IDisposable
+    internal sealed class DebianRepo : IDisposable
     {
         public DebianRepo()
         {

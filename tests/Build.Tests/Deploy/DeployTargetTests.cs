@@ -1,0 +1,86 @@
+using Build.Deploy;
+using Build.Tests.Infra;
+using Build.Tools;
+
+namespace Build.Tests.Deploy;
+
+/// <summary>The Deploy and Down targets on the demo fleet, against the real engine and Compose (no GPU here: --gpu=off and a stand-in nvidia-smi).</summary>
+[TestFixture]
+[Category("Integration")]
+[NonParallelizable]
+public sealed class DeployTargetTests
+{
+    private static (int Code, string Output) Kiln(DebianDemoTests.DebianRepo repo, params string[] args) =>
+        KilnApp.RunWith(repo.Root, new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") },
+            [.. args, "--catalog=examples/demo/families.yaml", $"--registry={repo.Registry}", "--mode=local", "--machine=mainpc", "--gpu=off"]);
+
+    /// <summary>A Compose override that gives the GPU service an nvidia-smi reporting <paramref name="capability"/>.</summary>
+    private static string StandIn(TempDir dir, string capability)
+    {
+        var smi = dir.Write("nvidia-smi", $"#!/bin/sh\necho {capability}\n");
+        File.SetUnixFileMode(smi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return dir.Write("override.yaml", $"services:\n  gpu-ada:\n    volumes:\n      - {smi}:/usr/local/bin/nvidia-smi:ro\n");
+    }
+
+    private static void Down(DebianDemoTests.DebianRepo repo)
+    {
+        Kiln(repo, "--target=Down");
+        TestInfra.RemoveLocalTags(repo.Registry + "-services:");
+    }
+
+    private static string[] Containers() =>
+        TestInfra.Run(new CommandLine("docker").Add("ps", "-a", "-q", "--filter", "label=com.docker.compose.project=kiln-mainpc")).StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Test]
+    public void Deploy_brings_every_service_of_the_machine_to_healthy_with_its_cold_start_time_and_Down_removes_them()
+    {
+        using var repo = new DebianDemoTests.DebianRepo();
+        using var dir = new TempDir("kiln-deploy-");
+        try
+        {
+            var (code, output) = Kiln(repo, "--target=Deploy", $"--compose-override={StandIn(dir, "8.9")}");
+
+            code.ShouldBe(0, output);
+            var report = System.Text.Json.JsonSerializer.Deserialize<DeployReport>(File.ReadAllText(repo.Full("artifacts/deploy-report.json")), DeployReport.Json)!;
+            report.Machine.ShouldBe("mainpc");
+            report.Gpu.ShouldBeFalse();
+            report.Services.Select(s => s.Service).ShouldBe(["audio", "gpu-ada", "heartbeat", "hello", "web"]);
+            report.Services.ShouldAllBe(s => s.Health == "healthy" && s.SecondsToHealthy > 0 && s.Restarts == 0);
+            report.Services.ShouldAllBe(s => s.Image.StartsWith(repo.Registry + "-services:", StringComparison.Ordinal));
+            File.ReadAllText(repo.Full("artifacts/deploy-report.md")).ShouldContain("gpu-ada");
+            output.ShouldContain("GPU reservations dropped (--gpu=off).");
+            Containers().Length.ShouldBe(5);
+        }
+        finally
+        {
+            Down(repo);
+        }
+
+        Containers().ShouldBeEmpty("Down removes the machine's containers");
+    }
+
+    [Test]
+    public void A_wrong_health_port_or_the_other_gpu_fails_Deploy_with_that_services_health_output()
+    {
+        using var repo = new DebianDemoTests.DebianRepo();
+        using var dir = new TempDir("kiln-deploy-");
+        try
+        {
+            var fleet = repo.Full("examples/demo/fleet.yaml");
+            File.WriteAllText(fleet, File.ReadAllText(fleet).Replace("health: { port: 17001 }", "health: { port: 17999 }", StringComparison.Ordinal));
+            Kiln(repo, "--target=Generate").Code.ShouldBe(0);
+
+            var (code, output) = Kiln(repo, "--target=Deploy", $"--compose-override={StandIn(dir, "8.6")}");
+
+            code.ShouldBe(1, output);
+            output.ShouldContain("hello is unhealthy: kiln-healthcheck: nothing accepts connections on 127.0.0.1:17999");
+            output.ShouldContain("gpu-ada is unhealthy");
+            output.ShouldContain("kiln-gpu-probe: this image (ada) is built for compute capability 8.9, but the visible GPU has 8.6.");
+        }
+        finally
+        {
+            Down(repo);
+        }
+    }
+}
