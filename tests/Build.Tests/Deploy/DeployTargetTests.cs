@@ -84,3 +84,28 @@ public sealed class DeployTargetTests
         }
     }
 }
+
+/// <summary>The committed Compose files are generated files: an edit by hand is drift, and GenerateCheck says where.</summary>
+[TestFixture]
+[Category("Integration")]
+public sealed class ComposeDriftTests
+{
+    [Test]
+    public void A_hand_edited_compose_file_is_drift_that_GenerateCheck_shows_and_does_not_overwrite()
+    {
+        using var repo = new DebianDemoTests.DebianRepo();
+        var env = new Dictionary<string, string?> { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") };
+        KilnApp.RunWith(repo.Root, env, "--target=GenerateCheck", "--catalog=examples/demo/families.yaml", "--mode=local").ExitCode.ShouldBe(0);
+        var compose = repo.Full("examples/demo/deploy/mainpc/compose.yaml");
+        var edited = File.ReadAllText(compose).Replace("cap_drop:", "cap_add:", StringComparison.Ordinal);
+        File.WriteAllText(compose, edited);
+
+        var (code, output) = KilnApp.RunWith(repo.Root, env, "--target=GenerateCheck", "--catalog=examples/demo/families.yaml", "--mode=local");
+
+        code.ShouldBe(1);
+        output.ShouldContain("examples/demo/deploy/mainpc/compose.yaml (updated)");
+        output.ShouldContain("-    cap_add:");
+        output.ShouldContain("+    cap_drop:");
+        File.ReadAllText(compose).ShouldBe(edited, "GenerateCheck writes nothing");
+    }
+}
