@@ -25,6 +25,7 @@ public static class ArgumentNames
     public const string Gpu = "gpu";
     public const string ComposeOverride = "compose-override";
     public const string Shards = "shards";
+    public const string ExpectShards = "expect-shards";
     public const string Check = "check";
     public const string LintBase = "lint-base";
     public const string Filter = "filter";

@@ -57,7 +57,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     public string Repository => _registry ??= Build.Registry.RegistryTarget.Resolve(Options.Registry, () => Catalog, Root, Env.Lookup);
 
     /// <summary>The date tag, yyyymmdd: --date, else today in UTC.</summary>
-    public string DateTag => Options.Date ?? DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    public string DateTag { get; private set; } = string.Empty;
 
     /// <summary>--families=a,b (validated), or every family.</summary>
     public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 ? Catalog.Families : SelectFamilies();
@@ -73,6 +73,8 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
         Root = Environment.WorkingDirectory.FullPath;
         // MakeAbsolute, not Combine: --artifacts=/abs/dir is as valid as a repository-relative folder.
         Paths = new ArtifactLayout(new Cake.Core.IO.DirectoryPath(options.Artifacts).MakeAbsolute(Environment.WorkingDirectory).FullPath);
+        // Once per run: a run that crosses midnight UTC bakes and pushes the same date tag.
+        DateTag = options.Date ?? DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         Stamp = new RunStamp(Guid.NewGuid().ToString("N"), DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), options.Catalog);
         PlannedTasks = plannedTasks.ToHashSet(StringComparer.OrdinalIgnoreCase);
         Env = environment;

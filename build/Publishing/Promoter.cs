@@ -33,7 +33,8 @@ public sealed record PromoteReport(int SchemaVersion, RunStamp Run, string Regis
 /// </summary>
 public static class Promoter
 {
-    public static PromoteReport Promote(RunStamp stamp, IReadOnlyList<(string Source, PublishReport Report)> shards, OciRegistryClient registry, Publisher publisher)
+    /// <param name="expected">The shards the workflow ran: one that left no publish report fails the promotion (null: the ones given).</param>
+    public static PromoteReport Promote(RunStamp stamp, IReadOnlyList<(string Source, PublishReport Report)> shards, OciRegistryClient registry, Publisher publisher, IReadOnlyList<string>? expected = null)
     {
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(registry);
@@ -46,6 +47,12 @@ public static class Promoter
         {
             var shard = report.Shard ?? "(not a shard)";
             var problems = new List<string>();
+            if (report.SchemaVersion != PublishReport.CurrentSchema || report.Gates is null || report.Families is null)
+            {
+                checks.Add(new ShardCheck(shard, source, false, [$"publish.json schema {report.SchemaVersion} is not {PublishReport.CurrentSchema}: re-run the shard with this Kiln"]));
+                continue;
+            }
+
             if (report.Shard is null)
             {
                 problems.Add("this publish report is not a shard's (run the shard with --shard=NAME)");
@@ -90,6 +97,11 @@ public static class Promoter
             checks.Add(new ShardCheck(shard, source, problems.Count == 0, problems));
         }
 
+        foreach (var missing in (expected ?? []).Where(e => checks.All(c => c.Shard != e)))
+        {
+            checks.Add(new ShardCheck(missing, "-", false, ["it left no publish report (the shard failed before Publish)"]));
+        }
+
         var failed = checks.Where(c => !c.Passed).ToList();
         if (shards.Count == 0 || failed.Count > 0)
         {
@@ -99,9 +111,17 @@ public static class Promoter
             return new PromoteReport(1, stamp, target, false, why, checks, [.. families.Values]);
         }
 
-        var moved = families.Values
-            .Select(f => f with { Latest = publisher.MoveLatest(new FamilyTags(target, f.Family, f.Hash, string.Empty), f.Digest) })
-            .ToList();
-        return new PromoteReport(1, stamp, target, true, "every shard passed every gate", checks, moved);
+        var all = families.Values.ToList();
+        IReadOnlyList<PushedTag> latest;
+        try
+        {
+            latest = publisher.MoveAllLatest(all.Select(f => (new FamilyTags(target, f.Family, f.Hash, string.Empty), f.Digest)).ToList());
+        }
+        catch (PublishException ex)
+        {
+            return new PromoteReport(1, stamp, target, false, ex.Message, checks, all);
+        }
+
+        return new PromoteReport(1, stamp, target, true, "every shard passed every gate", checks, all.Select((f, i) => f with { Latest = latest[i] }).ToList());
     }
 }

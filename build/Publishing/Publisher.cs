@@ -66,8 +66,10 @@ public sealed class Publisher(
                 null => ("not-pushed", "it was not built"),
                 { NeedsVerdict: false } => ("reused", "already published (hash hit): not pushed again"),
                 { } image when gates.Refusals(image) is { Count: > 0 } refusals => ("not-pushed", string.Join("; ", refusals)),
-                { } image when local.GetValueOrDefault(image.Tag) is { } id && id != image.Digest =>
-                    ("not-pushed", $"the local {image.Tag} is {id}, not the judged {image.Digest}: run the chain again (./build.sh --target=Publish)"),
+                { } image when local.GetValueOrDefault(image.Tag) is not { } id =>
+                    ("not-pushed", $"there is no local {image.Tag} to push: run the chain again (./build.sh --target=Publish)"),
+                { } image when local[image.Tag] != image.Digest =>
+                    ("not-pushed", $"the local {image.Tag} is {local[image.Tag]}, not the judged {image.Digest}: run the chain again (./build.sh --target=Publish)"),
                 _ => ("pushed", string.Empty),
             };
         }
@@ -86,8 +88,9 @@ public sealed class Publisher(
             if (decision == "pushed")
             {
                 var t = tags[family.Name];
-                pushed.Add(Push(family.Tag, t.Immutable, family.Digest!));
-                pushed.Add(Push(family.Tag, t.Dated, family.Digest!));
+                pushed.Add(Push(t.Immutable, family.Digest!));
+                // The date tag is made in the registry from the digest just pushed: no second push, no retag.
+                pushed.Add(TagInRegistry(t.Dated, family.Digest!));
                 if (pushed.All(p => p.Action == "already-present"))
                 {
                     // Reused from the local store, and the registry already has it at this digest: nothing new went out.
@@ -104,57 +107,94 @@ public sealed class Publisher(
 
         if (moveLatest)
         {
-            results = results.Select(f => f with { Tags = [.. f.Tags, MoveLatest(tags[f.Family], f.Digest!)] }).ToList();
+            var moved = MoveAllLatest(results.Select(f => (tags[f.Family], f.Digest!)).ToList());
+            results = results.Select((f, i) => f with { Tags = [.. f.Tags, moved[i]] }).ToList();
         }
 
         var gateResults = gates.Gates.ToDictionary(g => g.Name, g => gates.Reports.TryGetValue(g.Name, out var r) ? r.Result : GateResult.NotRun, StringComparer.Ordinal);
         return new PublishReport(PublishReport.CurrentSchema, stamp, registryText, shard, moveLatest, why, gateResults, results);
     }
 
-    /// <summary>Points &lt;family&gt;-latest at <paramref name="digest"/> in the registry (no local image needed).</summary>
-    public PushedTag MoveLatest(FamilyTags tags, string digest)
+    /// <summary>
+    /// Every -latest, or none: each is pointed at its digest in the registry (no local image needed); when one fails,
+    /// the ones already moved are pointed back at the digest they had, and the error says what is where.
+    /// </summary>
+    public IReadOnlyList<PushedTag> MoveAllLatest(IReadOnlyList<(FamilyTags Tags, string Digest)> targets)
     {
-        ArgumentNullException.ThrowIfNull(tags);
-        var image = ImageName.Parse(tags.Latest);
-        var repository = image with { Tag = null, Digest = null };
-        if (registry.HeadManifestAsync(repository, image.Tag!).GetAwaiter().GetResult() is { } existing && existing.Digest == digest)
+        ArgumentNullException.ThrowIfNull(targets);
+        var before = targets.Select(t => Head(t.Tags.Latest)?.Digest).ToList();
+        var moved = new List<PushedTag>();
+        try
         {
-            log($"{tags.Latest} is already {digest[..19]}: skipped");
-            return new PushedTag(tags.Latest, digest, "already-present");
-        }
+            foreach (var (tags, digest) in targets)
+            {
+                moved.Add(TagInRegistry(tags.Latest, digest));
+            }
 
-        registry.TagManifestAsync(repository, digest, image.Tag!).GetAwaiter().GetResult();
-        log($"moved {tags.Latest} to {digest[..19]}");
-        return new PushedTag(tags.Latest, digest, "pushed");
+            return moved;
+        }
+        catch (RegistryException ex)
+        {
+            var restored = new List<string>();
+            for (var i = 0; i < moved.Count; i++)
+            {
+                if (moved[i].Action == "pushed" && before[i] is { } previous)
+                {
+                    TagInRegistry(targets[i].Tags.Latest, previous);
+                    restored.Add(targets[i].Tags.Latest);
+                }
+            }
+
+            throw new PublishException($"moving -latest failed at {targets[moved.Count].Tags.Latest} ({ex.Message}); {(restored.Count == 0 ? "no -latest had moved" : "moved back: " + string.Join(", ", restored))}.");
+        }
     }
 
-    /// <summary>One tag: skipped when the registry already has it at this digest (a re-run pushes only what is missing).</summary>
-    private PushedTag Push(string localTag, string tag, string digest)
+    /// <summary>Points <paramref name="tag"/> at <paramref name="digest"/> inside the registry (skipped when it already is).</summary>
+    public PushedTag TagInRegistry(string tag, string digest)
     {
         var image = ImageName.Parse(tag);
-        var repository = image with { Tag = null, Digest = null };
-        if (registry.HeadManifestAsync(repository, image.Tag!).GetAwaiter().GetResult() is { } existing && existing.Digest == digest)
+        if (Head(tag) is { } existing && existing.Digest == digest)
+        {
+            log($"{tag} is already {digest[..19]}: skipped");
+            return new PushedTag(tag, digest, "already-present");
+        }
+
+        registry.TagManifestAsync(image with { Tag = null, Digest = null }, digest, image.Tag!).GetAwaiter().GetResult();
+        log($"tagged {tag} as {digest[..19]}");
+        return new PushedTag(tag, digest, "pushed");
+    }
+
+    private ManifestInfo? Head(string tag)
+    {
+        var image = ImageName.Parse(tag);
+        return registry.HeadManifestAsync(image with { Tag = null, Digest = null }, image.Tag!).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// The immutable tag: skipped when the registry already has it at this digest (a re-run pushes only what is
+    /// missing), else `docker push` of the local image — then the registry must name the judged digest, or Publish fails.
+    /// </summary>
+    private PushedTag Push(string tag, string digest)
+    {
+        if (Head(tag) is { } existing && existing.Digest == digest)
         {
             log($"{tag} is already {digest[..19]}: skipped");
             return new PushedTag(tag, digest, "already-present");
         }
 
         var options = new ProcessOptions { Environment = _environment, Timeout = TimeSpan.FromMinutes(30) };
-        if (tag != localTag)
-        {
-            var retag = _run(new CommandLine("docker").Add("tag", localTag, tag), options with { Timeout = TimeSpan.FromMinutes(1) });
-            if (!retag.Succeeded)
-            {
-                throw new PublishException($"docker tag {localTag} {tag} failed: {retag.StandardError.Trim()}");
-            }
-        }
-
         var wait = backoff ?? TimeSpan.FromSeconds(2);
         for (var attempt = 1; ; attempt++)
         {
             var push = _run(new CommandLine("docker").Add("push", "--quiet", tag), options);
             if (push.Succeeded)
             {
+                var stored = Head(tag)?.Digest;
+                if (stored != digest)
+                {
+                    throw new PublishException($"docker push {tag} left {stored ?? "nothing"} in the registry, not the judged {digest}: -latest stays where it was.");
+                }
+
                 log($"pushed {tag}");
                 return new PushedTag(tag, digest, "pushed");
             }

@@ -12,6 +12,11 @@ public sealed class CI : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Results.Publish is null)
+        {
+            throw new CakeException(1, "CI ran no chain (was it --exclusive?): run ./build.sh --target=CI.");
+        }
+
         if (context.Results.Failures.Count > 0)
         {
             throw new CakeException(1, "CI failed: " + string.Join(" ", context.Results.Failures));

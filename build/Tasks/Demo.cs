@@ -57,7 +57,7 @@ public sealed class Demo : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var bake = context.Results.Bake!;
+        var bake = context.Results.Bake ?? throw new CakeException(1, "Demo shows this run's chain: run ./build.sh --target=Demo, not --exclusive.");
         var publish = context.Results.Publish;
         Console.Out.Write(TextTable.Render(
             ["Family", "Outcome", "Hash", "Digest", "Published"],

@@ -10,6 +10,7 @@ namespace Build.Tasks;
 [TaskName("Promote")]
 [TaskDescription("The sharded workflow's last step: reads every shard's publish.json, checks that every gate of every shard passed and that each family's <family>-<hash> in the registry is the digest its shard reported, then moves every -latest; one failure anywhere and nothing moves (promote.json/.md).")]
 [TaskArgument("--shards=DIR,DIR", "The shards' artifacts folders (each holds the publish.json of one --shard run).")]
+[TaskArgument("--expect-shards=a,b", "The shards the workflow ran: one that left no publish.json fails the promotion.")]
 public sealed class Promote(Services.Registries registries) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
@@ -36,7 +37,10 @@ public sealed class Promote(Services.Registries registries) : FrostingTask<Build
         }
 
         var publisher = new Publisher(registries.Client, line => context.Log.Information(line));
-        var report = Promoter.Promote(context.Stamp, shards, registries.Client, publisher);
+        var expected = context.Arguments.HasArgument(ArgumentNames.ExpectShards)
+            ? context.Arguments.GetArguments(ArgumentNames.ExpectShards).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
+            : null;
+        var report = Promoter.Promote(context.Stamp, shards, registries.Client, publisher, expected);
         AtomicFile.WriteAllText(context.Paths.Promote, report.ToJson());
         AtomicFile.WriteAllText(Path.ChangeExtension(context.Paths.Promote, ".md"), report.Markdown());
         Console.Out.Write(TextTable.Render(["Shard", "Result", "Problems"], report.Shards.Select(s => (IReadOnlyList<string>)[s.Shard, s.Passed ? "passed" : "FAILED", string.Join("; ", s.Problems)])));

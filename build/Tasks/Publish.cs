@@ -61,7 +61,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         context.Log.Information(report.LatestMoved ? "Every gate passed: -latest moved." : report.Why);
 
         var refused = report.Families.Where(f => f.Decision == "not-pushed").ToList();
-        if (refused.Count > 0 || (!report.LatestMoved && report.Shard is null))
+        if (refused.Count > 0 || (!report.LatestMoved && report.Shard is null) || context.Results.Failures.Count > 0)
         {
             var message = refused.Count > 0
                 ? $"Publish refused {string.Join("; ", refused.Select(f => $"{f.Family}: {f.Why}"))}."

@@ -34,6 +34,12 @@ public sealed class SizeGate : GateTask<ImageSizeGate>
 
         if (context.Flag(ArgumentNames.UpdateBaseline))
         {
+            if (context.PublishesLater())
+            {
+                // The gate would judge against the baseline it just rewrote: everything would pass.
+                throw new CakeException(2, "--update-baseline rewrites the baseline the size gate judges by, so it cannot run with Publish or CI. Run ./build.sh --target=SizeGate --update-baseline, review and commit the baseline, then publish.");
+            }
+
             baseline = SizeGateEngine.Updated(baseline, measures);
             AtomicFile.WriteAllText(baselinePath, baseline.ToJson());
             context.Log.Information($"Updated {baselineFile} for {measures.Count} families; review and commit it.");

@@ -70,6 +70,16 @@ public sealed class GatesIntegrationTests
 
     [Test]
     [Order(3)]
+    public void Update_baseline_is_refused_in_a_run_that_publishes()
+    {
+        var (code, output) = Kiln("--target=Publish", "--update-baseline", "--cve-scanner=none");
+
+        code.ShouldBe(2, output);
+        output.ShouldContain("--update-baseline rewrites the baseline the size gate judges by, so it cannot run with Publish or CI.");
+    }
+
+    [Test]
+    [Order(4)]
     public void A_missing_baseline_entry_gives_the_documented_message()
     {
         var path = _demo.Full("examples/mini/size-baseline.json");

@@ -332,6 +332,11 @@ public sealed class PublishTests
         {
             Digest($"{demo.Registry}:{family.Family}-latest").ShouldBe(family.Digest);
         }
+
+        // A shard the matrix ran but that left no publish report (it died before Publish) fails the promotion.
+        var (missing, missingOutput) = Kiln(demo, demo.Registry, "--target=Promote", "--shards=shards/web,shards/gpu", "--expect-shards=web,gpu,cuda");
+        missing.ShouldBe(1);
+        missingOutput.ShouldContain("shard cuda: it left no publish report (the shard failed before Publish)");
     }
 
     [Test]
