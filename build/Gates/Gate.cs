@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Build.Gates;
 
-/// <summary>Which run produced a result, and from which catalog: a verdict from another run or catalog never counts.</summary>
+/// <summary>Which run produced a result, and from which catalog: only this run's verdicts count, and a resume (--exclusive) takes an earlier run's only for the very digest it judged.</summary>
 public sealed record RunStamp(string Id, string StartedAt, string Catalog);
 
 /// <summary>Where an image a gate judges comes from.</summary>
