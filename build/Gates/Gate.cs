@@ -95,8 +95,6 @@ public static class GateRegistry
         .Select(t => (IGate)Activator.CreateInstance(t)!)
         .OrderBy(g => g.Name, StringComparer.Ordinal)
         .ToList();
-
-    public static IGate Get(string name) => All.First(g => g.Name == name);
 }
 
 /// <summary>

@@ -25,9 +25,6 @@ public sealed record PublishReport(
 {
     public const int CurrentSchema = 2;
 
-    /// <summary>Every gate of the run passed (or was explicitly skipped) and every family is in the registry.</summary>
-    public bool Complete => Gates.Values.All(g => g is GateResult.Passed or GateResult.Skipped) && Families.All(f => f.Decision is "pushed" or "reused");
-
     public string ToJson() => JsonSerializer.Serialize(this, CveReport.Json) + "\n";
 
     public static PublishReport FromJson(string json) => JsonSerializer.Deserialize<PublishReport>(json, CveReport.Json) ?? throw new JsonException("empty publish.json");
