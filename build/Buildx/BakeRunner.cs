@@ -242,7 +242,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
         {
             var load = System.Diagnostics.Stopwatch.StartNew();
             outcomes = LoadImages(invocation, outcomes);
-            record?.Invoke(invocation.Reproducible ? "load + tag check" : "tag check", load.Elapsed);
+            record?.Invoke("load + tag check", load.Elapsed);
         }
 
         var order = invocation.Families.Select(f => f.Name).ToList();
@@ -253,32 +253,29 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
     /// <summary>
     /// Reproducible builds left OCI tarballs: they are loaded into the engine (images stay local until Publish) in
     /// one `docker load` of one merged OCI layout — shared layers go once, and concurrent loads into the containerd
-    /// store contend badly (measured: 5 parallel loads 1.2–7 s, 5 in a row 0.4 s, one merged 0.18 s). Either way
-    /// every built tag is then checked to name the digest the build reported.
+    /// store contend badly (measured: 5 parallel loads 1.2–7 s, 5 in a row 0.4 s, one merged 0.18 s); each loaded tag
+    /// is then checked to name the digest the build reported. A direct export into the engine needs no such check:
+    /// its digests are the metadata file's, read once, and Publish checks the local tag again before it pushes.
     /// </summary>
     private static List<FamilyOutcome> LoadImages(BakeInvocation invocation, List<FamilyOutcome> outcomes)
     {
         var built = outcomes.Where(o => o.Outcome == Outcome.Built).ToList();
-        if (built.Count == 0)
+        if (built.Count == 0 || !invocation.Reproducible)
         {
             return outcomes;
         }
 
-        var load = new ProcessResult(0, string.Empty, string.Empty, TimeSpan.Zero, false);
-        if (invocation.Reproducible)
+        var tarballs = built.Select(o => Path.Combine(invocation.OciDirectory, o.Name + ".tar")).ToList();
+        ProcessResult Load() => ProcessRunner.Run(
+            new CommandLine("docker").Add("load"),
+            new ProcessOptions { WriteStandardInput = stdin => OciArchive.Merge(tarballs, stdin), Timeout = TimeSpan.FromMinutes(30) });
+        var load = Load();
+        // Two runs loading the same image at once collide in containerd ("AlreadyExists"): the other run created
+        // the same image, so load again (then the digest check below says whether it is really ours).
+        for (var attempt = 1; !load.Succeeded && attempt <= 3 && load.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase); attempt++)
         {
-            var tarballs = built.Select(o => Path.Combine(invocation.OciDirectory, o.Name + ".tar")).ToList();
-            ProcessResult Load() => ProcessRunner.Run(
-                new CommandLine("docker").Add("load"),
-                new ProcessOptions { WriteStandardInput = stdin => OciArchive.Merge(tarballs, stdin), Timeout = TimeSpan.FromMinutes(30) });
+            Thread.Sleep(200 * attempt);
             load = Load();
-            // Two runs loading the same image at once collide in containerd ("AlreadyExists"): the other run created
-            // the same image, so load again (then the digest check below says whether it is really ours).
-            for (var attempt = 1; !load.Succeeded && attempt <= 3 && load.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase); attempt++)
-            {
-                Thread.Sleep(200 * attempt);
-                load = Load();
-            }
         }
 
         var ids = load.Succeeded ? DockerEngine.LocalImages(built.Select(o => o.Tag).ToList()) : new Dictionary<string, string>();
@@ -290,13 +287,13 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
             }
 
             var id = ids.GetValueOrDefault(outcome.Tag);
-            if (load.Succeeded && (outcome.Digest is null || id == outcome.Digest))
+            if (load.Succeeded && id == outcome.Digest)
             {
                 return outcome;
             }
 
             var why = load.Succeeded ? $"the loaded image is {id ?? "missing"}, not the built {outcome.Digest}" : load.StandardError.Trim();
-            return outcome with { Outcome = Outcome.Failed, Errors = [.. outcome.Errors, invocation.Reproducible ? $"docker load of {outcome.Name}.tar: {why}" : $"{outcome.Tag}: {why}"] };
+            return outcome with { Outcome = Outcome.Failed, Errors = [.. outcome.Errors, $"docker load of {outcome.Name}.tar: {why}"] };
         }).ToList();
     }
 
