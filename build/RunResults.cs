@@ -19,8 +19,6 @@ public sealed class RunResults
 
     public BakeResult? Bake { get; private set; }
 
-    public OciMetadata? Metadata { get; private set; }
-
     /// <summary>Each image's measurement (ExportArtifacts made it; SizeGate judges it without measuring again).</summary>
     public IReadOnlyDictionary<string, ImageMeasure> Measures { get; private set; } = new Dictionary<string, ImageMeasure>();
 
@@ -44,11 +42,7 @@ public sealed class RunResults
 
     public void Set(BakeResult bake) => Bake = Once(Bake, bake, "bake result");
 
-    public void Set(OciMetadata metadata, IReadOnlyDictionary<string, ImageMeasure> measures)
-    {
-        Metadata = Once(Metadata, metadata, "image metadata");
-        Measures = measures;
-    }
+    public void Set(IReadOnlyDictionary<string, ImageMeasure> measures) => Measures = Measures.Count == 0 ? measures : throw new InvalidOperationException("The measurements were published twice in one run.");
 
     public void Set(IGateReport report)
     {

@@ -216,10 +216,11 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
         record?.Invoke("bake process", result.Duration);
         var readBack = System.Diagnostics.Stopwatch.StartNew();
         File.Move(logTemp, LogFile, overwrite: true);
-        var metadata = File.Exists(invocation.MetadataFile) ? JsonDocument.Parse(File.ReadAllText(invocation.MetadataFile)) : null;
-        if (metadata is not null)
+        var metadataText = File.Exists(invocation.MetadataFile) ? File.ReadAllText(invocation.MetadataFile) : null;
+        var metadata = metadataText is null ? null : JsonDocument.Parse(metadataText);
+        if (metadataText is not null)
         {
-            AtomicFile.WriteAllText(MetadataFile, File.ReadAllText(invocation.MetadataFile));
+            AtomicFile.WriteAllText(MetadataFile, metadataText);
         }
 
         var progress = parser.Targets;

@@ -124,8 +124,11 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
     private static Hashing.HashReport Hashes(BuildContext context) => context.Results.Hashes
         ?? throw new CakeException(1, "Bake needs this run's hashes: run ./build.sh --target=Bake (ComputeHash runs first), not --exclusive.");
 
-    private static IReadOnlyList<PlannedFamily> Plan(BuildContext context, Hashing.HashReport hashes) =>
-        BakePlanner.Plan(context.Catalog, hashes, tag => hashes.Families.FirstOrDefault(f => f.Tags.Immutable == tag)?.LocalImage, context.Flag(ArgumentNames.Force), context.Options.Mode);
+    private static IReadOnlyList<PlannedFamily> Plan(BuildContext context, Hashing.HashReport hashes)
+    {
+        var local = hashes.Families.Where(f => f.LocalImage is not null).ToDictionary(f => f.Tags.Immutable, f => f.LocalImage!, StringComparer.Ordinal);
+        return BakePlanner.Plan(context.Catalog, hashes, local.GetValueOrDefault, context.Flag(ArgumentNames.Force), context.Options.Mode);
+    }
 
     /// <summary>The engine must answer and the generated files must match the catalog, whatever is built.</summary>
     private void CheckEngineAndFiles(BuildContext context)

@@ -62,7 +62,7 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
 
         var metadata = new OciMetadata(1, context.Repository, images);
         AtomicFile.WriteAllText(paths.OciMetadata, metadata.ToJson());
-        context.Results.Set(metadata, measures);
+        context.Results.Set(measures);
         Console.Out.Write(TextTable.Render(
             ["Family", "Outcome", "Digest", "Compressed", "Uncompressed", "Layers", "Exports"],
             images.Select(i => (IReadOnlyList<string>)[i.Name, i.Outcome, i.Digest[..19], Bytes.Format(i.CompressedSize), i.UncompressedSize is { } u ? Bytes.Format(u) : "-", i.LayerCount.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(' ', i.Exports.Select(e => e.Path))])));
