@@ -23,6 +23,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     private Lazy<Catalog.Catalog>? _catalog;
     private Lazy<IReadOnlyList<Generation.GeneratedFile>>? _generated;
     private Lazy<Fleet.ResolvedFleet?>? _fleet;
+    private IReadOnlyList<Fleet.ResolvedService>? _services;
     private string? _registry;
     private IReadOnlyDictionary<string, string> _defaults = new Dictionary<string, string>();
 
@@ -59,8 +60,26 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     /// <summary>The date tag, yyyymmdd: --date, else today in UTC.</summary>
     public string DateTag { get; private set; } = string.Empty;
 
-    /// <summary>--families=a,b (validated), or every family.</summary>
-    public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 ? Catalog.Families : SelectFamilies();
+    /// <summary>
+    /// --families=a,b (validated) plus the families of --services (or of Deploy's machine); with neither, every
+    /// family. Hashing adds each one's ancestors.
+    /// </summary>
+    public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 && Options.Services is not { Count: > 0 } && !DeploysOneMachine
+        ? Catalog.Families
+        : [.. SelectFamilies(), .. SelectedServices.Select(s => s.Family)];
+
+    /// <summary>Deploy --machine without --families/--services: that machine's services and their families, nothing else.</summary>
+    private bool DeploysOneMachine => Options.Families.Count == 0 && Options.Services is null && PlannedTasks.Contains("Deploy") && Argument(ArgumentNames.Machine) is not null;
+
+    /// <summary>Every image name of the catalog and its fleet (what a gate's configuration may mention).</summary>
+    public IReadOnlySet<string> ImageNames => Catalog.Families.Select(f => f.Name).Concat(Fleet?.Services.Select(s => s.Name) ?? []).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The services this run hashes and builds: --services (validated), none for --services=none, else every
+    /// service of the --families named (all of them with no --families). Deploy, without --services, takes the
+    /// services of its --machine.
+    /// </summary>
+    public IReadOnlyList<Fleet.ResolvedService> SelectedServices => _services ??= SelectServices();
 
     internal void Fill(KilnOptions options, KilnEnvironment environment, IEnumerable<string> plannedTasks, Func<BuildContext, Catalog.Catalog> loadCatalog, IReadOnlyDictionary<string, string> defaults, Func<BuildContext, Fleet.ResolvedFleet?> loadFleet)
     {
@@ -82,7 +101,7 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
         _catalog = new Lazy<Catalog.Catalog>(() => loadCatalog(this));
         _fleet = new Lazy<Fleet.ResolvedFleet?>(() => loadFleet(this));
         _generated = new Lazy<IReadOnlyList<Generation.GeneratedFile>>(() =>
-            [.. Generation.Generator.Plan(Catalog), .. Fleet is { } fleet ? Deploy.FleetPlan.Files(fleet, Deploy.ComposeOptions.ForGeneration(Catalog)) : []]);
+            [.. Generation.Generator.Plan(Catalog, Fleet), .. Fleet is { } fleet ? Deploy.FleetPlan.Files(fleet, Deploy.ComposeOptions.ForGeneration(Catalog)) : []]);
     }
 
     /// <summary>The ${NAME} values the catalog's bases were read with: every bake of this run gets the same.</summary>
@@ -94,6 +113,32 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     public string? Argument(string name) => Arguments.HasArgument(name) ? Arguments.GetArguments(name).Last() : _defaults.GetValueOrDefault(name);
 
     public bool Flag(string name) => Arguments.HasArgument(name) && !string.Equals(Arguments.GetArguments(name).Last(), "false", StringComparison.OrdinalIgnoreCase);
+
+    private List<Fleet.ResolvedService> SelectServices()
+    {
+        if (Fleet is not { } fleet)
+        {
+            return Options.Services is { Count: > 0 }
+                ? throw new CakeException(2, $"--services={string.Join(',', Options.Services)}: there is no fleet beside {Catalog.File} ({Catalog.Directory}/fleet.yaml).")
+                : [];
+        }
+
+        if (Options.Services is { } named)
+        {
+            var unknown = named.Where(n => fleet.Services.All(s => s.Name != n)).ToList();
+            return unknown.Count > 0
+                ? throw new CakeException(2, $"--services names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {fleet.Fleet.File} does not define.{Build.Catalog.Suggest.DidYouMean(unknown[0], fleet.Services.Select(s => s.Name))} Services: {string.Join(", ", fleet.Services.Select(s => s.Name))}.")
+                : [.. fleet.Services.Where(s => named.Contains(s.Name))];
+        }
+
+        var services = Options.Families.Count == 0 ? fleet.Services : fleet.Services.Where(s => Options.Families.Contains(s.Family.Name)).ToList();
+        if (DeploysOneMachine && Argument(ArgumentNames.Machine) is { } machine)
+        {
+            services = services.Where(s => s.Service.Machines.Contains(machine)).ToList();
+        }
+
+        return [.. services];
+    }
 
     private List<Family> SelectFamilies()
     {

@@ -55,7 +55,7 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
         {
             try
             {
-                gate.CheckConfiguration(context.Root, context.Catalog);
+                gate.CheckConfiguration(context.Root, context.Catalog, context.ImageNames);
             }
             catch (Gates.GateConfigException ex)
             {

@@ -18,6 +18,9 @@ public sealed record KilnOptions(
     /// <summary>--date=yyyymmdd (validated), or null for today. BuildContext.DateTag should read this.</summary>
     public string? Date { get; init; }
 
+    /// <summary>--services=a,b (names checked against the fleet later), [] for --services=none, null for every service of the selected families.</summary>
+    public IReadOnlyList<string>? Services { get; init; }
+
     public const string DefaultCatalog = "docker/families.yaml";
     public const string DefaultArtifacts = "artifacts";
 
@@ -26,7 +29,8 @@ public sealed record KilnOptions(
     [
         ("--catalog=PATH", $"The family catalog (default {DefaultCatalog})."),
         ("--registry=HOST/REPO", "Registry and repository for tags and existence checks (default: the catalog's)."),
-        ("--families=a,b", "Only these families (and their ancestors). Default: all."),
+        ("--families=a,b", "Only these families (and their ancestors), with their services. Default: all."),
+        ("--services=a,b|none", "Only these services of the fleet (and their families); none: families only. Default: every service of the selected families."),
         ("--mode=local|ci", "local: --load, linux/amd64, local cache. ci: gha/registry cache, artifacts. Default: ci when CI=true."),
         ("--artifacts[=DIR]", $"Where artifacts are written (default {DefaultArtifacts}/). In local mode, also builds the export targets."),
         ("--date=yyyymmdd", "The date tag (default: today in UTC)."),
@@ -84,6 +88,24 @@ public sealed record KilnOptions(
             throw Usage("--families is empty. Name at least one family (--families=cpu-py311,cpu-web-py311), or leave it out for all.");
         }
 
+        List<string>? services = null;
+        if (arguments.HasArgument("services"))
+        {
+            services = arguments.GetArguments("services")
+                .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            if (services.Count == 0)
+            {
+                throw Usage("--services is empty. Name at least one service of the fleet (--services=hello,web), --services=none for families only, or leave it out for all.");
+            }
+
+            if (services.Contains("none"))
+            {
+                services = services.Count == 1 ? [] : throw Usage($"--services={string.Join(',', services)} names services and 'none'. Use --services=none alone, or list services.");
+            }
+        }
+
         var artifacts = Single("artifacts");
         var artifactsRequested = artifacts is not null && !string.Equals(artifacts, "false", StringComparison.OrdinalIgnoreCase);
         var artifactsDir = artifacts is null || IsFlagValue(artifacts) ? DefaultArtifacts : artifacts;
@@ -114,6 +136,7 @@ public sealed record KilnOptions(
             ArtifactsRequested: artifactsRequested)
         {
             Date = dateText,
+            Services = services,
         };
     }
 

@@ -99,9 +99,359 @@ variable "HASH_DEVCONTAINER_NOBLE_STABLE" {
   default = "dev"
 }
 
+# Content hash of service ActiveLearningMonitor (ComputeHash).
+variable "SERVICE_HASH_ACTIVELEARNINGMONITOR" {
+  default = "dev"
+}
+
+# Content hash of service AdvancedCommandHandler (ComputeHash).
+variable "SERVICE_HASH_ADVANCEDCOMMANDHANDLER" {
+  default = "dev"
+}
+
+# Content hash of service AdvancedRouter (ComputeHash).
+variable "SERVICE_HASH_ADVANCEDROUTER" {
+  default = "dev"
+}
+
+# Content hash of service AffectiveProcessingCenter (ComputeHash).
+variable "SERVICE_HASH_AFFECTIVEPROCESSINGCENTER" {
+  default = "dev"
+}
+
+# Content hash of service AgentTrustScorer (ComputeHash).
+variable "SERVICE_HASH_AGENTTRUSTSCORER" {
+  default = "dev"
+}
+
+# Content hash of service AsyncProcessor (ComputeHash).
+variable "SERVICE_HASH_ASYNCPROCESSOR" {
+  default = "dev"
+}
+
+# Content hash of service AudioCapture (ComputeHash).
+variable "SERVICE_HASH_AUDIOCAPTURE" {
+  default = "dev"
+}
+
+# Content hash of service AuthenticationAgent (ComputeHash).
+variable "SERVICE_HASH_AUTHENTICATIONAGENT" {
+  default = "dev"
+}
+
+# Content hash of service CacheManager (ComputeHash).
+variable "SERVICE_HASH_CACHEMANAGER" {
+  default = "dev"
+}
+
+# Content hash of service CentralErrorBus (ComputeHash).
+variable "SERVICE_HASH_CENTRALERRORBUS" {
+  default = "dev"
+}
+
+# Content hash of service ChainOfThoughtAgent (ComputeHash).
+variable "SERVICE_HASH_CHAINOFTHOUGHTAGENT" {
+  default = "dev"
+}
+
+# Content hash of service ChitchatAgent (ComputeHash).
+variable "SERVICE_HASH_CHITCHATAGENT" {
+  default = "dev"
+}
+
+# Content hash of service CloudTranslationService (ComputeHash).
+variable "SERVICE_HASH_CLOUDTRANSLATIONSERVICE" {
+  default = "dev"
+}
+
+# Content hash of service CodeGenerator (ComputeHash).
+variable "SERVICE_HASH_CODEGENERATOR" {
+  default = "dev"
+}
+
+# Content hash of service CognitiveModelAgent (ComputeHash).
+variable "SERVICE_HASH_COGNITIVEMODELAGENT" {
+  default = "dev"
+}
+
+# Content hash of service CrossMachineGPUScheduler (ComputeHash).
+variable "SERVICE_HASH_CROSSMACHINEGPUSCHEDULER" {
+  default = "dev"
+}
+
+# Content hash of service DreamWorldAgent (ComputeHash).
+variable "SERVICE_HASH_DREAMWORLDAGENT" {
+  default = "dev"
+}
+
+# Content hash of service DreamingModeAgent (ComputeHash).
+variable "SERVICE_HASH_DREAMINGMODEAGENT" {
+  default = "dev"
+}
+
+# Content hash of service DynamicIdentityAgent (ComputeHash).
+variable "SERVICE_HASH_DYNAMICIDENTITYAGENT" {
+  default = "dev"
+}
+
+# Content hash of service EmotionEngine (ComputeHash).
+variable "SERVICE_HASH_EMOTIONENGINE" {
+  default = "dev"
+}
+
+# Content hash of service EmotionSynthesisAgent (ComputeHash).
+variable "SERVICE_HASH_EMOTIONSYNTHESISAGENT" {
+  default = "dev"
+}
+
+# Content hash of service EmpathyAgent (ComputeHash).
+variable "SERVICE_HASH_EMPATHYAGENT" {
+  default = "dev"
+}
+
+# Content hash of service Executor (ComputeHash).
+variable "SERVICE_HASH_EXECUTOR" {
+  default = "dev"
+}
+
+# Content hash of service FaceRecognitionAgent (ComputeHash).
+variable "SERVICE_HASH_FACERECOGNITIONAGENT" {
+  default = "dev"
+}
+
+# Content hash of service FeedbackHandler (ComputeHash).
+variable "SERVICE_HASH_FEEDBACKHANDLER" {
+  default = "dev"
+}
+
+# Content hash of service FileSystemAssistantAgent (ComputeHash).
+variable "SERVICE_HASH_FILESYSTEMASSISTANTAGENT" {
+  default = "dev"
+}
+
+# Content hash of service FusedAudioPreprocessor (ComputeHash).
+variable "SERVICE_HASH_FUSEDAUDIOPREPROCESSOR" {
+  default = "dev"
+}
+
+# Content hash of service GoTToTAgent (ComputeHash).
+variable "SERVICE_HASH_GOTTOTAGENT" {
+  default = "dev"
+}
+
+# Content hash of service HumanAwarenessAgent (ComputeHash).
+variable "SERVICE_HASH_HUMANAWARENESSAGENT" {
+  default = "dev"
+}
+
+# Content hash of service IntentionValidatorAgent (ComputeHash).
+variable "SERVICE_HASH_INTENTIONVALIDATORAGENT" {
+  default = "dev"
+}
+
+# Content hash of service LearningManager (ComputeHash).
+variable "SERVICE_HASH_LEARNINGMANAGER" {
+  default = "dev"
+}
+
+# Content hash of service LearningOpportunityDetector (ComputeHash).
+variable "SERVICE_HASH_LEARNINGOPPORTUNITYDETECTOR" {
+  default = "dev"
+}
+
+# Content hash of service MemoryFusionHub (ComputeHash).
+variable "SERVICE_HASH_MEMORYFUSIONHUB" {
+  default = "dev"
+}
+
+# Content hash of service ModelOpsCoordinator (ComputeHash).
+variable "SERVICE_HASH_MODELOPSCOORDINATOR" {
+  default = "dev"
+}
+
+# Content hash of service MoodTrackerAgent (ComputeHash).
+variable "SERVICE_HASH_MOODTRACKERAGENT" {
+  default = "dev"
+}
+
+# Content hash of service NLUAgent (ComputeHash).
+variable "SERVICE_HASH_NLUAGENT" {
+  default = "dev"
+}
+
+# Content hash of service ObservabilityDashboardAPI (ComputeHash).
+variable "SERVICE_HASH_OBSERVABILITYDASHBOARDAPI" {
+  default = "dev"
+}
+
+# Content hash of service PredictiveHealthMonitor (ComputeHash).
+variable "SERVICE_HASH_PREDICTIVEHEALTHMONITOR" {
+  default = "dev"
+}
+
+# Content hash of service ProactiveAgent (ComputeHash).
+variable "SERVICE_HASH_PROACTIVEAGENT" {
+  default = "dev"
+}
+
+# Content hash of service ProactiveContextMonitor (ComputeHash).
+variable "SERVICE_HASH_PROACTIVECONTEXTMONITOR" {
+  default = "dev"
+}
+
+# Content hash of service RealTimeAudioPipeline (ComputeHash).
+variable "SERVICE_HASH_REALTIMEAUDIOPIPELINE" {
+  default = "dev"
+}
+
+# Content hash of service RealTimeAudioPipelinePC2 (ComputeHash).
+variable "SERVICE_HASH_REALTIMEAUDIOPIPELINEPC2" {
+  default = "dev"
+}
+
+# Content hash of service RemoteConnectorAgent (ComputeHash).
+variable "SERVICE_HASH_REMOTECONNECTORAGENT" {
+  default = "dev"
+}
+
+# Content hash of service ResourceManager (ComputeHash).
+variable "SERVICE_HASH_RESOURCEMANAGER" {
+  default = "dev"
+}
+
+# Content hash of service Responder (ComputeHash).
+variable "SERVICE_HASH_RESPONDER" {
+  default = "dev"
+}
+
+# Content hash of service STTService (ComputeHash).
+variable "SERVICE_HASH_STTSERVICE" {
+  default = "dev"
+}
+
+# Content hash of service SelfHealingSupervisor (ComputeHash).
+variable "SERVICE_HASH_SELFHEALINGSUPERVISOR" {
+  default = "dev"
+}
+
+# Content hash of service ServiceRegistry (ComputeHash).
+variable "SERVICE_HASH_SERVICEREGISTRY" {
+  default = "dev"
+}
+
+# Content hash of service SmartHomeAgent (ComputeHash).
+variable "SERVICE_HASH_SMARTHOMEAGENT" {
+  default = "dev"
+}
+
+# Content hash of service SpeechRelayService (ComputeHash).
+variable "SERVICE_HASH_SPEECHRELAYSERVICE" {
+  default = "dev"
+}
+
+# Content hash of service StreamingInterruptHandler (ComputeHash).
+variable "SERVICE_HASH_STREAMINGINTERRUPTHANDLER" {
+  default = "dev"
+}
+
+# Content hash of service StreamingLanguageAnalyzer (ComputeHash).
+variable "SERVICE_HASH_STREAMINGLANGUAGEANALYZER" {
+  default = "dev"
+}
+
+# Content hash of service StreamingSpeechRecognition (ComputeHash).
+variable "SERVICE_HASH_STREAMINGSPEECHRECOGNITION" {
+  default = "dev"
+}
+
+# Content hash of service StreamingTTSAgent (ComputeHash).
+variable "SERVICE_HASH_STREAMINGTTSAGENT" {
+  default = "dev"
+}
+
+# Content hash of service StreamingTranslationProxy (ComputeHash).
+variable "SERVICE_HASH_STREAMINGTRANSLATIONPROXY" {
+  default = "dev"
+}
+
+# Content hash of service SystemDigitalTwin (ComputeHash).
+variable "SERVICE_HASH_SYSTEMDIGITALTWIN" {
+  default = "dev"
+}
+
+# Content hash of service TTSService (ComputeHash).
+variable "SERVICE_HASH_TTSSERVICE" {
+  default = "dev"
+}
+
+# Content hash of service TaskScheduler (ComputeHash).
+variable "SERVICE_HASH_TASKSCHEDULER" {
+  default = "dev"
+}
+
+# Content hash of service TieredResponder (ComputeHash).
+variable "SERVICE_HASH_TIEREDRESPONDER" {
+  default = "dev"
+}
+
+# Content hash of service TinyLlamaServiceEnhanced (ComputeHash).
+variable "SERVICE_HASH_TINYLLAMASERVICEENHANCED" {
+  default = "dev"
+}
+
+# Content hash of service ToneDetector (ComputeHash).
+variable "SERVICE_HASH_TONEDETECTOR" {
+  default = "dev"
+}
+
+# Content hash of service TutoringServiceAgent (ComputeHash).
+variable "SERVICE_HASH_TUTORINGSERVICEAGENT" {
+  default = "dev"
+}
+
+# Content hash of service UnifiedObservabilityCenter (ComputeHash).
+variable "SERVICE_HASH_UNIFIEDOBSERVABILITYCENTER" {
+  default = "dev"
+}
+
+# Content hash of service UnifiedSystemAgent (ComputeHash).
+variable "SERVICE_HASH_UNIFIEDSYSTEMAGENT" {
+  default = "dev"
+}
+
+# Content hash of service UnifiedUtilsAgent (ComputeHash).
+variable "SERVICE_HASH_UNIFIEDUTILSAGENT" {
+  default = "dev"
+}
+
+# Content hash of service UnifiedWebAgent (ComputeHash).
+variable "SERVICE_HASH_UNIFIEDWEBAGENT" {
+  default = "dev"
+}
+
+# Content hash of service VisionProcessingAgent (ComputeHash).
+variable "SERVICE_HASH_VISIONPROCESSINGAGENT" {
+  default = "dev"
+}
+
+# Content hash of service VoiceProfilingAgent (ComputeHash).
+variable "SERVICE_HASH_VOICEPROFILINGAGENT" {
+  default = "dev"
+}
+
+# Content hash of service WakeWordDetector (ComputeHash).
+variable "SERVICE_HASH_WAKEWORDDETECTOR" {
+  default = "dev"
+}
+
 function "tags" {
   params = [family, hash]
   result = compact(["${REGISTRY}:${family}-${hash}", DATE_TAG != "" ? "${REGISTRY}:${family}-${DATE_TAG}" : ""])
+}
+
+function "service_tags" {
+  params = [service, hash]
+  result = compact(["${REGISTRY}-services:${service}-${hash}", DATE_TAG != "" ? "${REGISTRY}-services:${service}-${DATE_TAG}" : ""])
 }
 
 function "cache_from" {
@@ -132,6 +482,10 @@ group "devcontainer" {
 
 group "artifacts" {
   targets = ["cpu-py311-artifacts", "cpu-audio-py311-artifacts", "cpu-web-py311-artifacts", "cuda12_3-runtime-py311-artifacts", "cuda12_3-ada-py311-artifacts", "cuda12_3-ada-audio-py311-artifacts", "cuda12_3-ada-vision-py311-artifacts", "cuda12_3-ampere-py311-artifacts", "cuda12_3-ampere-audio-py311-artifacts", "cuda12_3-ampere-vision-py311-artifacts", "devcontainer-focal-stable-artifacts", "devcontainer-noble-stable-artifacts"]
+}
+
+group "services" {
+  targets = ["ActiveLearningMonitor", "AdvancedCommandHandler", "AdvancedRouter", "AffectiveProcessingCenter", "AgentTrustScorer", "AsyncProcessor", "AudioCapture", "AuthenticationAgent", "CacheManager", "CentralErrorBus", "ChainOfThoughtAgent", "ChitchatAgent", "CloudTranslationService", "CodeGenerator", "CognitiveModelAgent", "CrossMachineGPUScheduler", "DreamWorldAgent", "DreamingModeAgent", "DynamicIdentityAgent", "EmotionEngine", "EmotionSynthesisAgent", "EmpathyAgent", "Executor", "FaceRecognitionAgent", "FeedbackHandler", "FileSystemAssistantAgent", "FusedAudioPreprocessor", "GoTToTAgent", "HumanAwarenessAgent", "IntentionValidatorAgent", "LearningManager", "LearningOpportunityDetector", "MemoryFusionHub", "ModelOpsCoordinator", "MoodTrackerAgent", "NLUAgent", "ObservabilityDashboardAPI", "PredictiveHealthMonitor", "ProactiveAgent", "ProactiveContextMonitor", "RealTimeAudioPipeline", "RealTimeAudioPipelinePC2", "RemoteConnectorAgent", "ResourceManager", "Responder", "STTService", "SelfHealingSupervisor", "ServiceRegistry", "SmartHomeAgent", "SpeechRelayService", "StreamingInterruptHandler", "StreamingLanguageAnalyzer", "StreamingSpeechRecognition", "StreamingTTSAgent", "StreamingTranslationProxy", "SystemDigitalTwin", "TTSService", "TaskScheduler", "TieredResponder", "TinyLlamaServiceEnhanced", "ToneDetector", "TutoringServiceAgent", "UnifiedObservabilityCenter", "UnifiedSystemAgent", "UnifiedUtilsAgent", "UnifiedWebAgent", "VisionProcessingAgent", "VoiceProfilingAgent", "WakeWordDetector"]
 }
 
 target "cpu-py311" {
@@ -620,4 +974,1660 @@ target "devcontainer-noble-stable-artifacts" {
   platforms = ["linux/amd64"]
   output = ["type=local,dest=${DIST_DIR}/devcontainer-noble-stable"]
   cache-from = cache_from("devcontainer-noble-stable")
+}
+
+target "ActiveLearningMonitor" {
+  description = "Service ActiveLearningMonitor on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/ActiveLearningMonitor/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ActiveLearningMonitor", SERVICE_HASH_ACTIVELEARNINGMONITOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ActiveLearningMonitor"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ActiveLearningMonitor"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_ACTIVELEARNINGMONITOR}"
+  }
+  cache-from = cache_from("ActiveLearningMonitor")
+  cache-to = cache_to("ActiveLearningMonitor")
+}
+
+target "AdvancedCommandHandler" {
+  description = "Service AdvancedCommandHandler on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/AdvancedCommandHandler/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("AdvancedCommandHandler", SERVICE_HASH_ADVANCEDCOMMANDHANDLER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "AdvancedCommandHandler"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "AdvancedCommandHandler"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_ADVANCEDCOMMANDHANDLER}"
+  }
+  cache-from = cache_from("AdvancedCommandHandler")
+  cache-to = cache_to("AdvancedCommandHandler")
+}
+
+target "AdvancedRouter" {
+  description = "Service AdvancedRouter on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/AdvancedRouter/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("AdvancedRouter", SERVICE_HASH_ADVANCEDROUTER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "AdvancedRouter"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "AdvancedRouter"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_ADVANCEDROUTER}"
+  }
+  cache-from = cache_from("AdvancedRouter")
+  cache-to = cache_to("AdvancedRouter")
+}
+
+target "AffectiveProcessingCenter" {
+  description = "Service AffectiveProcessingCenter on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/AffectiveProcessingCenter/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("AffectiveProcessingCenter", SERVICE_HASH_AFFECTIVEPROCESSINGCENTER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "AffectiveProcessingCenter"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "AffectiveProcessingCenter"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_AFFECTIVEPROCESSINGCENTER}"
+  }
+  cache-from = cache_from("AffectiveProcessingCenter")
+  cache-to = cache_to("AffectiveProcessingCenter")
+}
+
+target "AgentTrustScorer" {
+  description = "Service AgentTrustScorer on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/AgentTrustScorer/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("AgentTrustScorer", SERVICE_HASH_AGENTTRUSTSCORER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "AgentTrustScorer"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "AgentTrustScorer"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_AGENTTRUSTSCORER}"
+  }
+  cache-from = cache_from("AgentTrustScorer")
+  cache-to = cache_to("AgentTrustScorer")
+}
+
+target "AsyncProcessor" {
+  description = "Service AsyncProcessor on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/AsyncProcessor/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("AsyncProcessor", SERVICE_HASH_ASYNCPROCESSOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "AsyncProcessor"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "AsyncProcessor"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_ASYNCPROCESSOR}"
+  }
+  cache-from = cache_from("AsyncProcessor")
+  cache-to = cache_to("AsyncProcessor")
+}
+
+target "AudioCapture" {
+  description = "Service AudioCapture on mainpc (family cpu-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/AudioCapture/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("AudioCapture", SERVICE_HASH_AUDIOCAPTURE)
+  labels = {
+    "dev.kiln.family" = "cpu-audio-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "AudioCapture"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "AudioCapture"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_AUDIOCAPTURE}"
+  }
+  cache-from = cache_from("AudioCapture")
+  cache-to = cache_to("AudioCapture")
+}
+
+target "AuthenticationAgent" {
+  description = "Service AuthenticationAgent on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/AuthenticationAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("AuthenticationAgent", SERVICE_HASH_AUTHENTICATIONAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "AuthenticationAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "AuthenticationAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_AUTHENTICATIONAGENT}"
+  }
+  cache-from = cache_from("AuthenticationAgent")
+  cache-to = cache_to("AuthenticationAgent")
+}
+
+target "CacheManager" {
+  description = "Service CacheManager on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/CacheManager/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("CacheManager", SERVICE_HASH_CACHEMANAGER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "CacheManager"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "CacheManager"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_CACHEMANAGER}"
+  }
+  cache-from = cache_from("CacheManager")
+  cache-to = cache_to("CacheManager")
+}
+
+target "CentralErrorBus" {
+  description = "Service CentralErrorBus on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/CentralErrorBus/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("CentralErrorBus", SERVICE_HASH_CENTRALERRORBUS)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "CentralErrorBus"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "CentralErrorBus"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_CENTRALERRORBUS}"
+  }
+  cache-from = cache_from("CentralErrorBus")
+  cache-to = cache_to("CentralErrorBus")
+}
+
+target "ChainOfThoughtAgent" {
+  description = "Service ChainOfThoughtAgent on mainpc (family cuda12.3-ada-py311)"
+  context = "."
+  dockerfile = "docker/services/ChainOfThoughtAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ChainOfThoughtAgent", SERVICE_HASH_CHAINOFTHOUGHTAGENT)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ChainOfThoughtAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ChainOfThoughtAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_CHAINOFTHOUGHTAGENT}"
+  }
+  cache-from = cache_from("ChainOfThoughtAgent")
+  cache-to = cache_to("ChainOfThoughtAgent")
+}
+
+target "ChitchatAgent" {
+  description = "Service ChitchatAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/ChitchatAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ChitchatAgent", SERVICE_HASH_CHITCHATAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ChitchatAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ChitchatAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_CHITCHATAGENT}"
+  }
+  cache-from = cache_from("ChitchatAgent")
+  cache-to = cache_to("ChitchatAgent")
+}
+
+target "CloudTranslationService" {
+  description = "Service CloudTranslationService on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/CloudTranslationService/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("CloudTranslationService", SERVICE_HASH_CLOUDTRANSLATIONSERVICE)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "CloudTranslationService"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "CloudTranslationService"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_CLOUDTRANSLATIONSERVICE}"
+  }
+  cache-from = cache_from("CloudTranslationService")
+  cache-to = cache_to("CloudTranslationService")
+}
+
+target "CodeGenerator" {
+  description = "Service CodeGenerator on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/CodeGenerator/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("CodeGenerator", SERVICE_HASH_CODEGENERATOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "CodeGenerator"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "CodeGenerator"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_CODEGENERATOR}"
+  }
+  cache-from = cache_from("CodeGenerator")
+  cache-to = cache_to("CodeGenerator")
+}
+
+target "CognitiveModelAgent" {
+  description = "Service CognitiveModelAgent on mainpc (family cuda12.3-ada-py311)"
+  context = "."
+  dockerfile = "docker/services/CognitiveModelAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("CognitiveModelAgent", SERVICE_HASH_COGNITIVEMODELAGENT)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "CognitiveModelAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "CognitiveModelAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_COGNITIVEMODELAGENT}"
+  }
+  cache-from = cache_from("CognitiveModelAgent")
+  cache-to = cache_to("CognitiveModelAgent")
+}
+
+target "CrossMachineGPUScheduler" {
+  description = "Service CrossMachineGPUScheduler on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/CrossMachineGPUScheduler/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("CrossMachineGPUScheduler", SERVICE_HASH_CROSSMACHINEGPUSCHEDULER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "CrossMachineGPUScheduler"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "CrossMachineGPUScheduler"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_CROSSMACHINEGPUSCHEDULER}"
+  }
+  cache-from = cache_from("CrossMachineGPUScheduler")
+  cache-to = cache_to("CrossMachineGPUScheduler")
+}
+
+target "DreamWorldAgent" {
+  description = "Service DreamWorldAgent on pc2 (family cuda12.3-ampere-py311)"
+  context = "."
+  dockerfile = "docker/services/DreamWorldAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ampere-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("DreamWorldAgent", SERVICE_HASH_DREAMWORLDAGENT)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ampere-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "DreamWorldAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "DreamWorldAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_DREAMWORLDAGENT}"
+  }
+  cache-from = cache_from("DreamWorldAgent")
+  cache-to = cache_to("DreamWorldAgent")
+}
+
+target "DreamingModeAgent" {
+  description = "Service DreamingModeAgent on pc2 (family cuda12.3-ampere-py311)"
+  context = "."
+  dockerfile = "docker/services/DreamingModeAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ampere-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("DreamingModeAgent", SERVICE_HASH_DREAMINGMODEAGENT)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ampere-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "DreamingModeAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "DreamingModeAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_DREAMINGMODEAGENT}"
+  }
+  cache-from = cache_from("DreamingModeAgent")
+  cache-to = cache_to("DreamingModeAgent")
+}
+
+target "DynamicIdentityAgent" {
+  description = "Service DynamicIdentityAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/DynamicIdentityAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("DynamicIdentityAgent", SERVICE_HASH_DYNAMICIDENTITYAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "DynamicIdentityAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "DynamicIdentityAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_DYNAMICIDENTITYAGENT}"
+  }
+  cache-from = cache_from("DynamicIdentityAgent")
+  cache-to = cache_to("DynamicIdentityAgent")
+}
+
+target "EmotionEngine" {
+  description = "Service EmotionEngine on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/EmotionEngine/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("EmotionEngine", SERVICE_HASH_EMOTIONENGINE)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "EmotionEngine"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "EmotionEngine"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_EMOTIONENGINE}"
+  }
+  cache-from = cache_from("EmotionEngine")
+  cache-to = cache_to("EmotionEngine")
+}
+
+target "EmotionSynthesisAgent" {
+  description = "Service EmotionSynthesisAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/EmotionSynthesisAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("EmotionSynthesisAgent", SERVICE_HASH_EMOTIONSYNTHESISAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "EmotionSynthesisAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "EmotionSynthesisAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_EMOTIONSYNTHESISAGENT}"
+  }
+  cache-from = cache_from("EmotionSynthesisAgent")
+  cache-to = cache_to("EmotionSynthesisAgent")
+}
+
+target "EmpathyAgent" {
+  description = "Service EmpathyAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/EmpathyAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("EmpathyAgent", SERVICE_HASH_EMPATHYAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "EmpathyAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "EmpathyAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_EMPATHYAGENT}"
+  }
+  cache-from = cache_from("EmpathyAgent")
+  cache-to = cache_to("EmpathyAgent")
+}
+
+target "Executor" {
+  description = "Service Executor on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/Executor/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("Executor", SERVICE_HASH_EXECUTOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "Executor"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "Executor"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_EXECUTOR}"
+  }
+  cache-from = cache_from("Executor")
+  cache-to = cache_to("Executor")
+}
+
+target "FaceRecognitionAgent" {
+  description = "Service FaceRecognitionAgent on mainpc (family cuda12.3-ada-vision-py311)"
+  context = "."
+  dockerfile = "docker/services/FaceRecognitionAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-vision-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("FaceRecognitionAgent", SERVICE_HASH_FACERECOGNITIONAGENT)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-vision-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "FaceRecognitionAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "FaceRecognitionAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_FACERECOGNITIONAGENT}"
+  }
+  cache-from = cache_from("FaceRecognitionAgent")
+  cache-to = cache_to("FaceRecognitionAgent")
+}
+
+target "FeedbackHandler" {
+  description = "Service FeedbackHandler on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/FeedbackHandler/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("FeedbackHandler", SERVICE_HASH_FEEDBACKHANDLER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "FeedbackHandler"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "FeedbackHandler"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_FEEDBACKHANDLER}"
+  }
+  cache-from = cache_from("FeedbackHandler")
+  cache-to = cache_to("FeedbackHandler")
+}
+
+target "FileSystemAssistantAgent" {
+  description = "Service FileSystemAssistantAgent on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/FileSystemAssistantAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("FileSystemAssistantAgent", SERVICE_HASH_FILESYSTEMASSISTANTAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "FileSystemAssistantAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "FileSystemAssistantAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_FILESYSTEMASSISTANTAGENT}"
+  }
+  cache-from = cache_from("FileSystemAssistantAgent")
+  cache-to = cache_to("FileSystemAssistantAgent")
+}
+
+target "FusedAudioPreprocessor" {
+  description = "Service FusedAudioPreprocessor on mainpc (family cpu-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/FusedAudioPreprocessor/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("FusedAudioPreprocessor", SERVICE_HASH_FUSEDAUDIOPREPROCESSOR)
+  labels = {
+    "dev.kiln.family" = "cpu-audio-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "FusedAudioPreprocessor"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "FusedAudioPreprocessor"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_FUSEDAUDIOPREPROCESSOR}"
+  }
+  cache-from = cache_from("FusedAudioPreprocessor")
+  cache-to = cache_to("FusedAudioPreprocessor")
+}
+
+target "GoTToTAgent" {
+  description = "Service GoTToTAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/GoTToTAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("GoTToTAgent", SERVICE_HASH_GOTTOTAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "GoTToTAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "GoTToTAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_GOTTOTAGENT}"
+  }
+  cache-from = cache_from("GoTToTAgent")
+  cache-to = cache_to("GoTToTAgent")
+}
+
+target "HumanAwarenessAgent" {
+  description = "Service HumanAwarenessAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/HumanAwarenessAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("HumanAwarenessAgent", SERVICE_HASH_HUMANAWARENESSAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "HumanAwarenessAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "HumanAwarenessAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_HUMANAWARENESSAGENT}"
+  }
+  cache-from = cache_from("HumanAwarenessAgent")
+  cache-to = cache_to("HumanAwarenessAgent")
+}
+
+target "IntentionValidatorAgent" {
+  description = "Service IntentionValidatorAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/IntentionValidatorAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("IntentionValidatorAgent", SERVICE_HASH_INTENTIONVALIDATORAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "IntentionValidatorAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "IntentionValidatorAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_INTENTIONVALIDATORAGENT}"
+  }
+  cache-from = cache_from("IntentionValidatorAgent")
+  cache-to = cache_to("IntentionValidatorAgent")
+}
+
+target "LearningManager" {
+  description = "Service LearningManager on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/LearningManager/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("LearningManager", SERVICE_HASH_LEARNINGMANAGER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "LearningManager"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "LearningManager"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_LEARNINGMANAGER}"
+  }
+  cache-from = cache_from("LearningManager")
+  cache-to = cache_to("LearningManager")
+}
+
+target "LearningOpportunityDetector" {
+  description = "Service LearningOpportunityDetector on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/LearningOpportunityDetector/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("LearningOpportunityDetector", SERVICE_HASH_LEARNINGOPPORTUNITYDETECTOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "LearningOpportunityDetector"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "LearningOpportunityDetector"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_LEARNINGOPPORTUNITYDETECTOR}"
+  }
+  cache-from = cache_from("LearningOpportunityDetector")
+  cache-to = cache_to("LearningOpportunityDetector")
+}
+
+target "MemoryFusionHub" {
+  description = "Service MemoryFusionHub on mainpc, pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/MemoryFusionHub/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("MemoryFusionHub", SERVICE_HASH_MEMORYFUSIONHUB)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc,pc2"
+    "dev.kiln.service" = "MemoryFusionHub"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "MemoryFusionHub"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_MEMORYFUSIONHUB}"
+  }
+  cache-from = cache_from("MemoryFusionHub")
+  cache-to = cache_to("MemoryFusionHub")
+}
+
+target "ModelOpsCoordinator" {
+  description = "Service ModelOpsCoordinator on mainpc (family cuda12.3-ada-py311)"
+  context = "."
+  dockerfile = "docker/services/ModelOpsCoordinator/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ModelOpsCoordinator", SERVICE_HASH_MODELOPSCOORDINATOR)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ModelOpsCoordinator"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ModelOpsCoordinator"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_MODELOPSCOORDINATOR}"
+  }
+  cache-from = cache_from("ModelOpsCoordinator")
+  cache-to = cache_to("ModelOpsCoordinator")
+}
+
+target "MoodTrackerAgent" {
+  description = "Service MoodTrackerAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/MoodTrackerAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("MoodTrackerAgent", SERVICE_HASH_MOODTRACKERAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "MoodTrackerAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "MoodTrackerAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_MOODTRACKERAGENT}"
+  }
+  cache-from = cache_from("MoodTrackerAgent")
+  cache-to = cache_to("MoodTrackerAgent")
+}
+
+target "NLUAgent" {
+  description = "Service NLUAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/NLUAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("NLUAgent", SERVICE_HASH_NLUAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "NLUAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "NLUAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_NLUAGENT}"
+  }
+  cache-from = cache_from("NLUAgent")
+  cache-to = cache_to("NLUAgent")
+}
+
+target "ObservabilityDashboardAPI" {
+  description = "Service ObservabilityDashboardAPI on mainpc (family cpu-web-py311)"
+  context = "."
+  dockerfile = "docker/services/ObservabilityDashboardAPI/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-web-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ObservabilityDashboardAPI", SERVICE_HASH_OBSERVABILITYDASHBOARDAPI)
+  labels = {
+    "dev.kiln.family" = "cpu-web-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ObservabilityDashboardAPI"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ObservabilityDashboardAPI"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_OBSERVABILITYDASHBOARDAPI}"
+  }
+  cache-from = cache_from("ObservabilityDashboardAPI")
+  cache-to = cache_to("ObservabilityDashboardAPI")
+}
+
+target "PredictiveHealthMonitor" {
+  description = "Service PredictiveHealthMonitor on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/PredictiveHealthMonitor/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("PredictiveHealthMonitor", SERVICE_HASH_PREDICTIVEHEALTHMONITOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "PredictiveHealthMonitor"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "PredictiveHealthMonitor"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_PREDICTIVEHEALTHMONITOR}"
+  }
+  cache-from = cache_from("PredictiveHealthMonitor")
+  cache-to = cache_to("PredictiveHealthMonitor")
+}
+
+target "ProactiveAgent" {
+  description = "Service ProactiveAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/ProactiveAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ProactiveAgent", SERVICE_HASH_PROACTIVEAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ProactiveAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ProactiveAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_PROACTIVEAGENT}"
+  }
+  cache-from = cache_from("ProactiveAgent")
+  cache-to = cache_to("ProactiveAgent")
+}
+
+target "ProactiveContextMonitor" {
+  description = "Service ProactiveContextMonitor on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/ProactiveContextMonitor/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ProactiveContextMonitor", SERVICE_HASH_PROACTIVECONTEXTMONITOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "ProactiveContextMonitor"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ProactiveContextMonitor"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_PROACTIVECONTEXTMONITOR}"
+  }
+  cache-from = cache_from("ProactiveContextMonitor")
+  cache-to = cache_to("ProactiveContextMonitor")
+}
+
+target "RealTimeAudioPipeline" {
+  description = "Service RealTimeAudioPipeline on mainpc (family cuda12.3-ada-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/RealTimeAudioPipeline/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("RealTimeAudioPipeline", SERVICE_HASH_REALTIMEAUDIOPIPELINE)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-audio-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "RealTimeAudioPipeline"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "RealTimeAudioPipeline"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_REALTIMEAUDIOPIPELINE}"
+  }
+  cache-from = cache_from("RealTimeAudioPipeline")
+  cache-to = cache_to("RealTimeAudioPipeline")
+}
+
+target "RealTimeAudioPipelinePC2" {
+  description = "Service RealTimeAudioPipelinePC2 on pc2 (family cuda12.3-ampere-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/RealTimeAudioPipelinePC2/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ampere-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("RealTimeAudioPipelinePC2", SERVICE_HASH_REALTIMEAUDIOPIPELINEPC2)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ampere-audio-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "RealTimeAudioPipelinePC2"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "RealTimeAudioPipelinePC2"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_REALTIMEAUDIOPIPELINEPC2}"
+  }
+  cache-from = cache_from("RealTimeAudioPipelinePC2")
+  cache-to = cache_to("RealTimeAudioPipelinePC2")
+}
+
+target "RemoteConnectorAgent" {
+  description = "Service RemoteConnectorAgent on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/RemoteConnectorAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("RemoteConnectorAgent", SERVICE_HASH_REMOTECONNECTORAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "RemoteConnectorAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "RemoteConnectorAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_REMOTECONNECTORAGENT}"
+  }
+  cache-from = cache_from("RemoteConnectorAgent")
+  cache-to = cache_to("RemoteConnectorAgent")
+}
+
+target "ResourceManager" {
+  description = "Service ResourceManager on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/ResourceManager/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ResourceManager", SERVICE_HASH_RESOURCEMANAGER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "ResourceManager"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ResourceManager"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_RESOURCEMANAGER}"
+  }
+  cache-from = cache_from("ResourceManager")
+  cache-to = cache_to("ResourceManager")
+}
+
+target "Responder" {
+  description = "Service Responder on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/Responder/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("Responder", SERVICE_HASH_RESPONDER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "Responder"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "Responder"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_RESPONDER}"
+  }
+  cache-from = cache_from("Responder")
+  cache-to = cache_to("Responder")
+}
+
+target "STTService" {
+  description = "Service STTService on mainpc (family cuda12.3-ada-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/STTService/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("STTService", SERVICE_HASH_STTSERVICE)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-audio-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "STTService"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "STTService"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_STTSERVICE}"
+  }
+  cache-from = cache_from("STTService")
+  cache-to = cache_to("STTService")
+}
+
+target "SelfHealingSupervisor" {
+  description = "Service SelfHealingSupervisor on mainpc, pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/SelfHealingSupervisor/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("SelfHealingSupervisor", SERVICE_HASH_SELFHEALINGSUPERVISOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc,pc2"
+    "dev.kiln.service" = "SelfHealingSupervisor"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "SelfHealingSupervisor"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_SELFHEALINGSUPERVISOR}"
+  }
+  cache-from = cache_from("SelfHealingSupervisor")
+  cache-to = cache_to("SelfHealingSupervisor")
+}
+
+target "ServiceRegistry" {
+  description = "Service ServiceRegistry on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/ServiceRegistry/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ServiceRegistry", SERVICE_HASH_SERVICEREGISTRY)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ServiceRegistry"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ServiceRegistry"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_SERVICEREGISTRY}"
+  }
+  cache-from = cache_from("ServiceRegistry")
+  cache-to = cache_to("ServiceRegistry")
+}
+
+target "SmartHomeAgent" {
+  description = "Service SmartHomeAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/SmartHomeAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("SmartHomeAgent", SERVICE_HASH_SMARTHOMEAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "SmartHomeAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "SmartHomeAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_SMARTHOMEAGENT}"
+  }
+  cache-from = cache_from("SmartHomeAgent")
+  cache-to = cache_to("SmartHomeAgent")
+}
+
+target "SpeechRelayService" {
+  description = "Service SpeechRelayService on pc2 (family cpu-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/SpeechRelayService/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("SpeechRelayService", SERVICE_HASH_SPEECHRELAYSERVICE)
+  labels = {
+    "dev.kiln.family" = "cpu-audio-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "SpeechRelayService"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "SpeechRelayService"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_SPEECHRELAYSERVICE}"
+  }
+  cache-from = cache_from("SpeechRelayService")
+  cache-to = cache_to("SpeechRelayService")
+}
+
+target "StreamingInterruptHandler" {
+  description = "Service StreamingInterruptHandler on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/StreamingInterruptHandler/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("StreamingInterruptHandler", SERVICE_HASH_STREAMINGINTERRUPTHANDLER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "StreamingInterruptHandler"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "StreamingInterruptHandler"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_STREAMINGINTERRUPTHANDLER}"
+  }
+  cache-from = cache_from("StreamingInterruptHandler")
+  cache-to = cache_to("StreamingInterruptHandler")
+}
+
+target "StreamingLanguageAnalyzer" {
+  description = "Service StreamingLanguageAnalyzer on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/StreamingLanguageAnalyzer/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("StreamingLanguageAnalyzer", SERVICE_HASH_STREAMINGLANGUAGEANALYZER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "StreamingLanguageAnalyzer"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "StreamingLanguageAnalyzer"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_STREAMINGLANGUAGEANALYZER}"
+  }
+  cache-from = cache_from("StreamingLanguageAnalyzer")
+  cache-to = cache_to("StreamingLanguageAnalyzer")
+}
+
+target "StreamingSpeechRecognition" {
+  description = "Service StreamingSpeechRecognition on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/StreamingSpeechRecognition/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("StreamingSpeechRecognition", SERVICE_HASH_STREAMINGSPEECHRECOGNITION)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "StreamingSpeechRecognition"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "StreamingSpeechRecognition"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_STREAMINGSPEECHRECOGNITION}"
+  }
+  cache-from = cache_from("StreamingSpeechRecognition")
+  cache-to = cache_to("StreamingSpeechRecognition")
+}
+
+target "StreamingTTSAgent" {
+  description = "Service StreamingTTSAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/StreamingTTSAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("StreamingTTSAgent", SERVICE_HASH_STREAMINGTTSAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "StreamingTTSAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "StreamingTTSAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_STREAMINGTTSAGENT}"
+  }
+  cache-from = cache_from("StreamingTTSAgent")
+  cache-to = cache_to("StreamingTTSAgent")
+}
+
+target "StreamingTranslationProxy" {
+  description = "Service StreamingTranslationProxy on mainpc (family cpu-web-py311)"
+  context = "."
+  dockerfile = "docker/services/StreamingTranslationProxy/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-web-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("StreamingTranslationProxy", SERVICE_HASH_STREAMINGTRANSLATIONPROXY)
+  labels = {
+    "dev.kiln.family" = "cpu-web-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "StreamingTranslationProxy"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "StreamingTranslationProxy"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_STREAMINGTRANSLATIONPROXY}"
+  }
+  cache-from = cache_from("StreamingTranslationProxy")
+  cache-to = cache_to("StreamingTranslationProxy")
+}
+
+target "SystemDigitalTwin" {
+  description = "Service SystemDigitalTwin on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/SystemDigitalTwin/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("SystemDigitalTwin", SERVICE_HASH_SYSTEMDIGITALTWIN)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "SystemDigitalTwin"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "SystemDigitalTwin"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_SYSTEMDIGITALTWIN}"
+  }
+  cache-from = cache_from("SystemDigitalTwin")
+  cache-to = cache_to("SystemDigitalTwin")
+}
+
+target "TTSService" {
+  description = "Service TTSService on mainpc (family cuda12.3-ada-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/TTSService/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("TTSService", SERVICE_HASH_TTSSERVICE)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-audio-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "TTSService"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "TTSService"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_TTSSERVICE}"
+  }
+  cache-from = cache_from("TTSService")
+  cache-to = cache_to("TTSService")
+}
+
+target "TaskScheduler" {
+  description = "Service TaskScheduler on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/TaskScheduler/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("TaskScheduler", SERVICE_HASH_TASKSCHEDULER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "TaskScheduler"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "TaskScheduler"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_TASKSCHEDULER}"
+  }
+  cache-from = cache_from("TaskScheduler")
+  cache-to = cache_to("TaskScheduler")
+}
+
+target "TieredResponder" {
+  description = "Service TieredResponder on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/TieredResponder/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("TieredResponder", SERVICE_HASH_TIEREDRESPONDER)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "TieredResponder"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "TieredResponder"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_TIEREDRESPONDER}"
+  }
+  cache-from = cache_from("TieredResponder")
+  cache-to = cache_to("TieredResponder")
+}
+
+target "TinyLlamaServiceEnhanced" {
+  description = "Service TinyLlamaServiceEnhanced on mainpc (family cuda12.3-ada-py311)"
+  context = "."
+  dockerfile = "docker/services/TinyLlamaServiceEnhanced/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ada-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("TinyLlamaServiceEnhanced", SERVICE_HASH_TINYLLAMASERVICEENHANCED)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ada-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "TinyLlamaServiceEnhanced"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "TinyLlamaServiceEnhanced"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_TINYLLAMASERVICEENHANCED}"
+  }
+  cache-from = cache_from("TinyLlamaServiceEnhanced")
+  cache-to = cache_to("TinyLlamaServiceEnhanced")
+}
+
+target "ToneDetector" {
+  description = "Service ToneDetector on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/ToneDetector/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("ToneDetector", SERVICE_HASH_TONEDETECTOR)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "ToneDetector"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "ToneDetector"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_TONEDETECTOR}"
+  }
+  cache-from = cache_from("ToneDetector")
+  cache-to = cache_to("ToneDetector")
+}
+
+target "TutoringServiceAgent" {
+  description = "Service TutoringServiceAgent on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/TutoringServiceAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("TutoringServiceAgent", SERVICE_HASH_TUTORINGSERVICEAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "TutoringServiceAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "TutoringServiceAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_TUTORINGSERVICEAGENT}"
+  }
+  cache-from = cache_from("TutoringServiceAgent")
+  cache-to = cache_to("TutoringServiceAgent")
+}
+
+target "UnifiedObservabilityCenter" {
+  description = "Service UnifiedObservabilityCenter on mainpc, pc2 (family cpu-web-py311)"
+  context = "."
+  dockerfile = "docker/services/UnifiedObservabilityCenter/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-web-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("UnifiedObservabilityCenter", SERVICE_HASH_UNIFIEDOBSERVABILITYCENTER)
+  labels = {
+    "dev.kiln.family" = "cpu-web-py311"
+    "dev.kiln.machines" = "mainpc,pc2"
+    "dev.kiln.service" = "UnifiedObservabilityCenter"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "UnifiedObservabilityCenter"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_UNIFIEDOBSERVABILITYCENTER}"
+  }
+  cache-from = cache_from("UnifiedObservabilityCenter")
+  cache-to = cache_to("UnifiedObservabilityCenter")
+}
+
+target "UnifiedSystemAgent" {
+  description = "Service UnifiedSystemAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/UnifiedSystemAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("UnifiedSystemAgent", SERVICE_HASH_UNIFIEDSYSTEMAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "UnifiedSystemAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "UnifiedSystemAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_UNIFIEDSYSTEMAGENT}"
+  }
+  cache-from = cache_from("UnifiedSystemAgent")
+  cache-to = cache_to("UnifiedSystemAgent")
+}
+
+target "UnifiedUtilsAgent" {
+  description = "Service UnifiedUtilsAgent on pc2 (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/UnifiedUtilsAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("UnifiedUtilsAgent", SERVICE_HASH_UNIFIEDUTILSAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "UnifiedUtilsAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "UnifiedUtilsAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_UNIFIEDUTILSAGENT}"
+  }
+  cache-from = cache_from("UnifiedUtilsAgent")
+  cache-to = cache_to("UnifiedUtilsAgent")
+}
+
+target "UnifiedWebAgent" {
+  description = "Service UnifiedWebAgent on pc2 (family cpu-web-py311)"
+  context = "."
+  dockerfile = "docker/services/UnifiedWebAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-web-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("UnifiedWebAgent", SERVICE_HASH_UNIFIEDWEBAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-web-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "UnifiedWebAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "UnifiedWebAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_UNIFIEDWEBAGENT}"
+  }
+  cache-from = cache_from("UnifiedWebAgent")
+  cache-to = cache_to("UnifiedWebAgent")
+}
+
+target "VisionProcessingAgent" {
+  description = "Service VisionProcessingAgent on pc2 (family cuda12.3-ampere-vision-py311)"
+  context = "."
+  dockerfile = "docker/services/VisionProcessingAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cuda12_3-ampere-vision-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("VisionProcessingAgent", SERVICE_HASH_VISIONPROCESSINGAGENT)
+  labels = {
+    "dev.kiln.family" = "cuda12.3-ampere-vision-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "VisionProcessingAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "VisionProcessingAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_VISIONPROCESSINGAGENT}"
+  }
+  cache-from = cache_from("VisionProcessingAgent")
+  cache-to = cache_to("VisionProcessingAgent")
+}
+
+target "VoiceProfilingAgent" {
+  description = "Service VoiceProfilingAgent on mainpc (family cpu-py311)"
+  context = "."
+  dockerfile = "docker/services/VoiceProfilingAgent/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("VoiceProfilingAgent", SERVICE_HASH_VOICEPROFILINGAGENT)
+  labels = {
+    "dev.kiln.family" = "cpu-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "VoiceProfilingAgent"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "VoiceProfilingAgent"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_VOICEPROFILINGAGENT}"
+  }
+  cache-from = cache_from("VoiceProfilingAgent")
+  cache-to = cache_to("VoiceProfilingAgent")
+}
+
+target "WakeWordDetector" {
+  description = "Service WakeWordDetector on mainpc (family cpu-audio-py311)"
+  context = "."
+  dockerfile = "docker/services/WakeWordDetector/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:cpu-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("WakeWordDetector", SERVICE_HASH_WAKEWORDDETECTOR)
+  labels = {
+    "dev.kiln.family" = "cpu-audio-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "WakeWordDetector"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.source" = "https://github.com/kiln-org/kiln"
+    "org.opencontainers.image.title" = "WakeWordDetector"
+    "org.opencontainers.image.vendor" = "kiln-org"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_WAKEWORDDETECTOR}"
+  }
+  cache-from = cache_from("WakeWordDetector")
+  cache-to = cache_to("WakeWordDetector")
 }

@@ -7,14 +7,17 @@ namespace Build.Buildx;
 
 /// <summary>
 /// Writes docker-bake.hcl for a catalog: one target per family (stage runtime) and one -artifacts target per family
-/// with an export stage; groups per family group plus default and artifacts; tags, cache and base images from
-/// variables, so the file also works with plain `docker buildx bake` from the repository root.
+/// with an export stage; with a fleet, one target per service whose 'family' context is its family's target (one
+/// graph: a family builds before its services, once); groups per family group plus default, artifacts and services;
+/// tags, cache and base images from variables, so the file also works with plain `docker buildx bake` from the
+/// repository root.
 /// </summary>
 public static class BakeFileRenderer
 {
-    public static string Render(Catalog.Catalog catalog)
+    public static string Render(Catalog.Catalog catalog, Fleet.ResolvedFleet? fleet = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        var services = fleet?.Services.OrderBy(s => s.Name, StringComparer.Ordinal).ToList() ?? [];
         var sb = new StringBuilder(DockerfileRenderer.GeneratedHeader(catalog.File));
         sb.Append($"# Run from the repository root, e.g.  docker buildx bake -f {catalog.BakeFilePath} --print\n");
         sb.Append("# Kiln sets the variables below (hashes, date tag, cache) and, for a family whose image already exists,\n");
@@ -37,7 +40,17 @@ public static class BakeFileRenderer
             Variable(sb, family.HashVariable, "dev", $"Content hash of {family.Name} (ComputeHash).");
         }
 
+        foreach (var service in services)
+        {
+            Variable(sb, Fleet.ServiceImages.HashVariable(service.Name), "dev", $"Content hash of service {service.Name} (ComputeHash).");
+        }
+
         sb.Append(Hashing.FamilyTags.HclTagsFunction());
+        if (services.Count > 0)
+        {
+            sb.Append(Hashing.FamilyTags.HclServiceTagsFunction());
+        }
+
         sb.Append("function \"cache_from\" {\n  params = [scope]\n");
         sb.Append("  result = CACHE == \"gha\" ? [\"type=gha,scope=${scope}\"] : CACHE == \"local\" ? [\"type=local,src=${CACHE_DIR}/${scope}\"] : CACHE == \"registry\" ? [\"type=registry,ref=${CACHE_REF}:${scope}\"] : []\n}\n\n");
         sb.Append("function \"cache_to\" {\n  params = [scope]\n");
@@ -47,7 +60,7 @@ public static class BakeFileRenderer
         foreach (var group in catalog.Families.GroupBy(f => GroupName(f.Group)).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             // A group named like a target would shadow it (bake: the group wins).
-            if (group.Key != "default" && catalog.Families.All(f => f.BakeTarget != group.Key))
+            if (!ReservedGroups.Contains(group.Key) && catalog.Families.All(f => f.BakeTarget != group.Key))
             {
                 Group(sb, group.Key, group.Select(f => f.BakeTarget));
             }
@@ -59,6 +72,11 @@ public static class BakeFileRenderer
             Group(sb, "artifacts", exporters.Select(ArtifactsTarget));
         }
 
+        if (services.Count > 0)
+        {
+            Group(sb, Fleet.ServiceImages.Group, services.Select(s => Fleet.ServiceImages.BakeTarget(s.Name)));
+        }
+
         foreach (var family in catalog.Families)
         {
             Target(sb, catalog, family, artifacts: false);
@@ -66,6 +84,11 @@ public static class BakeFileRenderer
             {
                 Target(sb, catalog, family, artifacts: true);
             }
+        }
+
+        foreach (var service in services)
+        {
+            ServiceTarget(sb, catalog, fleet!, service);
         }
 
         return sb.ToString().TrimEnd('\n') + "\n";
@@ -85,7 +108,10 @@ public static class BakeFileRenderer
         return family.BakeTarget + "-artifacts";
     }
 
-    private static string GroupName(string group) => new(group.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+    /// <summary>Groups Kiln itself writes: a family or service of that name would be shadowed by the group.</summary>
+    public static readonly IReadOnlyList<string> ReservedGroups = ["default", "artifacts", Fleet.ServiceImages.Group];
+
+    public static string GroupName(string group) => new(group.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
 
     /// <summary>${NAME:-default} in a catalog base becomes a bake variable NAME (the environment overrides it).</summary>
     internal static IEnumerable<(string Name, string Default)> BaseVariables(Catalog.Catalog catalog) =>
@@ -186,6 +212,50 @@ public static class BakeFileRenderer
             sb.Append($"  cache-to = cache_to(\"{family.Name}\")\n");
         }
 
+        sb.Append("}\n\n");
+    }
+
+    /// <summary>
+    /// A service target: built from the fleet's source_root (bake reads 'dockerfile' relative to the context), FROM
+    /// the named context 'family', which is the family's target here and an image by digest when Kiln reuses it.
+    /// </summary>
+    private static void ServiceTarget(StringBuilder sb, Catalog.Catalog catalog, Fleet.ResolvedFleet fleet, Fleet.ResolvedService service)
+    {
+        var context = fleet.Fleet.SourceRoot.Replace('\\', '/').TrimEnd('/');
+        var dockerfile = Path.GetRelativePath(context, Fleet.ServiceDockerfileRenderer.DockerfilePath(catalog, service.Name)).Replace('\\', '/');
+        var variable = Fleet.ServiceImages.HashVariable(service.Name);
+        sb.Append($"target \"{Fleet.ServiceImages.BakeTarget(service.Name)}\" {{\n");
+        sb.Append($"  description = {Quote($"Service {service.Name} on {string.Join(", ", service.Service.Machines)} (family {service.Family.Name})")}\n");
+        sb.Append($"  context = {Quote(context.Length == 0 ? "." : context)}\n");
+        sb.Append($"  dockerfile = {Quote(dockerfile)}\n");
+        sb.Append("  target = \"runtime\"\n");
+        sb.Append("  contexts = {\n");
+        sb.Append($"    {Fleet.ServiceDockerfileRenderer.FamilyContext} = {Quote("target:" + service.Family.BakeTarget)}\n");
+        sb.Append("  }\n");
+        sb.Append($"  platforms = [{string.Join(", ", catalog.Platforms.Select(Quote))}]\n");
+        sb.Append($"  tags = service_tags({Quote(service.Name)}, {variable})\n");
+        sb.Append("  labels = {\n");
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["org.opencontainers.image.title"] = service.Name,
+            ["org.opencontainers.image.version"] = "${" + variable + "}",
+            ["dev.kiln.service"] = service.Name,
+            ["dev.kiln.family"] = service.Family.Name,
+            ["dev.kiln.machines"] = string.Join(',', service.Service.Machines),
+        };
+        foreach (var (k, v) in catalog.Labels)
+        {
+            labels.TryAdd(k, v);
+        }
+
+        foreach (var (k, v) in labels)
+        {
+            sb.Append($"    {Quote(k)} = {QuoteTemplate(v)}\n");
+        }
+
+        sb.Append("  }\n");
+        sb.Append($"  cache-from = cache_from({Quote(service.Name)})\n");
+        sb.Append($"  cache-to = cache_to({Quote(service.Name)})\n");
         sb.Append("}\n\n");
     }
 

@@ -20,7 +20,8 @@ public sealed record PlannedFamily(
     string Reason,
     string ImageTag,
     string? ReuseReference,
-    bool Export);
+    bool Export,
+    ImageKind Kind = ImageKind.Family);
 
 /// <summary>Everything a bake run needs: the planned families, the command line and its environment.</summary>
 public sealed record BakeInvocation(
@@ -82,25 +83,24 @@ public static class BakePlanner
         var result = new List<PlannedFamily>();
         foreach (var entry in hashes.Families)
         {
-            var family = catalog.Get(entry.Name);
             var tag = entry.Tags.Immutable;
-            var export = family.HasExport;
+            var export = !entry.IsService && catalog.Get(entry.Name).HasExport;
             if (force)
             {
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, "--force", tag, null, export));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, "--force", tag, null, export, entry.Kind));
             }
             else if (entry.Exists == Existence.Present && entry.Digest is { } digest)
             {
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the registry", tag, $"docker-image://{tag}@{digest}", export));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the registry", tag, $"docker-image://{tag}@{digest}", export, entry.Kind));
             }
             else if (mode == BuildMode.Local && localImageDigest(tag) is not null)
             {
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the local image store", tag, $"docker-image://{tag}", export));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the local image store", tag, $"docker-image://{tag}", export, entry.Kind));
             }
             else
             {
                 var why = entry.Exists == Existence.Unknown ? "the registry could not be asked" : "changed (no image for this hash)";
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, why, tag, null, export));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, why, tag, null, export, entry.Kind));
             }
         }
 
@@ -132,11 +132,12 @@ public static class BakePlanner
         }
 
         var byName = plan.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var entries = hashes.Families.ToDictionary(f => f.Name, StringComparer.Ordinal);
         var graph = catalog.Graph;
         var targets = new List<string>();
         foreach (var family in plan.Where(p => p.Action == FamilyAction.Build))
         {
-            var definition = catalog.Get(family.Name);
+            var entry = entries[family.Name];
             // Reproducible: the image leaves the build as an OCI tarball with timestamps rewritten to SOURCE_DATE_EPOCH
             // (the docker exporter cannot rewrite them), so identical inputs give identical digests; Kiln then loads
             // it. Otherwise straight into the engine, as --load does (only for image targets: export targets keep
@@ -144,7 +145,15 @@ public static class BakePlanner
             command = settings.Reproducible
                 ? command.Add("--set", $"{family.BakeTarget}.output=type=oci,dest={paths.BuiltTarball(family.Name)},name={family.ImageTag},rewrite-timestamp=true")
                 : command.Add("--set", $"{family.BakeTarget}.output=type=docker");
-            if (graph.ParentOf(family.Name) is { } parent && byName.TryGetValue(parent.Name, out var p) && p.Action == FamilyAction.Reuse)
+            // A reused parent (or a service's reused family) is bound by reference: bake never builds it again.
+            if (entry.IsService)
+            {
+                if (byName.TryGetValue(entry.Parent!, out var f) && f.Action == FamilyAction.Reuse)
+                {
+                    command = command.Add("--set", $"{family.BakeTarget}.contexts.{Fleet.ServiceDockerfileRenderer.FamilyContext}={f.ReuseReference}");
+                }
+            }
+            else if (graph.ParentOf(family.Name) is { } parent && byName.TryGetValue(parent.Name, out var p) && p.Action == FamilyAction.Reuse)
             {
                 command = command.Add("--set", $"{family.BakeTarget}.contexts.parent={p.ReuseReference}");
             }
@@ -157,7 +166,7 @@ public static class BakePlanner
             targets.Add(family.BakeTarget);
             if (family.Export && (settings.Mode == BuildMode.Ci || settings.ExportTargets))
             {
-                var artifacts = BakeFileRenderer.ArtifactsTarget(definition);
+                var artifacts = BakeFileRenderer.ArtifactsTarget(catalog.Get(family.Name));
                 if (graph.ParentOf(family.Name) is { } ap && byName.TryGetValue(ap.Name, out var app) && app.Action == FamilyAction.Reuse)
                 {
                     command = command.Add("--set", $"{artifacts}.contexts.parent={app.ReuseReference}");
@@ -189,7 +198,7 @@ public static class BakePlanner
         };
         foreach (var entry in hashes.Families)
         {
-            env[Family.HashVariableFor(entry.Name)] = entry.Hash;
+            env[entry.IsService ? Fleet.ServiceImages.HashVariable(entry.Name) : Family.HashVariableFor(entry.Name)] = entry.Hash;
         }
 
         // The ${NAME} of a base is what the catalog was read with: bake gets the same value, not its own environment's.

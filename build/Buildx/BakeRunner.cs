@@ -30,7 +30,8 @@ public sealed record FamilyOutcome(
     int Steps,
     int CachedSteps,
     IReadOnlyList<string> Errors,
-    Gates.ImageOrigin Origin = Gates.ImageOrigin.Built)
+    Gates.ImageOrigin Origin = Gates.ImageOrigin.Built,
+    Hashing.ImageKind Kind = Hashing.ImageKind.Family)
 {
     /// <summary>The image the gates judge and Publish pushes: only a built or reused image has one.</summary>
     [JsonIgnore]
@@ -39,7 +40,7 @@ public sealed record FamilyOutcome(
         : null;
 }
 
-/// <summary>artifacts/bake-summary.json: what happened to each family in this run.</summary>
+/// <summary>artifacts/bake-summary.json: what happened to each image (family or service, see kind) in this run.</summary>
 public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succeeded, double Seconds, string Cache, IReadOnlyList<FamilyOutcome> Families)
 {
     /// <summary>Where the run's time went up to the end of Bake (milliseconds per phase).</summary>
@@ -88,6 +89,7 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
             w.WriteNumber("cachedSteps", f.CachedSteps);
             w.WriteStrings("errors", f.Errors);
             w.WriteString("origin", JsonText.EnumName(f.Origin));
+            w.WriteString("kind", JsonText.EnumName(f.Kind));
             w.WriteEndObject();
         }
 
@@ -235,7 +237,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
             }
 
             var outcome = result.Succeeded && digest is not null ? Outcome.Built : p.Errors.Count > 0 ? Outcome.Failed : Outcome.NotBuilt;
-            outcomes.Add(new FamilyOutcome(family.Name, outcome, family.Reason, family.Hash, family.ImageTag, digest, Math.Round(p.Seconds, 1), p.Steps, p.Cached, p.Errors));
+            outcomes.Add(new FamilyOutcome(family.Name, outcome, family.Reason, family.Hash, family.ImageTag, digest, Math.Round(p.Seconds, 1), p.Steps, p.Cached, p.Errors, Kind: family.Kind));
         }
 
         record?.Invoke("metadata read-back", readBack.Elapsed);

@@ -22,11 +22,16 @@ public sealed record ComposeOptions(string ImageRepository, Func<string, string>
 
     /// <summary>
     /// The committed Compose files: a service's hash comes from its code, which lives in the fleet's repository, so
-    /// the files name it through a variable (<see cref="TagVariable"/>) that Deploy sets to the hash it built; the
-    /// default, the service's -latest, is what Promote moved last.
+    /// the files name it through a variable (<see cref="TagVariable"/>) that Deploy sets to the hash this run baked;
+    /// the default, the service's -latest, is what Promote moved last. Once the image is published, Deploy also sets
+    /// <see cref="DigestVariable"/> to "@sha256:…", so Compose runs exactly the digest the gates judged.
     /// </summary>
     public static ComposeOptions ForGeneration(Catalog.Catalog catalog) =>
-        new(DefaultImageRepository(catalog), service => "${" + TagVariable(service) + ":-latest}");
+        new(DefaultImageRepository(catalog), service => "${" + TagVariable(service) + ":-latest}${" + DigestVariable(service) + ":-}");
+
+    /// <summary>KILN_DIGEST_&lt;SERVICE&gt;: empty, or "@sha256:…" to pin the tag to the published digest.</summary>
+    public static string DigestVariable(string service) =>
+        "KILN_DIGEST_" + new string(service.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
 
     /// <summary>KILN_TAG_&lt;SERVICE&gt;: the hash part of a service's image tag in the generated Compose files.</summary>
     public static string TagVariable(string service) =>

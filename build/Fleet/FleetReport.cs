@@ -21,7 +21,8 @@ public sealed record FleetMachineReport(
     IReadOnlyList<string> Services,
     IReadOnlyList<FleetGpuService> GpuServices,
     IReadOnlyList<FleetPort> Ports,
-    IReadOnlyList<string> Privileged);
+    IReadOnlyList<string> Privileged,
+    ImageBytes? Bytes = null);
 
 public sealed record FleetOpenQuestion(string Service, string Question, string Where);
 
@@ -75,7 +76,8 @@ public sealed record FleetReport(
     public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
     /// <summary>The report of a fleet against a catalog; works on an invalid fleet too (unmapped services are listed).</summary>
-    public static FleetReport Build(Fleet fleet, Catalog.Catalog catalog, ImageBytes? bytes = null)
+    /// <param name="serviceLayers">The measured service images of the run, by service: the fleet's and each machine's bytes.</param>
+    public static FleetReport Build(Fleet fleet, Catalog.Catalog catalog, IReadOnlyDictionary<string, ImageLayers>? serviceLayers = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -98,7 +100,8 @@ public sealed record FleetReport(
 
             var ports = on.SelectMany(s => FleetValidator.PublishedPorts(s).Select(p => new FleetPort(p.Port + machine.PortOffset, p.Port, s.Name, p.What)))
                 .OrderBy(p => p.HostPort).ThenBy(p => p.Service, StringComparer.Ordinal).ToList();
-            machines.Add(new FleetMachineReport(machine.Name, machine.PortOffset, machine.ComputeCapability, on.Select(s => s.Name).ToList(), gpu, ports, on.Where(s => s.DockerSocket).Select(s => s.Name).ToList()));
+            var machineBytes = serviceLayers is null ? null : ImageBytes.Compute(on.Where(s => serviceLayers.ContainsKey(s.Name)).Select(s => serviceLayers[s.Name]));
+            machines.Add(new FleetMachineReport(machine.Name, machine.PortOffset, machine.ComputeCapability, on.Select(s => s.Name).ToList(), gpu, ports, on.Where(s => s.DockerSocket).Select(s => s.Name).ToList(), machineBytes));
         }
 
         var questions = fleet.Services.Where(s => s.Confirm is not null).Select(s => new FleetOpenQuestion(s.Name, s.Confirm!, s.At("confirm").ToString())).ToList();
@@ -107,6 +110,7 @@ public sealed record FleetReport(
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new FleetFamilyServices(g.Key, g.Select(s => s.Name).ToList()))
             .ToList();
+        var bytes = serviceLayers is null ? null : ImageBytes.Compute(serviceLayers.Values);
         return new FleetReport(CurrentSchema, fleet.File, catalog.File, coverage, machines, questions, FleetValidator.CrossMachineDependencies(fleet), byFamily, bytes);
     }
 
@@ -159,12 +163,17 @@ public sealed record FleetReport(
 
         if (Bytes is { } bytes)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"\nImages: {bytes.Images}; sum of image sizes {Reports.Bytes.Format(bytes.SumOfImages)}, shared layers counted once {Reports.Bytes.Format(bytes.SharedOnce)} (families save {Reports.Bytes.Format(bytes.Saving)}).\n");
+            sb.Append(CultureInfo.InvariantCulture, $"\nService images measured: {bytes.Images}; sum of image sizes {Reports.Bytes.Format(bytes.SumOfImages)}, shared layers counted once {Reports.Bytes.Format(bytes.SharedOnce)} (families save {Reports.Bytes.Format(bytes.Saving)}).\n");
         }
 
         foreach (var m in Machines)
         {
             sb.Append(CultureInfo.InvariantCulture, $"\n### {m.Machine}\n\n{m.Services.Count} services, port_offset {m.PortOffset}, GPU compute capability {m.ComputeCapability ?? "none"}.\n");
+            if (m.Bytes is { } mb)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"Image bytes ({mb.Images} measured): {Reports.Bytes.Format(mb.SharedOnce)} with shared layers counted once, against {Reports.Bytes.Format(mb.SumOfImages)} summed (saving {Reports.Bytes.Format(mb.Saving)}).\n");
+            }
+
             if (m.GpuServices.Count > 0)
             {
                 sb.Append("\n| GPU service | family | arch |\n|---|---|---|\n");

@@ -36,6 +36,33 @@ public static class FleetFamilies
         return target is null ? null : catalog.Families.FirstOrDefault(f => f.Name == target);
     }
 
+    /// <summary>
+    /// The Python packages a family's lineage installs from its requirements locks (name only, normalized): a
+    /// service lock must not repeat them, since pip skips the hash check of an installed package.
+    /// </summary>
+    public static IReadOnlySet<string> LockedPackages(Catalog.Catalog catalog, Family family, string repoRoot)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var result = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var f in catalog.Lineage(family))
+        {
+            if (f.Python is { Kind: PythonKind.Requirements, RequirementsLock: { } lockFile } && Path.Combine(repoRoot, lockFile) is var full && File.Exists(full))
+            {
+                foreach (var line in File.ReadLines(full))
+                {
+                    var text = line.Split('#')[0].Trim();
+                    var cut = text.IndexOfAny(['=', '<', '>', '!', '~', ';', '[', ' ', '\\']);
+                    if (cut > 0 && !text.StartsWith('-'))
+                    {
+                        result.Add(NormalizePackage(text[..cut]));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>What a family provides: its lineage's 'provides', gpu for GPU variants, and cpu always.</summary>
     public static IReadOnlySet<FleetNeed> Provides(Catalog.Catalog catalog, Family family)
     {
@@ -312,6 +339,14 @@ public static class FleetValidator
         foreach (var machine in fleet.Machines.Values.Where(m => !catalog.Machines.ContainsKey(m.Name)))
         {
             errors.Add(new FleetError(machine.Source, null, $"Machine '{machine.Name}' is not a machine of the catalog ({catalog.File}).{Suggest.DidYouMean(machine.Name, catalog.Machines.Keys)}", $"Use one of: {string.Join(", ", catalog.Machines.Keys.Order(StringComparer.Ordinal))}, or add it to the catalog's 'machines:'."));
+        }
+
+        // A service is a bake target and a tag prefix beside the families: one name must mean one image.
+        var taken = catalog.Families.SelectMany(f => new[] { f.Name, f.BakeTarget, Buildx.BakeFileRenderer.GroupName(f.Group) })
+            .Concat(Buildx.BakeFileRenderer.ReservedGroups).ToHashSet(StringComparer.Ordinal);
+        foreach (var service in fleet.Services.Where(s => taken.Contains(s.Name) || taken.Contains(ServiceImages.BakeTarget(s.Name))))
+        {
+            errors.Add(new FleetError(service.Source, service.Name, $"The service name '{service.Name}' is already a family, family group or bake group of {catalog.File}: the bake target and tags would be ambiguous.", "Rename the service (or the family)."));
         }
 
         var resolved = new List<ResolvedService>();

@@ -104,7 +104,7 @@ public sealed record CveReport(
     public string FailureMessage => $"CVE gate failed: {Families.Sum(f => f.Blocking)} blocking finding(s){(Problems.Count > 0 ? "; " + string.Join("; ", Problems) : string.Empty)}. See artifacts/cve-report.md.";
 
     [JsonIgnore]
-    public IReadOnlyList<string> TableHeader => ["Family", "Scan", "Critical", "High", "Medium", "Low", "Blocking", "Verdict"];
+    public IReadOnlyList<string> TableHeader => ["Image", "Scan", "Critical", "High", "Medium", "Low", "Blocking", "Verdict"];
 
     [JsonIgnore]
     public IReadOnlyList<IReadOnlyList<string>> TableRows => Families.Select(f => (IReadOnlyList<string>)
@@ -138,10 +138,10 @@ public sealed class CveGate : IGate
 
     public static string PolicyFile(Catalog.Catalog catalog) => $"{catalog.Directory}/cve-policy.yaml";
 
-    public static CvePolicy LoadPolicy(string repoRoot, Catalog.Catalog catalog) =>
-        CvePolicy.Load(Path.Combine(repoRoot, PolicyFile(catalog)), PolicyFile(catalog), catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
+    public static CvePolicy LoadPolicy(string repoRoot, Catalog.Catalog catalog, IReadOnlySet<string> images) =>
+        CvePolicy.Load(Path.Combine(repoRoot, PolicyFile(catalog)), PolicyFile(catalog), images);
 
-    public void CheckConfiguration(string repoRoot, Catalog.Catalog catalog) => LoadPolicy(repoRoot, catalog);
+    public void CheckConfiguration(string repoRoot, Catalog.Catalog catalog, IReadOnlySet<string> images) => LoadPolicy(repoRoot, catalog, images);
 
     public IGateReport Read(string json) => CveReport.FromJson(json);
 }
@@ -223,7 +223,7 @@ public static class CvePolicyEngine
         sb.Append($"**Result: {report.Result.ToString().ToUpperInvariant()}** — scanner `{report.Scanner}`, policy `{report.Policy}` (fail on {string.Join(", ", report.FailOn)}{(report.IgnoreUnfixed ? ", unfixed ignored" : string.Empty)}).\n\n");
         Severity[] levels = [Severity.Critical, Severity.High, Severity.Medium, Severity.Low, Severity.Unknown];
         sb.Append(TextTable.Markdown(
-            ["Family", "Scan", .. levels.Select(Severities.Name), "Blocking", "Waived"],
+            ["Image", "Scan", .. levels.Select(Severities.Name), "Blocking", "Waived"],
             report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Status == ScanStatus.Scanned ? "scanned" : $"{f.Status.ToString().ToLowerInvariant()}: {f.Detail}", .. levels.Select(l => f.Count(l).ToString(CultureInfo.InvariantCulture)), f.Blocking.ToString(CultureInfo.InvariantCulture), f.Findings.Count(x => x.Verdict == Verdict.Waived).ToString(CultureInfo.InvariantCulture)])));
         var blocking = report.Families.SelectMany(f => f.Findings.Where(x => x.Verdict == Verdict.Blocking).Select(x => (f.Family, x))).ToList();
         sb.Append("\n## Blocking findings\n\n");

@@ -82,7 +82,8 @@ public interface IGate
     /// Reads the gate's configuration beside the catalog strictly (a <see cref="GateConfigException"/> with positions),
     /// so a bad policy fails the run before anything is built.
     /// </summary>
-    void CheckConfiguration(string repoRoot, Catalog.Catalog catalog);
+    /// <param name="images">Every image name a configuration may mention: the catalog's families and the fleet's services.</param>
+    void CheckConfiguration(string repoRoot, Catalog.Catalog catalog, IReadOnlySet<string> images);
 
     IGateReport Read(string json);
 }

@@ -157,7 +157,7 @@ public static class SizeBaselineReader
     {
         if (families is not null && !families.Contains(key.Raw))
         {
-            err(key, key.Raw, $"is not a family in the catalog.{Suggest.DidYouMean(key.Raw, families)}", "Remove the entry (or fix its name): run ./build.sh --target=SizeGate --update-baseline after renaming a family.");
+            err(key, key.Raw, $"is not a family of the catalog or a service of its fleet.{Suggest.DidYouMean(key.Raw, families)}", "Remove the entry (or fix its name): run ./build.sh --target=SizeGate --update-baseline after renaming a family or service.");
         }
     }
 

@@ -78,13 +78,13 @@ public sealed record SizeReport(int SchemaVersion, string Gate, RunStamp Run, Ga
     public string FailureMessage => "Size gate failed: " + string.Join("; ", Families.Where(r => r.Verdict != SizeVerdict.Pass).Select(r => $"{r.Family}: {r.Why}"));
 
     [JsonIgnore]
-    public IReadOnlyList<string> TableHeader => ["Family", "Baseline", "Now", "Delta", "Verdict"];
+    public IReadOnlyList<string> TableHeader => ["Image", "Baseline", "Now", "Delta", "Verdict"];
 
     [JsonIgnore]
     public IReadOnlyList<IReadOnlyList<string>> TableRows => Families.Select(r => (IReadOnlyList<string>)
     [
         r.Family, r.Baseline is null ? "-" : Bytes.Format(r.Baseline.Compressed), Bytes.Format(r.Now.Compressed),
-        r.DeltaBytes is null ? "new" : $"{Bytes.Format(r.DeltaBytes.Value)} ({r.DeltaPercent:+0.0;-0.0}%)", Name(r.Verdict),
+        r.DeltaBytes is null ? "new" : $"{Bytes.Format(r.DeltaBytes.Value)} ({r.DeltaPercent:+0.0;-0.0;0.0}%)", Name(r.Verdict),
     ]).ToList();
 
     public static string Name(SizeVerdict verdict) => IO.JsonText.EnumName(verdict);
@@ -113,10 +113,10 @@ public sealed class ImageSizeGate : IGate
 
     public static string BaselineFile(Catalog.Catalog catalog) => $"{catalog.Directory}/size-baseline.json";
 
-    public static SizeBaseline LoadBaseline(string repoRoot, Catalog.Catalog catalog) =>
-        SizeBaseline.Load(Path.Combine(repoRoot, BaselineFile(catalog)), BaselineFile(catalog), catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
+    public static SizeBaseline LoadBaseline(string repoRoot, Catalog.Catalog catalog, IReadOnlySet<string> images) =>
+        SizeBaseline.Load(Path.Combine(repoRoot, BaselineFile(catalog)), BaselineFile(catalog), images);
 
-    public void CheckConfiguration(string repoRoot, Catalog.Catalog catalog) => LoadBaseline(repoRoot, catalog);
+    public void CheckConfiguration(string repoRoot, Catalog.Catalog catalog, IReadOnlySet<string> images) => LoadBaseline(repoRoot, catalog, images);
 
     public IGateReport Read(string json) => SizeReport.FromJson(json);
 }
@@ -169,13 +169,13 @@ public static class SizeGateEngine
         ArgumentNullException.ThrowIfNull(report);
         var sb = new StringBuilder($"# Image sizes\n\n**Result: {report.Result.ToString().ToUpperInvariant()}** — baseline `{report.Baseline}`; compressed size (config + layers, what a pull transfers).\n\n");
         sb.Append(TextTable.Markdown(
-            ["Family", "Baseline", "Now", "Delta", "Uncompressed", "Verdict"],
+            ["Image", "Baseline", "Now", "Delta", "Uncompressed", "Verdict"],
             report.Families.Select(r => (IReadOnlyList<string>)
             [
                 r.Family,
                 r.Baseline is null ? "-" : Bytes.Format(r.Baseline.Compressed),
                 Bytes.Format(r.Now.Compressed),
-                r.DeltaBytes is null ? "new" : $"{(r.DeltaBytes >= 0 ? "+" : string.Empty)}{Bytes.Format(r.DeltaBytes.Value)} ({r.DeltaPercent:+0.0;-0.0}%)",
+                r.DeltaBytes is null ? "new" : $"{(r.DeltaBytes >= 0 ? "+" : string.Empty)}{Bytes.Format(r.DeltaBytes.Value)} ({r.DeltaPercent:+0.0;-0.0;0.0}%)",
                 r.Now.Uncompressed is null ? "-" : Bytes.Format(r.Now.Uncompressed.Value),
                 r.Verdict == SizeVerdict.Pass ? "pass" : $"**{SizeReport.Name(r.Verdict).ToUpperInvariant()}**: {r.Why}",
             ]),

@@ -31,4 +31,9 @@ public sealed record FamilyTags(string Repository, string Family, string Hash, s
     public static string HclTagsFunction() =>
         "function \"tags\" {\n  params = [family, hash]\n" +
         "  result = compact([\"${REGISTRY}:${family}-${hash}\", DATE_TAG != \"\" ? \"${REGISTRY}:${family}-${DATE_TAG}\" : \"\"])\n}\n\n";
+
+    /// <summary>The same scheme for services, in the services repository (<see cref="Fleet.ServiceImages.Repository"/>).</summary>
+    public static string HclServiceTagsFunction() =>
+        "function \"service_tags\" {\n  params = [service, hash]\n" +
+        $"  result = compact([\"${{REGISTRY}}{Fleet.ServiceImages.RepositorySuffix}:${{service}}-${{hash}}\", DATE_TAG != \"\" ? \"${{REGISTRY}}{Fleet.ServiceImages.RepositorySuffix}:${{service}}-${{DATE_TAG}}\" : \"\"])\n}}\n\n";
 }

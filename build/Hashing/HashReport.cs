@@ -15,6 +15,20 @@ public enum Existence
     Unknown,
 }
 
+/// <summary>What an image of the run is: a base family of the catalog, or a service of the fleet on one.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ImageKind>))]
+public enum ImageKind
+{
+    [JsonStringEnumMemberName("family")]
+    Family,
+    [JsonStringEnumMemberName("service")]
+    Service,
+}
+
+/// <summary>
+/// One image of the run: a family, or a service (its Parent is its family, its Group "services", its tags in the
+/// services repository). Names are unique across both (the fleet validator refuses a service named like a family).
+/// </summary>
 public sealed record FamilyHashEntry(
     string Name,
     string Hash,
@@ -26,9 +40,17 @@ public sealed record FamilyHashEntry(
     Existence Exists,
     string? ExistsDetail,
     string? Digest,
-    string? LocalImage = null);
+    string? LocalImage = null,
+    ImageKind Kind = ImageKind.Family)
+{
+    [JsonIgnore]
+    public bool IsService => Kind == ImageKind.Service;
+}
 
-/// <summary>artifacts/hashes.json: per family its hash, parent, inputs with digests, tags and registry presence.</summary>
+/// <summary>
+/// artifacts/hashes.json: per image (families, then the selected services) its kind, hash, parent, inputs with
+/// digests, tags and registry presence.
+/// </summary>
 public sealed record HashReport(int SchemaVersion, string Catalog, string Registry, string Date, IReadOnlyList<FamilyHashEntry> Families)
 {
     public const int CurrentSchema = 1;
@@ -36,6 +58,10 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
     public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
     public FamilyHashEntry Get(string family) => Families.First(f => f.Name == family);
+
+    /// <summary>The service images of the run (after every family).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<FamilyHashEntry> Services => Families.Where(f => f.IsService).ToList();
 
     /// <summary>The same bytes as JsonSerializer.Serialize(this, Json) + "\n" (tested), without its start-up cost.</summary>
     public string ToJson() => IO.JsonText.Write(w =>
@@ -69,6 +95,7 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
             w.WriteString("existsDetail", f.ExistsDetail);
             w.WriteString("digest", f.Digest);
             w.WriteString("localImage", f.LocalImage);
+            w.WriteString("kind", IO.JsonText.EnumName(f.Kind));
             w.WriteEndObject();
         }
 

@@ -84,7 +84,8 @@ public static class OciArchive
 
     private static Dictionary<string, long> UncompressedSizes(string tarPath, IReadOnlyList<(string Digest, string MediaType)> layers)
     {
-        var wanted = layers.ToDictionary(l => l.Digest, l => l.MediaType, StringComparer.Ordinal);
+        // A manifest may list one blob twice (two steps that produced the same bytes): it is read once.
+        var wanted = layers.DistinctBy(l => l.Digest).ToDictionary(l => l.Digest, l => l.MediaType, StringComparer.Ordinal);
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
         using var stream = File.OpenRead(tarPath);
         using var reader = new TarReader(stream);

@@ -7,7 +7,7 @@ namespace Build.Publishing;
 
 public sealed record ShardCheck(string Shard, string Source, bool Passed, IReadOnlyList<string> Problems);
 
-public sealed record PromotedFamily(string Family, string Shard, string Hash, string Digest, PushedTag? Latest);
+public sealed record PromotedFamily(string Family, string Shard, string Hash, string Digest, PushedTag? Latest, string? Repository = null);
 
 /// <summary>artifacts/promote.json: which shards were checked, what was wrong, and where every -latest points now.</summary>
 public sealed record PromoteReport(int SchemaVersion, RunStamp Run, string Registry, bool Moved, string Why, IReadOnlyList<ShardCheck> Shards, IReadOnlyList<PromotedFamily> Families)
@@ -76,7 +76,7 @@ public static class Promoter
                     continue;
                 }
 
-                var tags = new FamilyTags(report.Registry, family.Family, family.Hash, string.Empty);
+                var tags = new FamilyTags(family.Repository ?? report.Registry, family.Family, family.Hash, string.Empty);
                 var image = ImageName.Parse(tags.Immutable);
                 var found = registry.HeadManifestAsync(image with { Tag = null }, image.Tag!).GetAwaiter().GetResult();
                 if (found?.Digest != family.Digest)
@@ -91,7 +91,7 @@ public static class Promoter
                     continue;
                 }
 
-                families[family.Family] = new PromotedFamily(family.Family, shard, family.Hash, family.Digest, null);
+                families[family.Family] = new PromotedFamily(family.Family, shard, family.Hash, family.Digest, null, tags.Repository);
             }
 
             checks.Add(new ShardCheck(shard, source, problems.Count == 0, problems));
@@ -115,7 +115,7 @@ public static class Promoter
         IReadOnlyList<PushedTag> latest;
         try
         {
-            latest = publisher.MoveAllLatest(all.Select(f => (new FamilyTags(target, f.Family, f.Hash, string.Empty), f.Digest)).ToList());
+            latest = publisher.MoveAllLatest(all.Select(f => (new FamilyTags(f.Repository ?? target, f.Family, f.Hash, string.Empty), f.Digest)).ToList());
         }
         catch (PublishException ex)
         {

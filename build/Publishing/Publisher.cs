@@ -10,7 +10,8 @@ namespace Build.Publishing;
 
 public sealed record PushedTag(string Tag, string Digest, string Action);
 
-public sealed record FamilyPublish(string Family, string Hash, string? Digest, string Decision, string Why, IReadOnlyList<PushedTag> Tags);
+/// <param name="Repository">Where this image's tags live (a service's is the services repository); null in reports written before services.</param>
+public sealed record FamilyPublish(string Family, string Hash, string? Digest, string Decision, string Why, IReadOnlyList<PushedTag> Tags, string? Repository = null);
 
 /// <summary>artifacts/publish.json: what was pushed, what was not and why, and the gate results it relied on.</summary>
 public sealed record PublishReport(
@@ -99,7 +100,7 @@ public sealed class Publisher(
                 }
             }
 
-            results.Add(new FamilyPublish(family.Name, family.Hash, family.Digest, decision, reason, pushed));
+            results.Add(new FamilyPublish(family.Name, family.Hash, family.Digest, decision, reason, pushed, tags[family.Name].Repository));
         }
 
         if (moveLatest)

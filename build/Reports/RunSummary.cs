@@ -26,7 +26,11 @@ public static class RunSummary
         var reports = gates.Select(g => (Gate: g, Report: results.Gates.GetValueOrDefault(g.Name))).ToList();
         var rows = new List<IReadOnlyList<string>>();
         var outcomes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var family in catalog.Families)
+        // Families in catalog order, then the services (each under its family in the graph).
+        var images = catalog.Families.Select(f => (f.Name, f.Parent))
+            .Concat(results.Hashes?.Services.Select(s => (s.Name, s.Parent)) ?? [])
+            .ToList();
+        foreach (var family in images)
         {
             if (bake?.Get(family.Name) is not { } b)
             {
@@ -46,9 +50,9 @@ public static class RunSummary
             ]);
         }
 
-        sb.Append(TextTable.Markdown(["Family", "Outcome", "Hash", "Digest", .. reports.Select(r => $"{r.Gate.Name} gate"), "Pushed tags"], rows));
+        sb.Append(TextTable.Markdown(["Image", "Outcome", "Hash", "Digest", .. reports.Select(r => $"{r.Gate.Name} gate"), "Pushed tags"], rows));
         sb.Append("\n```mermaid\nflowchart TD\n");
-        foreach (var family in catalog.Families.Where(f => outcomes.ContainsKey(f.Name)))
+        foreach (var family in images.Where(f => outcomes.ContainsKey(f.Name)))
         {
             var b = bake!.Get(family.Name)!;
             var outcome = outcomes[family.Name];

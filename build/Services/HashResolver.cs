@@ -1,12 +1,14 @@
 using Build.Catalog;
+using Build.Fleet;
 using Build.Hashing;
 using Build.Registry;
+using Cake.Core;
 
 namespace Build.Services;
 
 /// <summary>
-/// Hashes the selected families and finds out which images exist: the engine's local store first (local mode), the
-/// registry for what it lacks. Starts the build's prechecks as soon as a build is certain.
+/// Hashes the selected families and services and finds out which images exist: the engine's local store first
+/// (local mode), the registry for what it lacks. Starts the build's prechecks as soon as a build is certain.
 /// </summary>
 public sealed class HashResolver(BuildContext context, Registries registries, Prechecks prechecks, RunClock clock)
 {
@@ -25,8 +27,12 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         }
 
         // CI mode always asks the registry: its connection and token are settled while the files are hashed.
+        var services = context.SelectedServices;
         var repository = ImageName.ParseRepository(registry);
-        var prepared = offline || local ? Task.CompletedTask : Task.Run(() => registries.Client.PrepareAsync(repository));
+        var servicesRepository = ImageName.ParseRepository(ServiceImages.Repository(registry));
+        var prepared = offline || local
+            ? Task.CompletedTask
+            : Task.WhenAll(Task.Run(() => registries.Client.PrepareAsync(repository)), services.Count == 0 ? Task.CompletedTask : Task.Run(() => registries.Client.PrepareAsync(servicesRepository)));
         if (force)
         {
             prechecks.PrepareBuild();
@@ -34,24 +40,29 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
 
         var selected = context.SelectedFamilies;
         var generated = context.GeneratedFiles;
-        var hashes = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), generated).Compute(catalog, selected));
-        var tags = hashes.ToDictionary(h => h.Family, h => new FamilyTags(registry, h.Family, h.Hash, date));
+        var families = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), generated).Compute(catalog, selected));
+        var images = families.Select(h => new Image(h.Family, h.Hash, h.Parent, catalog.Get(h.Family).Group, catalog.Get(h.Family).BakeTarget, h.Inputs, new FamilyTags(registry, h.Family, h.Hash, date), ImageKind.Family)).ToList();
+        if (services.Count > 0)
+        {
+            var familyHash = families.ToDictionary(f => f.Family, f => f.Hash, StringComparer.Ordinal);
+            images.AddRange(clock.Time("service hashing", () => HashServices(services, familyHash, registry, date)));
+        }
 
         // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.
-        var images = local
-            ? clock.Time("local store lookup", () => Buildx.DockerEngine.LocalImages(tags.Values.Select(t => t.Immutable).ToList()))
+        var stored = local
+            ? clock.Time("local store lookup", () => Buildx.DockerEngine.LocalImages(images.Select(i => i.Tags.Immutable).ToList()))
             : new Dictionary<string, string>();
-        string? LocalImage(FamilyHash h) => images.GetValueOrDefault(tags[h.Family].Immutable);
-        var ask = offline ? [] : hashes.Where(h => LocalImage(h) is null).Select(h => (h.Family, $"{h.Family}-{h.Hash}")).ToList();
-        if (local && hashes.Any(h => LocalImage(h) is null))
+        string? LocalImage(Image i) => stored.GetValueOrDefault(i.Tags.Immutable);
+        var ask = offline ? [] : images.Where(i => LocalImage(i) is null).ToList();
+        if (local && images.Any(i => LocalImage(i) is null))
         {
             prechecks.PrepareBuild();
         }
 
         var existence = ask.Count == 0
             ? new Dictionary<string, ExistenceResult>()
-            : clock.Time("registry lookup", () => prepared.ContinueWith(_ => ExistenceChecker.CheckAsync(registries.Client, repository, ask), TaskScheduler.Default).Unwrap().GetAwaiter().GetResult());
+            : clock.Time("registry lookup", () => prepared.ContinueWith(_ => Exist(ask), TaskScheduler.Default).Unwrap().GetAwaiter().GetResult());
         if (existence.Values.Any(e => e.Exists != Existence.Present))
         {
             prechecks.PrepareBuild();
@@ -62,12 +73,44 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             catalog.File,
             registry,
             date,
-            hashes.Select(h =>
+            images.Select(i =>
             {
-                var family = catalog.Get(h.Family);
-                var e = existence.GetValueOrDefault(h.Family)
+                var e = existence.GetValueOrDefault(i.Name)
                     ?? new ExistenceResult(Existence.Unknown, null, offline ? "--offline" : "not asked: the local image store has it");
-                return new FamilyHashEntry(h.Family, h.Hash, h.Parent, family.Group, family.BakeTarget, h.Inputs, tags[h.Family], e.Exists, e.Detail, e.Digest, LocalImage(h));
+                return new FamilyHashEntry(i.Name, i.Hash, i.Parent, i.Group, i.BakeTarget, i.Inputs, i.Tags, e.Exists, e.Detail, e.Digest, LocalImage(i), i.Kind);
             }).ToList());
+
+        async Task<IReadOnlyDictionary<string, ExistenceResult>> Exist(IReadOnlyList<Image> wanted)
+        {
+            // One lookup per repository, both at once: families and services live side by side.
+            var lookups = wanted.GroupBy(i => i.Kind).Select(g => ExistenceChecker.CheckAsync(
+                registries.Client, g.Key == ImageKind.Service ? servicesRepository : repository, g.Select(i => (i.Name, $"{i.Name}-{i.Hash}")).ToList())).ToList();
+            var results = await Task.WhenAll(lookups).ConfigureAwait(false);
+            return results.SelectMany(r => r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        }
     }
+
+    /// <summary>A service's hash needs its code: every missing path is named with the source_root in use.</summary>
+    private List<Image> HashServices(IReadOnlyList<ResolvedService> services, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
+    {
+        var fleet = context.Fleet!;
+        var root = Path.GetFullPath(Path.Combine(context.Root, fleet.Fleet.SourceRoot));
+        var missing = FleetValidator.RequireSources(fleet, root, f => FleetFamilies.LockedPackages(fleet.Catalog, f, context.Root), services.Select(s => s.Name).ToList());
+        if (missing.Count > 0)
+        {
+            throw new CakeException(1,
+                $"Cannot hash {(missing.Count == 1 ? "a service" : "the services")} of {fleet.Fleet.File}:\n  {string.Join("\n  ", missing.Select(m => m.ToString()))}\n" +
+                $"(--services=NAME,... builds only some services; --services=none builds the families alone.)");
+        }
+
+        var files = context.GeneratedFiles.ToDictionary(f => f.Path, f => f.Content, StringComparer.Ordinal);
+        return services.Select(s =>
+        {
+            var dockerfile = ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, s.Name);
+            var (hash, inputs) = ServiceHasher.Compute(fleet.Fleet, s.Service, context.Root, files[dockerfile], files[dockerfile + ".dockerignore"], familyHash[s.Family.Name]);
+            return new Image(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, ServiceImages.Tags(registry, s.Name, hash, date), ImageKind.Service);
+        }).ToList();
+    }
+
+    private sealed record Image(string Name, string Hash, string? Parent, string Group, string BakeTarget, IReadOnlyList<HashInput> Inputs, FamilyTags Tags, ImageKind Kind);
 }

@@ -31,14 +31,14 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
         var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context), clock.Record);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
-                ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry)
-                : new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, h.LocalImage, 0, 0, 0, [], Gates.ImageOrigin.Local))
+                ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry, p.Kind)
+                : new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, h.LocalImage, 0, 0, 0, [], Gates.ImageOrigin.Local, p.Kind))
             .ToList();
 
         BakeResult result;
         if (plan.All(p => p.Action == FamilyAction.Reuse))
         {
-            context.Log.Information($"Nothing changed: all {plan.Count} families are reused; nothing to build.");
+            context.Log.Information($"Nothing changed: all {Count(plan.Count, hashes)} are reused; nothing to build.");
             AtomicFile.WriteAllText(runner.PlanFile, "{\n  \"group\": {},\n  \"target\": {}\n}\n");
             result = new BakeResult(BakeResult.CurrentSchema, context.Stamp, true, 0, "none", reused);
         }
@@ -49,7 +49,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
             // bake --print of the same command runs beside the build: same definition, no need to wait for it.
             Directory.CreateDirectory(invocation.OciDirectory);
             var print = Task.Run(() => runner.WritePlan(invocation));
-            context.Log.Information($"Building {invocation.ToBuild.Count} of {plan.Count} families (cache: {invocation.Cache}): {invocation.Command.Render()}");
+            context.Log.Information($"Building {invocation.ToBuild.Count} of {Count(plan.Count, hashes)} (cache: {invocation.Cache}): {invocation.Command.Render()}");
             result = runner.Run(invocation, reused, context.Stamp);
             var printed = clock.Time("bake --print (waited)", () => print.GetAwaiter().GetResult());
             if (!printed.Succeeded)
@@ -81,7 +81,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
         var hashes = Hashes(ctx);
         CheckEngineAndFiles(ctx);
         var plan = Plan(ctx, hashes);
-        Console.Out.Write(TextTable.Render(["Family", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Reason, p.ImageTag])));
+        Console.Out.Write(TextTable.Render(["Image", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Reason, p.ImageTag])));
         if (plan.All(p => p.Action == FamilyAction.Reuse))
         {
             Console.Out.WriteLine("Nothing would be built.");
@@ -98,7 +98,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
     }
 
     internal static string Summary(BakeResult result) => TextTable.Render(
-        ["Family", "Outcome", "Why", "Hash", "Duration", "Cache hits", "Digest"],
+        ["Image", "Outcome", "Why", "Hash", "Duration", "Cache hits", "Digest"],
         result.Families.Select(f => (IReadOnlyList<string>)
         [
             f.Name,
@@ -109,6 +109,10 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
             f.Steps == 0 ? "-" : $"{f.CachedSteps}/{f.Steps}",
             f.Digest is { Length: > 19 } d ? d[..19] : f.Digest ?? "-",
         ]));
+
+    /// <summary>"12 images (9 families, 3 services)", or "9 families" without services.</summary>
+    private static string Count(int images, Hashing.HashReport hashes) =>
+        hashes.Services.Count == 0 ? $"{images} families" : $"{images} images ({images - hashes.Services.Count} families, {hashes.Services.Count} services)";
 
     /// <summary>A terminal gets Spectre's live per-family view; not a terminal, CI, or --progress=plain: plain lines.</summary>
     private static Spectre.Console.IAnsiConsole? LiveConsole(BuildContext context)

@@ -8,7 +8,7 @@ using Cake.Core.Diagnostics;
 namespace Build.Tasks;
 
 [TaskName("ComputeHash")]
-[TaskDescription("A content hash per family (inputs + parent's hash) -> artifacts/hashes.json, tags, and whether <family>-<hash> is already in the registry.")]
+[TaskDescription("A content hash per family (inputs + parent's hash) and per service of the fleet (its inputs + its family's hash) -> artifacts/hashes.json, tags, and whether <name>-<hash> is already in the registry.")]
 [TaskArgument("--date=yyyymmdd", "The date tag (default: today, UTC).")]
 [TaskArgument("--offline", "Do not ask the registry; existence is 'unknown'.")]
 public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<BuildContext>, IDryRunTask
@@ -23,15 +23,15 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
         AtomicFile.WriteAllText(path, report.ToJson());
 
         Console.Out.Write(TextTable.Render(
-            local ? ["Family", "Hash", "Parent", "In registry", "In local store", "Inputs"] : ["Family", "Hash", "Parent", "In registry", "Inputs"],
+            local ? ["Image", "Hash", "Parent", "In registry", "In local store", "Inputs"] : ["Image", "Hash", "Parent", "In registry", "Inputs"],
             report.Families.Select(f => (IReadOnlyList<string>)
             [
-                f.Name, f.Hash, f.Parent ?? "-",
+                f.IsService ? $"{f.Name} (service)" : f.Name, f.Hash, f.Parent ?? "-",
                 f.LocalImage is not null && f.Exists == Existence.Unknown ? "not asked" : f.Exists.ToString().ToLowerInvariant(),
                 .. local ? [f.LocalImage is null ? "no" : "yes"] : Array.Empty<string>(),
                 f.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ])));
-        context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, path)} ({report.Families.Count} families, registry {report.Registry}).");
+        context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, path)} ({report.Families.Count - report.Services.Count} families, {report.Services.Count} services, registry {report.Registry}).");
 
         var unknown = report.Families.Where(f => f.Exists == Existence.Unknown && f.LocalImage is null).ToList();
         if (unknown.Count > 0 && !context.Flag(ArgumentNames.Offline))
@@ -60,13 +60,13 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
         Console.Out.WriteLine($"Hashed {report.Families.Count} families (nothing written).");
     }
 
-    /// <summary>HASH_&lt;FAMILY&gt;=hash per family and hashes={"family":"hash",…} (multi-line safe).</summary>
+    /// <summary>HASH_&lt;FAMILY&gt;=hash per family, SERVICE_HASH_&lt;SERVICE&gt;=hash per service, and hashes={"name":"hash",…} (multi-line safe).</summary>
     internal static string GitHubOutputs(HashReport report)
     {
         var sb = new System.Text.StringBuilder();
         foreach (var f in report.Families)
         {
-            sb.Append(GitHubActions.OutputRecord(Catalog.Family.HashVariableFor(f.Name), f.Hash));
+            sb.Append(GitHubActions.OutputRecord(f.IsService ? Fleet.ServiceImages.HashVariable(f.Name) : Catalog.Family.HashVariableFor(f.Name), f.Hash));
         }
 
         sb.Append(GitHubActions.OutputRecord("hashes", CanonicalJson.Serialize(report.Families.ToDictionary(f => f.Name, f => f.Hash))));

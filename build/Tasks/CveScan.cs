@@ -23,7 +23,7 @@ public sealed class CveScan : GateTask<CveGate>
         CvePolicy policy;
         try
         {
-            policy = CveGate.LoadPolicy(context.Root, context.Catalog);
+            policy = CveGate.LoadPolicy(context.Root, context.Catalog, context.ImageNames);
         }
         catch (GateConfigException ex)
         {

@@ -60,7 +60,7 @@ public sealed class Demo : FrostingTask<BuildContext>
         var bake = context.Results.Bake ?? throw new CakeException(1, "Demo shows this run's chain: run ./build.sh --target=Demo, not --exclusive.");
         var publish = context.Results.Publish;
         Console.Out.Write(TextTable.Render(
-            ["Family", "Outcome", "Hash", "Digest", "Published"],
+            ["Image", "Outcome", "Hash", "Digest", "Published"],
             bake.Families.Select(f => (IReadOnlyList<string>)
             [
                 f.Name, f.Outcome.ToString().ToLowerInvariant(), f.Hash, f.Digest is { Length: > 19 } d ? d[..19] : f.Digest ?? "-",

@@ -58,60 +58,44 @@ internal static class MachineProject
 
 [TaskName("Deploy")]
 [IsDependentOn(typeof(Bake))]
-[TaskDescription("Brings one machine's Compose project up healthy (after Bake, so the families exist): builds each of its services' images at their hashes when missing, runs `docker compose up -d --wait`, and writes deploy-report.json/.md (service, image, health, seconds to healthy, restarts). A service that never becomes healthy fails it with its last health output and logs.")]
+[TaskDescription("Brings one machine's Compose project up healthy: after Bake (which builds the machine's services with their families), runs `docker compose up -d --wait` on the images this run hashed (pinned by digest once published), and writes deploy-report.json/.md (service, image, health, seconds to healthy, restarts). A service that never becomes healthy fails it with its last health output and logs.")]
 [TaskArgument("--machine=NAME", "The machine of the fleet to deploy (mainpc, pc2).")]
 [TaskArgument("--gpu=on|off", "off: drop the GPU device reservations (a machine without an NVIDIA runtime); the GPU probe in each healthcheck still decides, and the report says so.")]
 [TaskArgument("--compose-override=FILE", "An extra Compose file on top of the generated one (repeatable).")]
 public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildContext>
 {
+    /// <summary>
+    /// What the generated Compose file reads: REGISTRY, each service's hash (KILN_TAG_…) and, when the registry
+    /// holds that very image, its digest (KILN_DIGEST_… = "@sha256:…"). A service of the machine that this run did
+    /// not hash is an error: the file's default would silently run -latest instead.
+    /// </summary>
+    internal static Dictionary<string, string?> DeployEnvironment(string registry, IReadOnlyList<string> services, Hashing.HashReport hashes)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["REGISTRY"] = registry };
+        var missing = services.Where(s => hashes.Services.All(h => h.Name != s)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new CakeException(1, $"This run did not bake {string.Join(", ", missing)} (left out by --services or --families): Deploy runs only images whose hash this run computed.");
+        }
+
+        foreach (var entry in hashes.Services.Where(h => services.Contains(h.Name)))
+        {
+            env[ComposeOptions.TagVariable(entry.Name)] = entry.Hash;
+            env[ComposeOptions.DigestVariable(entry.Name)] = entry.Exists == Hashing.Existence.Present && entry.Digest is { } digest ? "@" + digest : string.Empty;
+        }
+
+        return env;
+    }
+
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var (fleet, machine) = MachineProject.Target(context);
         var gpu = MachineProject.Gpu(context);
-        var services = fleet.Services.Where(s => s.Service.Machines.Contains(machine)).ToList();
-        var missing = FleetValidator.RequireSources(fleet, Path.Combine(context.Root, fleet.Fleet.SourceRoot), _ => new HashSet<string>(), services.Select(s => s.Service.Name).ToList());
-        if (missing.Count > 0)
-        {
-            throw new CakeException(1, $"Cannot build the services of {machine}: " + string.Join(" ", missing.Select(m => m.ToString())));
-        }
-
-        var hashes = context.Results.Hashes ?? throw new CakeException(1, "Deploy needs this run's family hashes: run ./build.sh --target=Deploy (Bake runs first), not --exclusive.");
-        var repository = context.Repository + "-services";
-        var images = new List<(ResolvedService Service, string Hash, string Tag, string FamilyTag)>();
-        foreach (var s in services)
-        {
-            var family = hashes.Families.FirstOrDefault(f => f.Name == s.Family.Name)
-                ?? throw new CakeException(1, $"Service {s.Service.Name} runs on family {s.Family.Name}, which this run did not bake (--families): add it.");
-            var dockerfile = ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, s.Service.Name);
-            var content = context.GeneratedFiles.First(f => f.Path == dockerfile).Content;
-            var ignore = context.GeneratedFiles.First(f => f.Path == dockerfile + ".dockerignore").Content;
-            var (hash, _) = ServiceHasher.Compute(fleet.Fleet, s.Service, context.Root, content, ignore, family.Hash);
-            images.Add((s, hash, $"{repository}:{s.Service.Name}-{hash}", family.Tags.Immutable));
-        }
-
-        var local = Buildx.DockerEngine.LocalImages(images.Select(i => i.Tag).ToList());
-        foreach (var image in images.Where(i => !local.ContainsKey(i.Tag)))
-        {
-            var build = new CommandLine("docker").Add(
-                "buildx", "build", "--load", "--provenance=false", "--progress=plain",
-                "--build-context", $"{ServiceDockerfileRenderer.FamilyContext}=docker-image://{image.FamilyTag}",
-                "-f", ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, image.Service.Service.Name), "-t", image.Tag, fleet.Fleet.SourceRoot);
-            context.Log.Information($"Building {image.Service.Service.Name}: {build.Render()}");
-            var built = ProcessRunner.Run(build, new ProcessOptions { WorkingDirectory = context.Root, Timeout = TimeSpan.FromMinutes(30) });
-            if (!built.Succeeded)
-            {
-                throw new CakeException(1, $"Building service {image.Service.Service.Name} failed: {built.StandardError.Trim().Split('\n').LastOrDefault()}");
-            }
-        }
+        var hashes = context.Results.Hashes ?? throw new CakeException(1, "Deploy needs this run's hashes: run ./build.sh --target=Deploy (Bake runs first and builds the services), not --exclusive.");
+        var env = DeployEnvironment(context.Repository, fleet.On(machine).Select(s => s.Name).ToList(), hashes);
 
         var file = MachineProject.ComposeFile(context, fleet, machine, gpu);
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["REGISTRY"] = context.Repository };
-        foreach (var image in images)
-        {
-            env[ComposeOptions.TagVariable(image.Service.Service.Name)] = image.Hash;
-        }
-
         var compose = MachineProject.Compose(context, machine, file);
         var up = compose.Add("up", "-d", "--wait", "--wait-timeout", "300", "--remove-orphans");
         context.Log.Information((gpu ? string.Empty : "GPU reservations dropped (--gpu=off). ") + up.Render());

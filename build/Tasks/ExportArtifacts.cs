@@ -11,7 +11,7 @@ namespace Build.Tasks;
 
 [TaskName("ExportArtifacts")]
 [IsDependentOn(typeof(Bake))]
-[TaskDescription("Writes oci-metadata.json (digests, sizes, labels per family), SHA256SUMS for export-stage files, and OCI tarballs or layouts with --oci; measures every image once for the gates.")]
+[TaskDescription("Writes oci-metadata.json (digests, sizes, labels per family and service), SHA256SUMS for export-stage files, fleet-report.json/.md (with the service images' bytes), and OCI tarballs or layouts with --oci; measures every image once for the gates.")]
 [TaskArgument("--oci[=dir]", "Also write artifacts/oci/<family>.tar (or, with =dir, an OCI layout directory that scanners read).")]
 public sealed class ExportArtifacts(Services.Registries registries) : FrostingTask<BuildContext>
 {
@@ -55,7 +55,10 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
 
         if (context.Fleet is { } fleet)
         {
-            var report = Fleet.FleetReport.Build(fleet.Fleet, context.Catalog);
+            // Bytes from the OCI manifests of this run's service images: every layer vs. each digest once.
+            var layers = hashes.Services.Where(s => measures.ContainsKey(s.Name))
+                .ToDictionary(s => s.Name, s => new Fleet.ImageLayers(s.Name, measures[s.Name].Layers.Select(l => (l.Digest, l.Size)).ToList()), StringComparer.Ordinal);
+            var report = Fleet.FleetReport.Build(fleet.Fleet, context.Catalog, layers);
             AtomicFile.WriteAllText(paths.FleetReportJson, report.ToJson());
             AtomicFile.WriteAllText(paths.FleetReportMarkdown, report.ToMarkdown(context.Catalog));
         }
@@ -64,9 +67,9 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
         AtomicFile.WriteAllText(paths.OciMetadata, metadata.ToJson());
         context.Results.Set(measures);
         Console.Out.Write(TextTable.Render(
-            ["Family", "Outcome", "Digest", "Compressed", "Uncompressed", "Layers", "Exports"],
+            ["Image", "Outcome", "Digest", "Compressed", "Uncompressed", "Layers", "Exports"],
             images.Select(i => (IReadOnlyList<string>)[i.Name, i.Outcome, i.Digest[..19], Bytes.Format(i.CompressedSize), i.UncompressedSize is { } u ? Bytes.Format(u) : "-", i.LayerCount.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(' ', i.Exports.Select(e => e.Path))])));
-        context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, paths.OciMetadata)} ({images.Count} families).");
+        context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, paths.OciMetadata)} ({images.Count} images).");
     }
 
     /// <summary>Export-stage files of a family, with a SHA256SUMS file (sha256sum -c format) beside them.</summary>

@@ -5,13 +5,13 @@ using Build.Reports;
 namespace Build.Tasks;
 
 [TaskName("Matrix")]
-[TaskDescription("Prints the GitHub Actions matrix: one shard per independent family tree, families in dependency order (also to $GITHUB_OUTPUT as matrix=).")]
+[TaskDescription("Prints the GitHub Actions matrix: one shard per independent family tree with the services on it, families in dependency order (also to $GITHUB_OUTPUT as matrix=).")]
 public sealed class Matrix : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var json = Render(context.Catalog);
+        var json = Render(context.Catalog, context.Fleet);
         Console.Out.WriteLine(json);
         if (context.Env.Get("GITHUB_OUTPUT") is { Length: > 0 } output)
         {
@@ -20,10 +20,11 @@ public sealed class Matrix : FrostingTask<BuildContext>
     }
 
     /// <summary>
-    /// Trees share nothing, so each is one shard (one bake: parents build before children inside it). A shard
-    /// selected by --families reuses anything another shard already published, by hash.
+    /// Trees share nothing, so each is one shard (one bake: parents build before children inside it), with the
+    /// services on its families (--families selects them too). A shard reuses anything another shard already
+    /// published, by hash.
     /// </summary>
-    internal static string Render(Catalog.Catalog catalog)
+    internal static string Render(Catalog.Catalog catalog, Fleet.ResolvedFleet? fleet = null)
     {
         var graph = catalog.Graph;
         var shards = graph.Trees
@@ -32,6 +33,7 @@ public sealed class Matrix : FrostingTask<BuildContext>
                 shard = tree.Root.Group.Length > 0 && graph.Roots.Count(r => r.Group == tree.Root.Group) == 1 ? tree.Root.Group : tree.Root.Name,
                 root = tree.Root.Name,
                 families = string.Join(',', tree.Families.Select(f => f.Name)),
+                services = string.Join(',', (fleet?.Services ?? []).Where(s => tree.Families.Any(f => f.Name == s.Family.Name)).Select(s => s.Name)),
             })
             .ToList();
         return CanonicalJson.Serialize(new { include = shards });

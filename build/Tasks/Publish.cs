@@ -12,7 +12,7 @@ using Cake.Core.Diagnostics;
 namespace Build.Tasks;
 
 [TaskName("Publish")]
-[TaskDescription("Pushes each image that every gate passed for its very digest: <family>-<hash>, the date tag, then -latest only when every gate passed for every family (and this run is not one shard of several); then ghcr-status.json/.md. --exclusive resumes from an earlier run's artifacts, with the same digest checks.")]
+[TaskDescription("Pushes each image (family, or service into <registry>-services) that every gate passed for its very digest: <name>-<hash>, the date tag, then -latest only when every gate passed for every image (and this run is not one shard of several); then ghcr-status.json/.md. --exclusive resumes from an earlier run's artifacts, with the same digest checks.")]
 [TaskArgument("--registry=local", "Publish to the loopback test registry (tests/infra/up.sh starts it): try the whole chain without credentials.")]
 [TaskArgument("--shard=NAME", "This run is one shard of a sharded workflow: push hash and date tags only; Promote moves -latest once every shard passed.")]
 public sealed class Publish(Services.Registries registries, KilnEnvironment environment) : FrostingTask<BuildContext>
@@ -57,7 +57,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         var status = ReadStatus(context, report);
         AtomicFile.WriteAllText(context.Paths.GhcrStatusJson, status.ToJson());
         AtomicFile.WriteAllText(context.Paths.GhcrStatusMarkdown, status.Markdown());
-        Console.Out.Write(TextTable.Render(["Family", "Decision", "Why", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
+        Console.Out.Write(TextTable.Render(["Image", "Decision", "Why", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
         context.Log.Information(report.LatestMoved ? "Every gate passed: -latest moved." : report.Why);
 
         var refused = report.Families.Where(f => f.Decision == "not-pushed").ToList();
@@ -132,7 +132,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
 
         foreach (var family in report.Families)
         {
-            var tags = TagsOf(context.Results.Bake?.Get(family.Family)?.Tag ?? $"{report.Registry}:{family.Family}-{family.Hash}", family.Family, family.Hash, context.DateTag);
+            var tags = TagsOf(context.Results.Bake?.Get(family.Family)?.Tag ?? $"{family.Repository ?? report.Registry}:{family.Family}-{family.Hash}", family.Family, family.Hash, context.DateTag);
             var read = tags.All.Select(t => RegistryStatusReader.ReadAsync(registries.Client, t).GetAwaiter().GetResult()).ToList();
             var digest = read[0].Digest;
             var version = versions.FirstOrDefault(v => v.Name == digest);

@@ -25,7 +25,7 @@ public sealed class SizeGate : GateTask<ImageSizeGate>
         SizeBaseline baseline;
         try
         {
-            baseline = ImageSizeGate.LoadBaseline(context.Root, context.Catalog);
+            baseline = ImageSizeGate.LoadBaseline(context.Root, context.Catalog, context.ImageNames);
         }
         catch (GateConfigException ex)
         {

@@ -89,9 +89,44 @@ variable "HASH_DEMO_WEB_PY311" {
   default = "dev"
 }
 
+# Content hash of service audio (ComputeHash).
+variable "SERVICE_HASH_AUDIO" {
+  default = "dev"
+}
+
+# Content hash of service gpu-ada (ComputeHash).
+variable "SERVICE_HASH_GPU_ADA" {
+  default = "dev"
+}
+
+# Content hash of service heartbeat (ComputeHash).
+variable "SERVICE_HASH_HEARTBEAT" {
+  default = "dev"
+}
+
+# Content hash of service hello (ComputeHash).
+variable "SERVICE_HASH_HELLO" {
+  default = "dev"
+}
+
+# Content hash of service vision-ampere (ComputeHash).
+variable "SERVICE_HASH_VISION_AMPERE" {
+  default = "dev"
+}
+
+# Content hash of service web (ComputeHash).
+variable "SERVICE_HASH_WEB" {
+  default = "dev"
+}
+
 function "tags" {
   params = [family, hash]
   result = compact(["${REGISTRY}:${family}-${hash}", DATE_TAG != "" ? "${REGISTRY}:${family}-${DATE_TAG}" : ""])
+}
+
+function "service_tags" {
+  params = [service, hash]
+  result = compact(["${REGISTRY}-services:${service}-${hash}", DATE_TAG != "" ? "${REGISTRY}-services:${service}-${DATE_TAG}" : ""])
 }
 
 function "cache_from" {
@@ -122,6 +157,10 @@ group "gpu" {
 
 group "artifacts" {
   targets = ["demo-py311-artifacts"]
+}
+
+group "services" {
+  targets = ["audio", "gpu-ada", "heartbeat", "hello", "vision-ampere", "web"]
 }
 
 target "demo-devcontainer-slim" {
@@ -357,4 +396,142 @@ target "demo-web-py311" {
   }
   cache-from = cache_from("demo-web-py311")
   cache-to = cache_to("demo-web-py311")
+}
+
+target "audio" {
+  description = "Service audio on mainpc (family demo-audio-py311)"
+  context = "examples/demo/apps"
+  dockerfile = "../services/audio/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:demo-audio-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("audio", SERVICE_HASH_AUDIO)
+  labels = {
+    "dev.kiln.family" = "demo-audio-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "audio"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "audio"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_AUDIO}"
+  }
+  cache-from = cache_from("audio")
+  cache-to = cache_to("audio")
+}
+
+target "gpu-ada" {
+  description = "Service gpu-ada on mainpc (family demo-gpu-ada-py311)"
+  context = "examples/demo/apps"
+  dockerfile = "../services/gpu-ada/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:demo-gpu-ada-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("gpu-ada", SERVICE_HASH_GPU_ADA)
+  labels = {
+    "dev.kiln.family" = "demo-gpu-ada-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "gpu-ada"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "gpu-ada"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_GPU_ADA}"
+  }
+  cache-from = cache_from("gpu-ada")
+  cache-to = cache_to("gpu-ada")
+}
+
+target "heartbeat" {
+  description = "Service heartbeat on mainpc, pc2 (family demo-py311)"
+  context = "examples/demo/apps"
+  dockerfile = "../services/heartbeat/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:demo-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("heartbeat", SERVICE_HASH_HEARTBEAT)
+  labels = {
+    "dev.kiln.family" = "demo-py311"
+    "dev.kiln.machines" = "mainpc,pc2"
+    "dev.kiln.service" = "heartbeat"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "heartbeat"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_HEARTBEAT}"
+  }
+  cache-from = cache_from("heartbeat")
+  cache-to = cache_to("heartbeat")
+}
+
+target "hello" {
+  description = "Service hello on mainpc (family demo-py311)"
+  context = "examples/demo/apps"
+  dockerfile = "../services/hello/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:demo-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("hello", SERVICE_HASH_HELLO)
+  labels = {
+    "dev.kiln.family" = "demo-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "hello"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "hello"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_HELLO}"
+  }
+  cache-from = cache_from("hello")
+  cache-to = cache_to("hello")
+}
+
+target "vision-ampere" {
+  description = "Service vision-ampere on pc2 (family demo-gpu-ampere-vision-py311)"
+  context = "examples/demo/apps"
+  dockerfile = "../services/vision-ampere/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:demo-gpu-ampere-vision-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("vision-ampere", SERVICE_HASH_VISION_AMPERE)
+  labels = {
+    "dev.kiln.family" = "demo-gpu-ampere-vision-py311"
+    "dev.kiln.machines" = "pc2"
+    "dev.kiln.service" = "vision-ampere"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "vision-ampere"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_VISION_AMPERE}"
+  }
+  cache-from = cache_from("vision-ampere")
+  cache-to = cache_to("vision-ampere")
+}
+
+target "web" {
+  description = "Service web on mainpc (family demo-web-py311)"
+  context = "examples/demo/apps"
+  dockerfile = "../services/web/Dockerfile"
+  target = "runtime"
+  contexts = {
+    family = "target:demo-web-py311"
+  }
+  platforms = ["linux/amd64"]
+  tags = service_tags("web", SERVICE_HASH_WEB)
+  labels = {
+    "dev.kiln.family" = "demo-web-py311"
+    "dev.kiln.machines" = "mainpc"
+    "dev.kiln.service" = "web"
+    "org.opencontainers.image.licenses" = "MIT"
+    "org.opencontainers.image.title" = "web"
+    "org.opencontainers.image.vendor" = "Kiln demo"
+    "org.opencontainers.image.version" = "${SERVICE_HASH_WEB}"
+  }
+  cache-from = cache_from("web")
+  cache-to = cache_to("web")
 }

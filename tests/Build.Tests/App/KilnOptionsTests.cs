@@ -20,6 +20,14 @@ public sealed class KilnOptionsTests
     }
 
     [Test]
+    public void Services_are_all_by_default_none_with_none_and_a_deduplicated_list_otherwise()
+    {
+        Parse().Services.ShouldBeNull();
+        Parse(null, ("services", "none")).Services.ShouldBe([]);
+        Parse(null, ("services", "web, hello,web"), ("services", "audio")).Services.ShouldBe(["web", "hello", "audio"]);
+    }
+
+    [Test]
     public void Mode_defaults_to_ci_when_CI_is_true_and_an_explicit_mode_wins()
     {
         Parse(ci: "true").Mode.ShouldBe(BuildMode.Ci);
@@ -76,6 +84,8 @@ public sealed class KilnOptionsTests
     [TestCase("registry", "ghcr.io/o/r@sha256:abc", "--registry=ghcr.io/o/r@sha256:abc is not a registry and repository. Use --registry=HOST[:PORT]/PATH (lowercase path components, e.g. --registry=ghcr.io/kiln-org/ai-base or --registry=127.0.0.1:5000/kiln/demo), or --registry=local for the test registry.")]
     [TestCase("families", "cpu py311", "--families names 'cpu py311', which is not a family name. Family names are lowercase letters, digits, '.', '_' or '-', starting with a letter or digit; separate several with commas: --families=cpu-py311,cpu-web-py311.")]
     [TestCase("families", ",", "--families is empty. Name at least one family (--families=cpu-py311,cpu-web-py311), or leave it out for all.")]
+    [TestCase("services", ",", "--services is empty. Name at least one service of the fleet (--services=hello,web), --services=none for families only, or leave it out for all.")]
+    [TestCase("services", "none,web", "--services=none,web names services and 'none'. Use --services=none alone, or list services.")]
     [TestCase("catalog", "../x/families.yaml", "--catalog=../x/families.yaml leads outside the repository. Use a path inside it (e.g. --catalog=docker/families.yaml) or an absolute path.")]
     [TestCase("artifacts", "../out", "--artifacts=../out leads outside the repository. Use a path inside it (e.g. --artifacts=artifacts) or an absolute path.")]
     public void A_bad_value_is_a_usage_error_that_shows_the_valid_forms(string name, string value, string message)

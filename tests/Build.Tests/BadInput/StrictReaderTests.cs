@@ -40,7 +40,7 @@ public sealed class StrictReaderTests
     [TestCase("\"schemaVersion\": 1,", "\"schemaVersion\": 2,", "examples/mini/size-baseline.json:2:20: schemaVersion 2 is not one this Kiln reads (it reads 1). Regenerate the baseline with this Kiln: ./build.sh --target=SizeGate --update-baseline.")]
     [TestCase("\"compressed\": 1421860", "\"compressed\": \"1421860\"", "examples/mini/size-baseline.json:5:33: baseline entry 'demo-cpu': 'compressed' must be a whole number of bytes, not a string (\"1421860\"). Write e.g. \"compressed\": 1421860 (no quotes).")]
     [TestCase("\"compressed\": 1421860", "\"compressed\": -5", "examples/mini/size-baseline.json:5:33: baseline entry 'demo-cpu': 'compressed' is -5; a size cannot be negative. Write the size in bytes (0 or more), or run --update-baseline.")]
-    [TestCase("\"demo-cpu\":", "\"demo-cpx\":", "examples/mini/size-baseline.json:5:5: baseline entry 'demo-cpx': is not a family in the catalog. Did you mean 'demo-cpu'? Remove the entry (or fix its name): run ./build.sh --target=SizeGate --update-baseline after renaming a family.")]
+    [TestCase("\"demo-cpu\":", "\"demo-cpx\":", "examples/mini/size-baseline.json:5:5: baseline entry 'demo-cpx': is not a family of the catalog or a service of its fleet. Did you mean 'demo-cpu'? Remove the entry (or fix its name): run ./build.sh --target=SizeGate --update-baseline after renaming a family or service.")]
     [TestCase("\"uncompressed\"", "\"uncompresed\"", "examples/mini/size-baseline.json:5:42: baseline entry 'demo-cpu': Unknown key 'uncompresed' in a baseline entry. Did you mean 'uncompressed'? Allowed keys: compressed, uncompressed.")]
     [TestCase("\"maxGrowthBytes\": 10485760", "\"maxGrowthBytes\": 1.5", "examples/mini/size-baseline.json:3:56: 'maxGrowthBytes' must be a whole number of bytes, not a number. Write e.g. \"maxGrowthBytes\": 1421860 (no quotes).")]
     [TestCase("\"schemaVersion\": 1,", "\"schemaVersion\": 1", "examples/mini/size-baseline.json:3:3: JSON syntax error: '\"' is invalid after a value. Expected either ',', '}', or ']'. Restore it from git, or run ./build.sh --target=SizeGate --update-baseline.")]
@@ -66,7 +66,7 @@ public sealed class StrictReaderTests
         var path = dir.Write("p.yaml", "waivers:\n  - { id: CVE-1, families: [demo-wbe], reason: r, expires: 2027-01-01 }\n");
 
         Should.Throw<GateConfigException>(() => CvePolicy.Load(path, "p.yaml", DemoFamilies)).Message
-            .ShouldBe("p.yaml:2:29: waiver 'CVE-1': names family 'demo-wbe', which the catalog does not define. Did you mean 'demo-web'? Fix the name: a waiver for a family that does not exist waives nothing.");
+            .ShouldBe("p.yaml:2:29: waiver 'CVE-1': names 'demo-wbe', which is neither a family of the catalog nor a service of its fleet. Did you mean 'demo-web'? Fix the name: a waiver for a family that does not exist waives nothing.");
         CvePolicy.Load(path, "p.yaml").Waivers.ShouldHaveSingleItem().Families.ShouldBe(["demo-wbe"]);
     }
 

@@ -138,4 +138,38 @@ public sealed class BakeCommandLineTests
         invocation.Command.Render().ShouldBe(Prefix + Common + " --provenance=false" + Allow + Oci + " root child child-artifacts");
         invocation.Environment.ContainsKey("SOURCE_DATE_EPOCH").ShouldBeFalse();
     }
+
+    [Test]
+    public void A_service_binds_its_family_context_to_the_reused_family_by_digest_and_gets_its_own_hash_variable()
+    {
+        var (catalog, hashes) = Tree(rootExists: Existence.Present);
+        var service = new FamilyHashEntry("api", "cccccccccccc", "root", Build.Fleet.ServiceImages.Group, "api", [], Build.Fleet.ServiceImages.Tags(Registry, "api", "cccccccccccc", "20261121"), Existence.Absent, null, null, Kind: ImageKind.Service);
+        hashes = hashes with { Families = [.. hashes.Families.Where(f => f.Name == "root"), service] };
+        var plan = BakePlanner.Plan(catalog, hashes, _ => null, force: false, BuildMode.Ci);
+        plan.Select(p => (p.Name, p.Action, p.Kind)).ShouldBe([("root", FamilyAction.Reuse, ImageKind.Family), ("api", FamilyAction.Build, ImageKind.Service)]);
+
+        var invocation = BakePlanner.Render(catalog, hashes, plan, Ci(), Registry);
+
+        invocation.Command.Render().ShouldBe(
+            Prefix + Common + " --provenance=false" + Allow +
+            " --set api.output=type=oci,dest=/repo/artifacts/.work/oci/api.tar,name=127.0.0.1:5000/kiln/t-services:api-cccccccccccc,rewrite-timestamp=true" +
+            " --set api.contexts.family=docker-image://127.0.0.1:5000/kiln/t:root-aaaaaaaaaaaa@sha256:" + new string('f', 64) +
+            Labels + " api");
+        invocation.Environment["SERVICE_HASH_API"].ShouldBe("cccccccccccc");
+        invocation.Environment["HASH_ROOT"].ShouldBe("aaaaaaaaaaaa");
+    }
+
+    [Test]
+    public void A_service_built_with_its_family_keeps_the_family_target_as_its_context()
+    {
+        var (catalog, hashes) = Tree();
+        var service = new FamilyHashEntry("api", "cccccccccccc", "root", Build.Fleet.ServiceImages.Group, "api", [], Build.Fleet.ServiceImages.Tags(Registry, "api", "cccccccccccc", "20261121"), Existence.Absent, null, null, Kind: ImageKind.Service);
+        hashes = hashes with { Families = [.. hashes.Families.Where(f => f.Name == "root"), service] };
+        var plan = BakePlanner.Plan(catalog, hashes, _ => null, force: false, BuildMode.Local);
+
+        BakePlanner.Render(catalog, hashes, plan, Local(), Registry).Command.Render().ShouldBe(
+            Prefix + Common + " --provenance=false" + Allow +
+            " --set root.output=type=docker --set root.platform=linux/amd64 --set api.output=type=docker --set api.platform=linux/amd64" +
+            Labels + " root api");
+    }
 }

@@ -1,5 +1,7 @@
 using Build.Deploy;
 using Build.Fleet;
+using Build.Hashing;
+using Build.Tests.Infra;
 using Build.Tests.Fleet;
 using Build.Tools;
 
@@ -247,5 +249,50 @@ public sealed class ComposeConfigTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+}
+
+/// <summary>What Deploy hands Compose: each service's hash, and the digest once the registry holds that image.</summary>
+[TestFixture]
+[Category("Integration")]
+public sealed class DeployImageTests
+{
+    [Test]
+    public void A_published_service_runs_by_digest_and_a_local_one_by_its_hash_tag()
+    {
+        const string Registry = "127.0.0.1:5000/kiln/d";
+        var digest = "sha256:" + new string('e', 64);
+        FamilyHashEntry Service(string name, string hash, Existence exists) =>
+            new(name, hash, "demo-py311", ServiceImages.Group, name, [], ServiceImages.Tags(Registry, name, hash, "20261201"), exists, null, exists == Existence.Present ? digest : null, Kind: ImageKind.Service);
+        var hashes = new HashReport(1, "examples/demo/families.yaml", Registry, "20261201", [Service("hello", "aaaaaaaaaaaa", Existence.Present), Service("heartbeat", "bbbbbbbbbbbb", Existence.Unknown)]);
+
+        var env = Build.Tasks.Deploy.DeployEnvironment(Registry, ["heartbeat", "hello"], hashes);
+        env.ShouldBe(new Dictionary<string, string?>
+        {
+            ["REGISTRY"] = Registry,
+            ["KILN_TAG_HELLO"] = "aaaaaaaaaaaa",
+            ["KILN_DIGEST_HELLO"] = "@" + digest,
+            ["KILN_TAG_HEARTBEAT"] = "bbbbbbbbbbbb",
+            ["KILN_DIGEST_HEARTBEAT"] = string.Empty,
+        }, ignoreOrder: true);
+
+        // Real Compose resolves the committed file with that environment.
+        var config = ProcessRunner.Run(
+            new CommandLine("docker").Add("compose", "-f", "examples/demo/deploy/pc2/compose.yaml", "config", "--format", "json"),
+            new ProcessOptions { WorkingDirectory = TestInfra.RepoRoot, Environment = env, Timeout = TimeSpan.FromMinutes(1) });
+        config.Succeeded.ShouldBeTrue(config.StandardError);
+        using var doc = System.Text.Json.JsonDocument.Parse(config.StandardOutput);
+        doc.RootElement.GetProperty("services").GetProperty("heartbeat").GetProperty("image").GetString().ShouldBe($"{Registry}-services:heartbeat-bbbbbbbbbbbb");
+
+        var both = ProcessRunner.Run(
+            new CommandLine("docker").Add("compose", "-f", "examples/demo/deploy/mainpc/compose.yaml", "config", "--format", "json"),
+            new ProcessOptions { WorkingDirectory = TestInfra.RepoRoot, Environment = new Dictionary<string, string?>(env) { ["KILN_TAG_WEB"] = "c", ["KILN_TAG_AUDIO"] = "d", ["KILN_TAG_GPU_ADA"] = "e" }, Timeout = TimeSpan.FromMinutes(1) });
+        both.Succeeded.ShouldBeTrue(both.StandardError);
+        using var mainpc = System.Text.Json.JsonDocument.Parse(both.StandardOutput);
+        mainpc.RootElement.GetProperty("services").GetProperty("hello").GetProperty("image").GetString().ShouldBe($"{Registry}-services:hello-aaaaaaaaaaaa@{digest}");
+
+        // A service of the machine that the run did not hash is refused, not left to run -latest.
+        Should.Throw<Cake.Core.CakeException>(() => Build.Tasks.Deploy.DeployEnvironment(Registry, ["hello", "web"], hashes)).Message
+            .ShouldBe("This run did not bake web (left out by --services or --families): Deploy runs only images whose hash this run computed.");
     }
 }

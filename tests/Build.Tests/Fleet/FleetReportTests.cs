@@ -59,14 +59,21 @@ public sealed class FleetReportTests
     public void Json_and_markdown_carry_the_report()
     {
         var catalog = FleetFixture.RealCatalog();
-        var bytes = new ImageBytes(2, 3000, 2000);
-        var report = FleetReport.Build(FleetFixture.RealFleet(), catalog, bytes);
+        // Two mainpc services that share a 1000-byte family layer: 3000 summed, 2000 with the shared layer once.
+        var layers = new Dictionary<string, ImageLayers>
+        {
+            ["ServiceRegistry"] = new("ServiceRegistry", [("sha256:family", 1000), ("sha256:a", 500)]),
+            ["SystemDigitalTwin"] = new("SystemDigitalTwin", [("sha256:family", 1000), ("sha256:b", 500)]),
+        };
+        var report = FleetReport.Build(FleetFixture.RealFleet(), catalog, layers);
 
         using var json = JsonDocument.Parse(report.ToJson());
         json.RootElement.GetProperty("coverage").GetProperty("mapped").GetInt32().ShouldBe(69);
         json.RootElement.GetProperty("machines")[0].GetProperty("machine").GetString().ShouldBe("mainpc");
         json.RootElement.GetProperty("openQuestions").GetArrayLength().ShouldBe(7);
         json.RootElement.GetProperty("bytes").GetProperty("saving").GetInt64().ShouldBe(1000);
+        json.RootElement.GetProperty("machines")[0].GetProperty("bytes").GetProperty("sharedOnce").GetInt64().ShouldBe(2000);
+        json.RootElement.GetProperty("machines")[1].GetProperty("bytes").GetProperty("images").GetInt32().ShouldBe(0);
         json.RootElement.GetProperty("crossMachineDependencies")[0].GetProperty("dependsOn").GetString().ShouldBe("TTSService");
 
         var md = report.ToMarkdown(catalog);

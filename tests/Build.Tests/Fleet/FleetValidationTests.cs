@@ -32,6 +32,18 @@ public sealed class FleetValidationTests
     }
 
     [Test]
+    public void A_service_named_like_a_family_or_a_bake_group_is_an_error()
+    {
+        var services = "  cpu-py311:\n" + Cpu + "    health: { port: 8000 }\n  services:\n" + Cpu + "    health: { port: 8001 }\n";
+        var errors = Check(services);
+
+        errors.Select(e => e.Service).ShouldBe(["cpu-py311", "services"]);
+        errors[0].Where!.Line.ShouldBe(FleetFixture.LineOf(FleetFixture.FleetYaml(services), "cpu-py311:"));
+        errors[0].Message.ShouldBe("The service name 'cpu-py311' is already a family, family group or bake group of docker/families.yaml: the bake target and tags would be ambiguous.");
+        errors[0].Fix.ShouldBe("Rename the service (or the family).");
+    }
+
+    [Test]
     public void A_ptx_arch_accepts_a_newer_gpu_and_refuses_an_older_one()
     {
         var newer = "  Jit:\n    machines: [mainpc]\n    family: gpu-ptx-py311\n    entrypoint: j/app.py\n    health: { port: 8000 }\n";

@@ -87,11 +87,14 @@ public sealed class GeneratorTests
 
     [TestCase("docker/families.yaml")]
     [TestCase("examples/mini/families.yaml")]
+    [TestCase("examples/demo/families.yaml")]
     public void The_committed_generated_files_are_exactly_what_the_catalog_produces(string catalogPath)
     {
         // The golden files are the committed ones: this is GenerateCheck as a test.
         var result = CatalogLoader.Load(catalogPath, new CatalogLoadOptions(TestInfra.RepoRoot, _ => null, Strict: false));
-        var changes = Generator.Compare(TestInfra.RepoRoot, result.Catalog, Generator.Plan(result.Catalog));
+        var fleetPath = Path.Combine(TestInfra.RepoRoot, result.Catalog.Directory, "fleet.yaml");
+        var fleet = File.Exists(fleetPath) ? Build.Fleet.FleetValidator.Resolve(Build.Fleet.FleetLoader.Load($"{result.Catalog.Directory}/fleet.yaml", TestInfra.RepoRoot), result.Catalog) : null;
+        var changes = Generator.Compare(TestInfra.RepoRoot, result.Catalog, Generator.Plan(result.Catalog, fleet));
 
         changes.Where(c => c.Kind != ChangeKind.Unchanged).Select(c => c.Diff).ShouldBeEmpty();
     }

@@ -52,6 +52,35 @@ public sealed class FamilyTagsTests
     }
 
     [Test]
+    [Category("Integration")]
+    public void The_demo_bake_file_builds_each_service_on_its_family_target_with_the_service_tags()
+    {
+        var hcl = "examples/demo/docker-bake.hcl";
+        var fleet = Build.Fleet.FleetValidator.Resolve(Fleet.FleetFixture.DemoFleet(), Fleet.FleetFixture.DemoCatalog());
+        var env = new Dictionary<string, string?> { ["REGISTRY"] = "127.0.0.1:5000/kiln/x", ["DATE_TAG"] = "20261121", ["KILN_DEBIAN_BASE"] = "debian:bookworm" };
+        foreach (var service in fleet.Services)
+        {
+            env[Build.Fleet.ServiceImages.HashVariable(service.Name)] = $"{service.Name.Length:x2}abcdefabcd"[..12];
+        }
+
+        var print = TestInfra.Run(new CommandLine("docker").Add("buildx", "bake", "-f", hcl, "--print", Build.Fleet.ServiceImages.Group), TestInfra.RepoRoot, env);
+
+        using var doc = JsonDocument.Parse(print.StandardOutput);
+        var targets = doc.RootElement.GetProperty("target");
+        foreach (var service in fleet.Services)
+        {
+            var t = targets.GetProperty(Build.Fleet.ServiceImages.BakeTarget(service.Name));
+            t.GetProperty("tags").EnumerateArray().Select(x => x.GetString()!).ToList()
+                .ShouldBe(Build.Fleet.ServiceImages.Tags("127.0.0.1:5000/kiln/x", service.Name, env[Build.Fleet.ServiceImages.HashVariable(service.Name)]!, "20261121").Built, service.Name);
+            t.GetProperty("contexts").GetProperty("family").GetString().ShouldBe("target:" + service.Family.BakeTarget);
+            t.GetProperty("context").GetString().ShouldBe("examples/demo/apps");
+            t.GetProperty("dockerfile").GetString().ShouldBe($"../services/{service.Name}/Dockerfile");
+            // The family a service needs is part of the same bake: bake builds it first, once.
+            targets.TryGetProperty(service.Family.BakeTarget, out _).ShouldBeTrue(service.Name);
+        }
+    }
+
+    [Test]
     [Category("Unit")]
     public void The_catalog_entry_hash_input_holds_only_the_keys_a_family_sets()
     {

@@ -19,6 +19,7 @@ public sealed class DebianDemoTests
 
     private DebianRepo _repo = null!;
     private Dictionary<string, string> _tags = null!;
+    private List<Image> _first = null!;
 
     [OneTimeSetUp]
     public void BuildTheDebianTree()
@@ -32,9 +33,8 @@ public sealed class DebianDemoTests
             "--target=ExportArtifacts", "--artifacts", $"--catalog={Catalog}", $"--registry={_repo.Registry}", "--mode=local");
         code.ShouldBe(0, output);
 
-        using var summary = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/bake-summary.json")));
-        _tags = summary.RootElement.GetProperty("families").EnumerateArray()
-            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("tag").GetString()!);
+        _first = Images();
+        _tags = _first.Where(i => i.Kind == "family").ToDictionary(i => i.Name, i => i.Tag);
     }
 
     [OneTimeTearDown]
@@ -52,6 +52,60 @@ public sealed class DebianDemoTests
         {
             TestInfra.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}", tag));
         }
+    }
+
+    [Test]
+    public void Services_build_in_the_family_graph_and_a_rebuild_touches_exactly_what_changed()
+    {
+        // The set-up's single bake built every family and every service of the demo fleet.
+        _first.Where(i => i.Kind == "service").Select(i => i.Name).Order(StringComparer.Ordinal).ShouldBe(["audio", "gpu-ada", "heartbeat", "hello", "vision-ampere", "web"]);
+        _first.ShouldAllBe(i => i.Outcome == "built");
+        _first.Where(i => i.Kind == "service").ShouldAllBe(i => i.Tag.StartsWith(_repo.Registry + "-services:" + i.Name + "-", StringComparison.Ordinal));
+
+        Built(Bake()).ShouldBeEmpty("nothing changed: a second bake builds nothing");
+
+        // One service's code: that image only (its family and the other services are reused by hash).
+        Edited("examples/demo/apps/hello/app.py", () => Built(Bake()).ShouldBe(["hello"]));
+
+        // A family: the family and exactly its services (web is the only service on demo-web-py311).
+        Edited("examples/demo/files/web/server.py", () => Built(Bake()).ShouldBe(["demo-web-py311", "web"]));
+
+        // Back to the committed files: every image exists at its hash again.
+        Built(Bake()).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Services_and_families_select_each_other()
+    {
+        string[] Hashed(params string[] args)
+        {
+            var (code, output) = Kiln(["--target=ComputeHash", .. args]);
+            code.ShouldBe(0, output);
+            using var hashes = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/hashes.json")));
+            return hashes.RootElement.GetProperty("families").EnumerateArray().Select(f => f.GetProperty("name").GetString()!).ToArray();
+        }
+
+        Hashed("--services=hello").ShouldBe(["demo-py311", "hello"]);
+        Hashed("--families=demo-web-py311").ShouldBe(["demo-py311", "demo-web-py311", "web"], "a family brings its services, not its ancestors'");
+        Hashed("--services=none").ShouldNotContain("hello");
+        Hashed("--services=none").Length.ShouldBe(9);
+
+        var (bad, output) = Kiln("--target=ComputeHash", "--services=helo");
+        bad.ShouldBe(2, output);
+        output.ShouldContain("--services names 'helo', which examples/demo/fleet.yaml does not define. Did you mean 'hello'?");
+    }
+
+    [Test]
+    public void The_fleet_report_measures_the_services_with_shared_family_layers_counted_once()
+    {
+        using var report = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/fleet-report.json")));
+        var bytes = report.RootElement.GetProperty("bytes");
+        bytes.GetProperty("images").GetInt32().ShouldBe(6);
+        var sum = bytes.GetProperty("sumOfImages").GetInt64();
+        var once = bytes.GetProperty("sharedOnce").GetInt64();
+        once.ShouldBeLessThan(sum / 3, $"six services on shared families store their base once ({once} of {sum} bytes)");
+        var mainpc = report.RootElement.GetProperty("machines").EnumerateArray().Single(m => m.GetProperty("machine").GetString() == "mainpc");
+        mainpc.GetProperty("bytes").GetProperty("images").GetInt32().ShouldBe(5);
     }
 
     [Test]
@@ -203,6 +257,44 @@ public sealed class DebianDemoTests
         return x.Length.CompareTo(y.Length);
     }
 
+    private (int Code, string Output) Kiln(params string[] args) =>
+        KilnApp.RunWith(_repo.Root, new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") }, [.. args, $"--catalog={Catalog}", $"--registry={_repo.Registry}", "--mode=local"]);
+
+    private List<Image> Bake()
+    {
+        var (code, output) = Kiln("--target=Bake");
+        code.ShouldBe(0, output);
+        return Images();
+    }
+
+    private static string[] Built(List<Image> images) => images.Where(i => i.Outcome == "built").Select(i => i.Name).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Runs <paramref name="check"/> with a comment appended to a file of the copy, then restores the file.</summary>
+    private void Edited(string relative, Action check)
+    {
+        var path = _repo.Full(relative);
+        var original = File.ReadAllText(path);
+        File.AppendAllText(path, "\n# edited by a test\n");
+        try
+        {
+            check();
+        }
+        finally
+        {
+            File.WriteAllText(path, original);
+        }
+    }
+
+    private List<Image> Images()
+    {
+        using var summary = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/bake-summary.json")));
+        return summary.RootElement.GetProperty("families").EnumerateArray()
+            .Select(f => new Image(f.GetProperty("name").GetString()!, f.GetProperty("kind").GetString()!, f.GetProperty("outcome").GetString()!, f.GetProperty("tag").GetString()!))
+            .ToList();
+    }
+
+    private sealed record Image(string Name, string Kind, string Outcome, string Tag);
+
     private static string Logs(string id) => ProcessRunner.Run(new CommandLine("docker").Add("logs", id)) is var r ? r.StandardOutput + r.StandardError : string.Empty;
 
     private void Git(params string[] args) => TestInfra.Run(new CommandLine("git").Add(args), _repo.Root);
@@ -226,6 +318,7 @@ public sealed class DebianDemoTests
         public void Dispose()
         {
             TestInfra.RemoveLocalTags(Registry + ":");
+            TestInfra.RemoveLocalTags(Registry + "-services:");
             try
             {
                 Directory.Delete(Root, recursive: true);

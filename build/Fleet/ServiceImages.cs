@@ -1,0 +1,27 @@
+using Build.Hashing;
+
+namespace Build.Fleet;
+
+/// <summary>
+/// How a service appears as an image: its bake target, the bake variable carrying its hash, and its repository
+/// (<c>&lt;registry&gt;-services</c>, so services never share tags with families). The tag scheme itself is
+/// <see cref="FamilyTags"/>: <c>&lt;service&gt;-&lt;hash&gt;</c>, <c>-&lt;yyyymmdd&gt;</c>, <c>-latest</c>.
+/// </summary>
+public static class ServiceImages
+{
+    public const string RepositorySuffix = "-services";
+
+    /// <summary>The bake group of every service target.</summary>
+    public const string Group = "services";
+
+    public static string Repository(string registry) => registry + RepositorySuffix;
+
+    public static FamilyTags Tags(string registry, string service, string hash, string date) => new(Repository(registry), service, hash, date);
+
+    /// <summary>bake allows only [a-zA-Z0-9_-] in target names.</summary>
+    public static string BakeTarget(string service) => new(service.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+
+    /// <summary>SERVICE_HASH_ + upper-cased name (a family's is HASH_…, so the two never meet).</summary>
+    public static string HashVariable(string service) =>
+        "SERVICE_HASH_" + new string(service.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+}
