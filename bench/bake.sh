@@ -7,7 +7,8 @@
 #     --load` of the same targets, both with a warm BuildKit cache; the same for --reproducible (OCI tarballs with
 #     rewritten timestamps, then one merged `docker load`) against the same bake command run raw;
 #  3. the same no-op and warm full run on a generated fleet-sized tree (24 families: a root, 5 children, 18
-#     grandchildren, 8-32 MiB layers), where the fixed costs of the small demo matter less.
+#     grandchildren, 8-32 MiB layers, and 69 services on them), where the fixed costs of the small demo matter
+#     less, and a one-service edit against the raw bake of that one target.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-7}
@@ -65,42 +66,76 @@ printf '\nno-op vs old flow: %s (goal <= 0.2x); warm full run vs raw bake: %s (g
   "$(ratio "$noop" "$old")" "$(ratio "$force" "$raw")" "$(ratio "$repro" "$rawrepro")"
 
 # --- fleet-sized tree ------------------------------------------------------------------------------------------
+# 24 families (a root, 5 children, 18 grandchildren, 8-32 MiB layers) and 69 services on them (the size of
+# docker/fleet.yaml), each service a one-file program in apps/, spread over both machines.
 fleet=$(mktemp -d); trap 'rm -rf "$fleet"' EXIT
 mkdir -p "$fleet/docker/files" && echo hello > "$fleet/docker/files/motd" && cp pixi.toml "$fleet/"
-python3 - "$fleet/docker/families.yaml" <<'PY'
-import sys
-lines = ["version: 1", "registry: 127.0.0.1:5000/kiln/fleet", "platforms: [linux/amd64]", "families:",
+python3 - "$fleet" <<'PY'
+import os, sys
+root = sys.argv[1]
+lines = ["version: 1", "registry: 127.0.0.1:5000/kiln/fleet", "platforms: [linux/amd64]",
+         "defaults:", "  user: { name: app, uid: 10001, gid: 10001 }",
+         "machines:", "  mainpc: { env: { OMP_NUM_THREADS: \"8\" } }", "  pc2: { env: { OMP_NUM_THREADS: \"2\" } }",
+         "families:",
          "  root:", "    base: ${KILN_DEMO_BASE}", "    copy: [{ src: docker/files/motd, dest: /etc/motd }]",
          '    run: ["dd if=/dev/urandom of=/root.bin bs=1M count=32"]']
+families = ["root"]
 for i in range(23):
     name, parent = (f"mid-{i:02d}", "root") if i < 5 else (f"leaf-{i:02d}", f"mid-{i % 5:02d}")
+    families.append(name)
     lines += [f"  {name}:", f"    parent: {parent}", f'    run: ["dd if=/dev/urandom of=/{name}.bin bs=1M count=8"]']
-open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+open(os.path.join(root, "docker/families.yaml"), "w").write("\n".join(lines) + "\n")
+fleet = ["version: 1", "source_root: apps", "deploy_dir: deploy", "defaults:", "  requirements: none",
+         "machines:", "  mainpc: { port_offset: 0 }", "  pc2: { port_offset: 0 }", "services:"]
+for i in range(69):
+    name = f"svc-{i:02d}"
+    os.makedirs(os.path.join(root, "apps", name))
+    open(os.path.join(root, "apps", name, "app.py"), "w").write(f"print('{name}')\n")
+    fleet += [f"  {name}:", f"    machines: [{'mainpc' if i % 2 == 0 else 'pc2'}]", "    needs: [cpu]",
+              f"    family: {families[i % len(families)]}", f"    entrypoint: {name}/app.py",
+              f"    ports: [{20000 + i}]", f"    health: {{ port: {20000 + i} }}"]
+open(os.path.join(root, "docker/fleet.yaml"), "w").write("\n".join(fleet) + "\n")
 PY
 git -C "$fleet" init -q && git -C "$fleet" add -A && git -C "$fleet" -c user.email=bench@kiln -c user.name=bench commit -qm fleet
 fleet_registry=$KILN_TEST_REGISTRY/kiln/fleet-bench
 fk=(dotnet "$PWD/run/Build.dll" --working="$fleet" --registry="$fleet_registry" --mode=local --no-report --verbosity=quiet)
 "${fk[@]}" --target=Generate >/dev/null
-fleet_old() { (cd "$fleet" && CACHE=local CACHE_DIR=.kiln/bench-cache CACHE_EXPORT_DIR=.kiln/bench-cache REGISTRY=$fleet_registry docker buildx bake -f docker/docker-bake.hcl --load default); }
-fleet_raw() { (cd "$fleet" && BUILDX_GIT_INFO=0 REGISTRY=$fleet_registry docker buildx bake -f docker/docker-bake.hcl --load default); }
-"${fk[@]}" --target=Bake >/dev/null 2>&1; fleet_old >/dev/null 2>&1; fleet_raw >/dev/null 2>&1   # warm everything
+fleet_old() { (cd "$fleet" && CACHE=local CACHE_DIR=.kiln/bench-cache CACHE_EXPORT_DIR=.kiln/bench-cache REGISTRY=$fleet_registry docker buildx bake -f docker/docker-bake.hcl --load default services); }
+fleet_raw() { (cd "$fleet" && BUILDX_GIT_INFO=0 REGISTRY=$fleet_registry docker buildx bake -f docker/docker-bake.hcl --load "$@"); }
+# A one-service edit: a new line in svc-00's program, then Kiln's Bake (which rebuilds that image only) against the
+# raw bake of that one target (which resolves its family chain from the cache); each variant edits afresh.
+edits=0
+edit() { edits=$((edits + 1)); echo "# edit $edits" >> "$fleet/apps/svc-00/app.py"; }
+"${fk[@]}" --target=Bake >/dev/null 2>&1; fleet_old >/dev/null 2>&1; fleet_raw default services >/dev/null 2>&1   # warm everything
 declare -A f
 for _ in $(seq "${FLEET_RUNS:-5}"); do
   f[noop]+="$(time_ms "${fk[@]}" --target=Bake) "
   f[old]+="$(time_ms fleet_old) "
   f[force]+="$(time_ms "${fk[@]}" --target=Bake --force) "
-  f[raw]+="$(time_ms fleet_raw) "
+  f[raw]+="$(time_ms fleet_raw default services) "
+  edit; f[edit]+="$(time_ms "${fk[@]}" --target=Bake) "
+  edit; f[rawedit]+="$(time_ms fleet_raw svc-00) "
 done
 fm() { tr ' ' '\n' <<<"${f[$1]}" | grep . | median; }
 fs() { tr ' ' '\n' <<<"${f[$1]}" | grep . | spread; }
-fnoop=$(fm noop) fold=$(fm old) fforce=$(fm force) fraw=$(fm raw)
+fnoop=$(fm noop) fold=$(fm old) fforce=$(fm force) fraw=$(fm raw) fedit=$(fm edit) frawedit=$(fm rawedit)
 # shellcheck disable=SC2016 # the backticks are Markdown
 {
-  printf '\n| run (generated tree, 24 families, warm cache) | median (min–max) of %d, ms | ratio |\n|---|---:|---:|\n' "${FLEET_RUNS:-5}"
-  printf '| old flow: `docker buildx bake` with cache import/export, `--load` | %s | 1.00x |\n' "$(fs old)"
+  printf '\n| run (generated tree, 24 families + 69 services, warm cache) | median (min–max) of %d, ms | ratio |\n|---|---:|---:|\n' "${FLEET_RUNS:-5}"
+  printf '| old flow: `docker buildx bake` with cache import/export, `--load`, every target | %s | 1.00x |\n' "$(fs old)"
   printf '| Kiln `Bake`, nothing changed | %s | %s |\n' "$(fs noop)" "$(ratio "$fnoop" "$fold")"
-  printf '| raw `docker buildx bake --load` of the same targets | %s | 1.00x |\n' "$(fs raw)"
+  printf '| raw `docker buildx bake --load` of every target | %s | 1.00x |\n' "$(fs raw)"
+  printf '| Kiln `Bake`, nothing changed, against that raw bake | %s | %s |\n' "$(fs noop)" "$(ratio "$fnoop" "$fraw")"
   printf '| Kiln `Bake --force` | %s | %s |\n' "$(fs force)" "$(ratio "$fforce" "$fraw")"
+  printf '| raw `docker buildx bake --load svc-00` after an edit of svc-00 | %s | 1.00x |\n' "$(fs rawedit)"
+  printf '| Kiln `Bake` after an edit of svc-00 (rebuilds that image only) | %s | %s |\n' "$(fs edit)" "$(ratio "$fedit" "$frawedit")"
 }
-printf '\nfleet: no-op vs old flow: %s (goal <= 0.05x); warm full run vs raw bake: %s (goal <= 1.05x)\n' "$(ratio "$fnoop" "$fold")" "$(ratio "$fforce" "$fraw")"
-docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$fleet_registry:" | xargs -r docker rmi >/dev/null 2>&1 || true
+"${fk[@]}" --target=Bake --force >/dev/null 2>&1
+python3 - "$fleet/artifacts/bake-summary.json" <<'PY'
+import json, sys
+phases = json.load(open(sys.argv[1]))["phases"]
+print("\nphases of a forced fleet run (ms): " + ", ".join("%s %.0f" % (p["name"], p["milliseconds"]) for p in phases))
+PY
+printf '\nfleet: no-op vs old flow: %s (goal <= 0.05x); warm full run vs raw bake: %s (goal <= 1.05x); one-service edit vs its raw bake: %s\n' \
+  "$(ratio "$fnoop" "$fold")" "$(ratio "$fforce" "$fraw")" "$(ratio "$fedit" "$frawedit")"
+docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E "^$fleet_registry(-services)?:" | xargs -r docker rmi >/dev/null 2>&1 || true

@@ -94,6 +94,17 @@ public sealed class DockerEngine : IDisposable
         return doc.RootElement.GetProperty("Version").GetString() ?? throw new InvalidDataException("GET /version has no Version.");
     }
 
+    /// <summary>Who the engine is (GET /info: its ID, version and storage driver status), as one line.</summary>
+    public async Task<string> IdentityAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.GetAsync(new Uri("info", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        var root = doc.RootElement;
+        string Text(string name) => root.TryGetProperty(name, out var v) ? v.ToString() : string.Empty;
+        return $"{Text("ID")} {Text("ServerVersion")} {Text("Driver")} {Text("DriverStatus")}";
+    }
+
     /// <summary>The image ID each reference names in the engine's store; references it does not hold are left out.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ImageIdsAsync(IEnumerable<string> references, CancellationToken cancellationToken = default)
     {

@@ -50,11 +50,13 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
 
         // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.
-        var stored = local
+        // Local --force builds every image whatever exists: there is nothing to look up, here or in the registry.
+        var lookup = !(local && force);
+        var stored = local && lookup
             ? clock.Time("local store lookup", () => Buildx.DockerEngine.LocalImages(images.Select(i => i.Tags.Immutable).ToList()))
             : new Dictionary<string, string>();
         string? LocalImage(Image i) => stored.GetValueOrDefault(i.Tags.Immutable);
-        var ask = offline ? [] : images.Where(i => LocalImage(i) is null).ToList();
+        var ask = offline || !lookup ? [] : images.Where(i => LocalImage(i) is null).ToList();
         if (local && images.Any(i => LocalImage(i) is null))
         {
             prechecks.PrepareBuild();
@@ -76,7 +78,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             images.Select(i =>
             {
                 var e = existence.GetValueOrDefault(i.Name)
-                    ?? new ExistenceResult(Existence.Unknown, null, offline ? "--offline" : "not asked: the local image store has it");
+                    ?? new ExistenceResult(Existence.Unknown, null, offline ? "--offline" : !lookup ? "not asked: --force builds it" : "not asked: the local image store has it");
                 return new FamilyHashEntry(i.Name, i.Hash, i.Parent, i.Group, i.BakeTarget, i.Inputs, i.Tags, e.Exists, e.Detail, e.Digest, LocalImage(i), i.Kind);
             }).ToList());
 

@@ -24,7 +24,12 @@ public sealed class Prechecks(BuildContext context)
     public Task<string> StartEngine() => _engine ??= Task.Run(() => Prerequisites.CheckEngine());
 
     /// <summary>The builder checks reuse the engine check's answer rather than asking again.</summary>
-    public Task<BuilderFacts> StartBuilder() => _builder ??= Task.Run(() => Prerequisites.Check(context.Argument(ArgumentNames.Builder), engineVersion: EngineVersion));
+    /// <remarks>Remembered across runs while the engine, the builder selection and buildx are unchanged (BuilderFactsCache).</remarks>
+    public Task<BuilderFacts> StartBuilder() => _builder ??= Task.Run(() =>
+    {
+        var builder = context.Argument(ArgumentNames.Builder);
+        return BuilderFactsCache.GetOrCheck(Path.Combine(context.Root, ".kiln", "builder-facts.json"), BuilderFactsCache.KeyForEnvironment(builder), () => Prerequisites.Check(builder, engineVersion: EngineVersion));
+    });
 
     public Task<GitFacts?> StartGit() => _git ??= Task.Run(() => GitFacts.Read(context.Root));
 

@@ -27,14 +27,15 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
             report.Families.Select(f => (IReadOnlyList<string>)
             [
                 f.IsService ? $"{f.Name} (service)" : f.Name, f.Hash, f.Parent ?? "-",
-                f.LocalImage is not null && f.Exists == Existence.Unknown ? "not asked" : f.Exists.ToString().ToLowerInvariant(),
+                f.Exists == Existence.Unknown && f.ExistsDetail?.StartsWith("not asked", StringComparison.Ordinal) == true ? "not asked" : f.Exists.ToString().ToLowerInvariant(),
                 .. local ? [f.LocalImage is null ? "no" : "yes"] : Array.Empty<string>(),
                 f.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ])));
         context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, path)} ({report.Families.Count - report.Services.Count} families, {report.Services.Count} services, registry {report.Registry}).");
 
         var unknown = report.Families.Where(f => f.Exists == Existence.Unknown && f.LocalImage is null).ToList();
-        if (unknown.Count > 0 && !context.Flag(ArgumentNames.Offline))
+        var notAsked = context.Flag(ArgumentNames.Offline) || (local && context.Flag(ArgumentNames.Force));
+        if (unknown.Count > 0 && !notAsked)
         {
             var why = unknown[0].ExistsDetail ?? "the registry could not be asked";
             if (context.Options.Mode == BuildMode.Ci)
