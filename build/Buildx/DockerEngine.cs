@@ -111,8 +111,10 @@ public sealed class DockerEngine : IDisposable
         ArgumentNullException.ThrowIfNull(references);
         var found = await Task.WhenAll(references.Distinct(StringComparer.Ordinal).Select(async reference =>
         {
-            // The engine routes /images/{name:.*}/json: a reference's '/' and ':' go in the path as they are.
-            using var response = await _http.GetAsync(new Uri($"images/{reference}/json", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            // The engine routes /images/{name:.*}/…: a reference's '/' and ':' go in the path as they are. The
+            // history's newest entry carries the image ID, and with the containerd store it costs the engine a third
+            // of an inspect, which also sums every layer's size (measured: 10 against 30 ms per image).
+            using var response = await _http.GetAsync(new Uri($"images/{reference}/history", UriKind.Relative), cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 return (reference, Id: (string?)null);
@@ -120,7 +122,21 @@ public sealed class DockerEngine : IDisposable
 
             response.EnsureSuccessStatusCode();
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-            return (reference, Id: doc.RootElement.GetProperty("Id").GetString());
+            if (doc.RootElement.ValueKind == JsonValueKind.Array && doc.RootElement.GetArrayLength() > 0
+                && doc.RootElement[0].TryGetProperty("Id", out var top) && top.GetString() is { } id && id.StartsWith("sha256:", StringComparison.Ordinal))
+            {
+                return (reference, Id: id);
+            }
+
+            using var inspect = await _http.GetAsync(new Uri($"images/{reference}/json", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            if (inspect.StatusCode == HttpStatusCode.NotFound)
+            {
+                return (reference, Id: (string?)null);
+            }
+
+            inspect.EnsureSuccessStatusCode();
+            using var full = JsonDocument.Parse(await inspect.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            return (reference, Id: full.RootElement.GetProperty("Id").GetString());
         })).ConfigureAwait(false);
         return found.Where(f => f.Id is not null).ToDictionary(f => f.reference, f => f.Id!, StringComparer.Ordinal);
     }
