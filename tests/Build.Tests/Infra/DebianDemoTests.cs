@@ -75,6 +75,37 @@ public sealed class DebianDemoTests
     }
 
     [Test]
+    public void Services_are_gated_and_published_into_their_own_repository_and_a_published_hash_is_known_by_digest()
+    {
+        var (code, output) = Kiln("--target=Publish", "--cve-scanner=none");
+        code.ShouldBe(0, output);
+
+        using var size = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/size-report.json")));
+        size.RootElement.GetProperty("families").EnumerateArray().Select(f => f.GetProperty("family").GetString()).ShouldContain("hello", "each service has its own size verdict");
+        using var publish = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/publish.json")));
+        publish.RootElement.GetProperty("latestMoved").GetBoolean().ShouldBeTrue(output);
+        var services = publish.RootElement.GetProperty("families").EnumerateArray().Where(f => f.GetProperty("repository").GetString() == _repo.Registry + "-services").ToList();
+        services.Select(f => f.GetProperty("family").GetString()).Order(StringComparer.Ordinal).ShouldBe(["audio", "gpu-ada", "heartbeat", "hello", "vision-ampere", "web"]);
+        var hello = services.Single(f => f.GetProperty("family").GetString() == "hello");
+        var digest = hello.GetProperty("digest").GetString()!;
+        hello.GetProperty("tags").EnumerateArray().Select(t => t.GetProperty("tag").GetString()).ShouldBe(
+            [$"{_repo.Registry}-services:hello-{hello.GetProperty("hash").GetString()}", $"{_repo.Registry}-services:hello-{DateTime.UtcNow:yyyyMMdd}", $"{_repo.Registry}-services:hello-latest"]);
+
+        // Read back from the registry (ghcr-status.json): every tag of the service names the judged digest.
+        using var status = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/ghcr-status.json")));
+        status.RootElement.GetProperty("families").EnumerateArray().Single(f => f.GetProperty("family").GetString() == "hello")
+            .GetProperty("tags").EnumerateArray().Select(t => t.GetProperty("digest").GetString()).ShouldAllBe(d => d == digest);
+
+        // What Deploy pins: a run that asks the registry now knows the service's hash tag by that digest.
+        var (hashed, hashOutput) = KilnApp.RunWith(_repo.Root, new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") }, "--target=ComputeHash", $"--catalog={Catalog}", $"--registry={_repo.Registry}", "--mode=ci", "--services=hello");
+        hashed.ShouldBe(0, hashOutput);
+        using var hashes = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/hashes.json")));
+        var entry = hashes.RootElement.GetProperty("families").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "hello");
+        entry.GetProperty("exists").GetString().ShouldBe("present");
+        entry.GetProperty("digest").GetString().ShouldBe(digest);
+    }
+
+    [Test]
     public void Services_and_families_select_each_other()
     {
         string[] Hashed(params string[] args)
