@@ -20,7 +20,9 @@ kiln=(dotnet run/Build.dll --catalog="$catalog" --registry="$registry" --mode=lo
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # "median (min–max)" of the runs of one variant, for the README table.
 spread() { sort -n | awk '{a[NR]=$1} END {printf "%d (%d–%d)", a[int((NR+1)/2)], a[1], a[NR]}'; }
-time_ms() { local t0; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - t0) / 1000000 )); }
+# Each timed run starts with the disk quiet (sync): a variant that loads 93 images leaves seconds of writes behind,
+# which would otherwise land on whichever variant runs next.
+time_ms() { local t0; sync; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - t0) / 1000000 )); }
 old_flow() { CACHE=local CACHE_DIR=.kiln/bench-cache CACHE_EXPORT_DIR=.kiln/bench-cache docker buildx bake -f examples/mini/docker-bake.hcl --load default artifacts; }
 # The raw bake runs without buildx's git collection, as Kiln's does (provenance off): Kiln's overhead, not a setting.
 raw_load() { BUILDX_GIT_INFO=0 REGISTRY=$registry docker buildx bake -f examples/mini/docker-bake.hcl --load default; }

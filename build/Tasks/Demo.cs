@@ -67,9 +67,15 @@ public sealed class Demo : FrostingTask<BuildContext>
                 publish?.Families.FirstOrDefault(p => p.Family == f.Name)?.Decision ?? "-",
             ])));
         var built = bake.Families.Count(f => f.Outcome == Buildx.Outcome.Built);
+        var services = bake.Families.Count(f => f.Kind == Hashing.ImageKind.Service);
+        var images = $"{bake.Families.Count} images ({bake.Families.Count - services} families, {services} services)";
         context.Log.Information(built == 0
-            ? $"Nothing to build: all {bake.Families.Count} families were already built at their hashes (reused)."
-            : $"Built {built} of {bake.Families.Count} families; run it again and nothing is built.");
+            ? $"Nothing to build: all {images} were already built at their hashes (reused)."
+            : $"Built {built} of {images}; run it again and nothing is built.");
+        if (context.Fleet is not null)
+        {
+            Console.Out.WriteLine($"  {Path.GetRelativePath(context.Root, context.Paths.FleetReportMarkdown)}");
+        }
         if (context.Results.Gates.TryGetValue(Gates.CveGate.GateName, out var cve) && cve.Result == Gates.GateResult.Skipped)
         {
             context.Log.Warning("The CVE gate was skipped (--cve-scanner=none: no Trivy or Grype here); cve-report.md says so.");
