@@ -83,7 +83,7 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
         try
         {
             var summary = RunSummary.Render(context.Catalog, context.Results, Gates.GateRegistry.All, failures)
-                + (context.Fleet is { } fleet ? "\n" + Fleet.FleetReport.Build(fleet.Fleet, context.Catalog).ToMarkdown(context.Catalog) : string.Empty);
+                + (context.Fleet is { } fleet ? "\n" + (context.Results.Fleet ?? Fleet.FleetReport.Build(fleet.Fleet, context.Catalog)).ToMarkdown(context.Catalog) : string.Empty);
             AtomicFile.WriteAllText(context.Paths.Summary, summary);
             if (environment.Get("GITHUB_STEP_SUMMARY") is { Length: > 0 } step)
             {

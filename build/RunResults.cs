@@ -55,6 +55,11 @@ public sealed class RunResults
 
     public void Set(PublishReport publish) => Publish = Once(Publish, publish, "publish report");
 
+    /// <summary>The fleet report with this run's measured service bytes (ExportArtifacts).</summary>
+    public Fleet.FleetReport? Fleet { get; private set; }
+
+    public void Set(Fleet.FleetReport fleet) => Fleet = Once(Fleet, fleet, "fleet report");
+
     public void AddFailure(string message)
     {
         lock (_failures)

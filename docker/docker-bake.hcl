@@ -2,7 +2,8 @@
 #   ./build.sh --target=Generate --catalog=docker/families.yaml
 # Run from the repository root, e.g.  docker buildx bake -f docker/docker-bake.hcl --print
 # Kiln sets the variables below (hashes, date tag, cache) and, for a family whose image already exists,
-# binds its children's 'parent' context to that image by digest instead of building it again.
+# binds its children's 'parent' context (and its services' 'family' context) to that image by digest
+# instead of building it again.
 
 # Registry and repository of every tag.
 variable "REGISTRY" {

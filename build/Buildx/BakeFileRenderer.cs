@@ -21,7 +21,8 @@ public static class BakeFileRenderer
         var sb = new StringBuilder(DockerfileRenderer.GeneratedHeader(catalog.File));
         sb.Append($"# Run from the repository root, e.g.  docker buildx bake -f {catalog.BakeFilePath} --print\n");
         sb.Append("# Kiln sets the variables below (hashes, date tag, cache) and, for a family whose image already exists,\n");
-        sb.Append("# binds its children's 'parent' context to that image by digest instead of building it again.\n\n");
+        sb.Append("# binds its children's 'parent' context (and its services' 'family' context) to that image by digest\n");
+        sb.Append("# instead of building it again.\n\n");
 
         Variable(sb, "REGISTRY", catalog.Registry, "Registry and repository of every tag.");
         Variable(sb, "DATE_TAG", string.Empty, "yyyymmdd: adds <family>-<DATE_TAG> tags when set.");
@@ -60,7 +61,8 @@ public static class BakeFileRenderer
         foreach (var group in catalog.Families.GroupBy(f => GroupName(f.Group)).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             // A group named like a target would shadow it (bake: the group wins).
-            if (!ReservedGroups.Contains(group.Key) && catalog.Families.All(f => f.BakeTarget != group.Key))
+            // "services" is taken only where there are services (the fleet validator refuses the clash).
+            if (group.Key != "default" && group.Key != "artifacts" && (services.Count == 0 || group.Key != Fleet.ServiceImages.Group) && catalog.Families.All(f => f.BakeTarget != group.Key))
             {
                 Group(sb, group.Key, group.Select(f => f.BakeTarget));
             }
@@ -108,7 +110,7 @@ public static class BakeFileRenderer
         return family.BakeTarget + "-artifacts";
     }
 
-    /// <summary>Groups Kiln itself writes: a family or service of that name would be shadowed by the group.</summary>
+    /// <summary>Groups Kiln itself writes (services only with a fleet): a service of that name would be shadowed by the group.</summary>
     public static readonly IReadOnlyList<string> ReservedGroups = ["default", "artifacts", Fleet.ServiceImages.Group];
 
     public static string GroupName(string group) => new(group.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());

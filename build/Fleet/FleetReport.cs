@@ -100,7 +100,8 @@ public sealed record FleetReport(
 
             var ports = on.SelectMany(s => FleetValidator.PublishedPorts(s).Select(p => new FleetPort(p.Port + machine.PortOffset, p.Port, s.Name, p.What)))
                 .OrderBy(p => p.HostPort).ThenBy(p => p.Service, StringComparer.Ordinal).ToList();
-            var machineBytes = serviceLayers is null ? null : ImageBytes.Compute(on.Where(s => serviceLayers.ContainsKey(s.Name)).Select(s => serviceLayers[s.Name]));
+            var measured = serviceLayers is null ? [] : on.Where(s => serviceLayers.ContainsKey(s.Name)).Select(s => serviceLayers[s.Name]).ToList();
+            var machineBytes = measured.Count == 0 ? null : ImageBytes.Compute(measured);
             machines.Add(new FleetMachineReport(machine.Name, machine.PortOffset, machine.ComputeCapability, on.Select(s => s.Name).ToList(), gpu, ports, on.Where(s => s.DockerSocket).Select(s => s.Name).ToList(), machineBytes));
         }
 
@@ -110,7 +111,7 @@ public sealed record FleetReport(
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new FleetFamilyServices(g.Key, g.Select(s => s.Name).ToList()))
             .ToList();
-        var bytes = serviceLayers is null ? null : ImageBytes.Compute(serviceLayers.Values);
+        var bytes = serviceLayers is not { Count: > 0 } ? null : ImageBytes.Compute(serviceLayers.Values);
         return new FleetReport(CurrentSchema, fleet.File, catalog.File, coverage, machines, questions, FleetValidator.CrossMachineDependencies(fleet), byFamily, bytes);
     }
 

@@ -341,13 +341,7 @@ public static class FleetValidator
             errors.Add(new FleetError(machine.Source, null, $"Machine '{machine.Name}' is not a machine of the catalog ({catalog.File}).{Suggest.DidYouMean(machine.Name, catalog.Machines.Keys)}", $"Use one of: {string.Join(", ", catalog.Machines.Keys.Order(StringComparer.Ordinal))}, or add it to the catalog's 'machines:'."));
         }
 
-        // A service is a bake target and a tag prefix beside the families: one name must mean one image.
-        var taken = catalog.Families.SelectMany(f => new[] { f.Name, f.BakeTarget, Buildx.BakeFileRenderer.GroupName(f.Group) })
-            .Concat(Buildx.BakeFileRenderer.ReservedGroups).ToHashSet(StringComparer.Ordinal);
-        foreach (var service in fleet.Services.Where(s => taken.Contains(s.Name) || taken.Contains(ServiceImages.BakeTarget(s.Name))))
-        {
-            errors.Add(new FleetError(service.Source, service.Name, $"The service name '{service.Name}' is already a family, family group or bake group of {catalog.File}: the bake target and tags would be ambiguous.", "Rename the service (or the family)."));
-        }
+        CheckNames(fleet, catalog, errors);
 
         var resolved = new List<ResolvedService>();
         foreach (var service in fleet.Services)
@@ -360,6 +354,45 @@ public static class FleetValidator
 
         CheckPorts(fleet, errors);
         return (errors, new ResolvedFleet(fleet, catalog, resolved));
+    }
+
+    /// <summary>
+    /// A service is a bake target, a hashes.json name and a few variables beside the families: each must mean one
+    /// image. ("none" is --services=none.)
+    /// </summary>
+    private static void CheckNames(Fleet fleet, Catalog.Catalog catalog, List<FleetError> errors)
+    {
+        var taken = catalog.Families.SelectMany(f => new[] { f.Name, f.BakeTarget, f.BakeTarget + "-artifacts", Buildx.BakeFileRenderer.GroupName(f.Group) })
+            .Concat(Buildx.BakeFileRenderer.ReservedGroups).ToHashSet(StringComparer.Ordinal);
+        foreach (var service in fleet.Services.Where(s => taken.Contains(s.Name) || taken.Contains(ServiceImages.BakeTarget(s.Name))))
+        {
+            errors.Add(new FleetError(service.Source, service.Name, $"The service name '{service.Name}' is already a family, family group or bake target of {catalog.File}: the bake target and the name in hashes.json would be ambiguous.", "Rename the service (or the family)."));
+        }
+
+        foreach (var service in fleet.Services.Where(s => s.Name == "none"))
+        {
+            errors.Add(new FleetError(service.Source, service.Name, "'none' cannot name a service: --services=none means no service.", "Rename the service."));
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var service in fleet.Services)
+        {
+            foreach (var derived in new[] { ServiceImages.BakeTarget(service.Name), ServiceImages.HashVariable(service.Name), Deploy.ComposeOptions.TagVariable(service.Name) })
+            {
+                if (seen.TryGetValue(derived, out var first) && first != service.Name)
+                {
+                    errors.Add(new FleetError(service.Source, service.Name, $"The service names '{first}' and '{service.Name}' both become '{derived}' (bake targets and variables keep only letters, digits, '-' and '_').", "Rename one of them."));
+                    break;
+                }
+
+                seen.TryAdd(derived, service.Name);
+            }
+        }
+
+        if (fleet.Services.Count > 0 && catalog.Families.FirstOrDefault(f => f.BakeTarget == ServiceImages.Group || Buildx.BakeFileRenderer.GroupName(f.Group) == ServiceImages.Group) is { } clash)
+        {
+            errors.Add(new FleetError(new SourceSpan(fleet.File, 1, 1), null, $"Family '{clash.Name}' of {catalog.File} is named or grouped '{ServiceImages.Group}', the bake group of the fleet's services.", "Rename the family or its group."));
+        }
     }
 
     private static ResolvedService? ResolveService(Fleet fleet, Catalog.Catalog catalog, FleetService service, List<FleetError> errors)

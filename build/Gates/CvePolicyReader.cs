@@ -137,7 +137,7 @@ public static class CvePolicyReader
         {
             foreach (var (node, name) in scopeFamilies.Where(f => !families.Contains(f.Value)))
             {
-                r.Error(node, subject, $"names '{name}', which is neither a family of the catalog nor a service of its fleet.{Suggest.DidYouMean(name, families)}", "Fix the name: a waiver for a family that does not exist waives nothing.");
+                r.Error(node, subject, $"names '{name}', which is neither a family of the catalog nor a service of its fleet.{Suggest.DidYouMean(name, families)}", "Fix the name: a waiver for an image that does not exist waives nothing.");
             }
         }
 

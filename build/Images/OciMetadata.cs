@@ -19,7 +19,8 @@ public sealed record FamilyImage(
     string? Created,
     IReadOnlyDictionary<string, string> Labels,
     string MeasuredFrom,
-    IReadOnlyList<ExportedFile> Exports);
+    IReadOnlyList<ExportedFile> Exports,
+    Hashing.ImageKind Kind = Hashing.ImageKind.Family);
 
 public sealed record ExportedFile(string Path, long Size, string Sha256);
 

@@ -21,7 +21,7 @@ public sealed record PromoteReport(int SchemaVersion, RunStamp Run, string Regis
         var sb = new System.Text.StringBuilder("# Promote\n\n");
         sb.Append(Moved ? "**Every shard passed: every `-latest` moved.**\n\n" : $"**No `-latest` moved:** {Why}.\n\n");
         sb.Append(Reports.TextTable.Markdown(["Shard", "Report", "Result", "Problems"], Shards.Select(s => (IReadOnlyList<string>)[s.Shard, $"`{s.Source}`", s.Passed ? "passed" : "**FAILED**", s.Problems.Count == 0 ? "-" : string.Join("<br>", s.Problems)])));
-        sb.Append('\n').Append(Reports.TextTable.Markdown(["Family", "Shard", "Hash", "Digest", "-latest"], Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Shard, $"`{f.Hash}`", $"`{f.Digest[..Math.Min(19, f.Digest.Length)]}`", f.Latest?.Action ?? "not moved"])));
+        sb.Append('\n').Append(Reports.TextTable.Markdown(["Image", "Shard", "Hash", "Digest", "-latest"], Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Shard, $"`{f.Hash}`", $"`{f.Digest[..Math.Min(19, f.Digest.Length)]}`", f.Latest?.Action ?? "not moved"])));
         return sb.ToString();
     }
 }

@@ -26,9 +26,9 @@ public static class RunSummary
         var reports = gates.Select(g => (Gate: g, Report: results.Gates.GetValueOrDefault(g.Name))).ToList();
         var rows = new List<IReadOnlyList<string>>();
         var outcomes = new Dictionary<string, string>(StringComparer.Ordinal);
-        // Families in catalog order, then the services (each under its family in the graph).
+        // Families in catalog order, then the bake's services (a resumed Publish has no hashes: the family is unknown).
         var images = catalog.Families.Select(f => (f.Name, f.Parent))
-            .Concat(results.Hashes?.Services.Select(s => (s.Name, s.Parent)) ?? [])
+            .Concat(bake?.Families.Where(f => f.Kind == Hashing.ImageKind.Service).Select(s => (s.Name, results.Hashes?.Families.FirstOrDefault(h => h.Name == s.Name)?.Parent)) ?? [])
             .ToList();
         foreach (var family in images)
         {

@@ -40,7 +40,7 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
             var why = unknown[0].ExistsDetail ?? "the registry could not be asked";
             if (context.Options.Mode == BuildMode.Ci)
             {
-                throw new CakeException(1, $"Could not tell whether {unknown.Count} image(s) exist in {report.Registry}: {why}. In CI mode this is an error: a wrong answer rebuilds or skips families for nothing.");
+                throw new CakeException(1, $"Could not tell whether {unknown.Count} image(s) exist in {report.Registry}: {why}. In CI mode this is an error: a wrong answer rebuilds or skips images for nothing.");
             }
 
             context.Log.Warning($"Could not tell whether {unknown.Count} image(s) exist in {report.Registry} ({why}); reported as 'unknown'.");
@@ -58,7 +58,7 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
         var ctx = (BuildContext)context;
         var report = resolver.Resolve();
         ctx.Results.Set(report);
-        Console.Out.WriteLine($"Hashed {report.Families.Count} families (nothing written).");
+        Console.Out.WriteLine($"Hashed {report.Families.Count - report.Services.Count} families and {report.Services.Count} services (nothing written).");
     }
 
     /// <summary>HASH_&lt;FAMILY&gt;=hash per family, SERVICE_HASH_&lt;SERVICE&gt;=hash per service, and hashes={"name":"hash",…} (multi-line safe).</summary>

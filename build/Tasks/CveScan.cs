@@ -15,7 +15,7 @@ namespace Build.Tasks;
 [TaskArgument("--cve-scanner-image=IMAGE", "Run the scanner from this image instead.")]
 [TaskArgument("--cve-offline", "Do not update the vulnerability database (use the cached one).")]
 [TaskArgument("--cve-timeout=SECONDS", "Per image (default 900).")]
-[TaskArgument("--scan-reused", "Also scan families reused from the registry (published by an earlier run).")]
+[TaskArgument("--scan-reused", "Also scan images reused from the registry (published by an earlier run).")]
 public sealed class CveScan : GateTask<CveGate>
 {
     protected override IGateReport Judge(BuildContext context, IReadOnlyList<JudgedImage> images)
@@ -84,5 +84,7 @@ public sealed class CveScan : GateTask<CveGate>
     }
 
     protected override IEnumerable<(string Extension, string Content)> ExtraFormats(BuildContext context, IGateReport report) =>
-        [("sarif", CvePolicyEngine.Sarif((CveReport)report, f => context.Catalog.DockerfilePath(f)))];
+        [("sarif", CvePolicyEngine.Sarif((CveReport)report, name => context.Fleet?.Services.Any(s => s.Name == name) == true
+            ? Fleet.ServiceDockerfileRenderer.DockerfilePath(context.Catalog, name)
+            : context.Catalog.DockerfilePath(name)))];
 }

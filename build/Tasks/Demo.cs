@@ -72,16 +72,13 @@ public sealed class Demo : FrostingTask<BuildContext>
         context.Log.Information(built == 0
             ? $"Nothing to build: all {images} were already built at their hashes (reused)."
             : $"Built {built} of {images}; run it again and nothing is built.");
-        if (context.Fleet is not null)
-        {
-            Console.Out.WriteLine($"  {Path.GetRelativePath(context.Root, context.Paths.FleetReportMarkdown)}");
-        }
         if (context.Results.Gates.TryGetValue(Gates.CveGate.GateName, out var cve) && cve.Result == Gates.GateResult.Skipped)
         {
             context.Log.Warning("The CVE gate was skipped (--cve-scanner=none: no Trivy or Grype here); cve-report.md says so.");
         }
 
-        foreach (var path in new[] { context.Paths.Summary, context.Paths.BakePlan, context.Paths.OciMetadata, context.Paths.GhcrStatusMarkdown })
+        string[] reports = [context.Paths.Summary, context.Paths.BakePlan, context.Paths.OciMetadata, context.Paths.GhcrStatusMarkdown, .. context.Fleet is null ? Array.Empty<string>() : [context.Paths.FleetReportMarkdown]];
+        foreach (var path in reports)
         {
             Console.Out.WriteLine($"  {Path.GetRelativePath(context.Root, path)}");
         }

@@ -37,7 +37,7 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
                 family.Name, family.Hash, hash.Parent, family.Outcome == Outcome.Built ? "built" : "reused", hash.Tags.All,
                 measure.Digest, measure.ManifestDigest, measure.ConfigDigest, measure.Platform,
                 measure.CompressedSize, measure.UncompressedSize, measure.LayerCount, measure.Created, measure.Labels,
-                source.ToString().ToLowerInvariant(), Exports(paths.Dist(family.Name))));
+                source.ToString().ToLowerInvariant(), Exports(paths.Dist(family.Name)), family.Kind));
 
             if (ociMode is not null && ociMode != "false")
             {
@@ -48,17 +48,18 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
         var lockPath = Path.Combine(context.Root, context.Catalog.Pixi.Lock);
         if (context.Catalog.Families.Any(f => f.Python is { Kind: Catalog.PythonKind.Pixi }) && File.Exists(lockPath))
         {
-            var pixi = Pixi.PixiMetadata.Build(context.Catalog, Pixi.PixiLock.Parse(File.ReadAllText(lockPath)), images.Select(i => i.Name));
+            var pixi = Pixi.PixiMetadata.Build(context.Catalog, Pixi.PixiLock.Parse(File.ReadAllText(lockPath)), images.Where(i => i.Kind == Hashing.ImageKind.Family).Select(i => i.Name));
             AtomicFile.WriteAllText(paths.PixiMetadataJson, pixi.ToJson());
             AtomicFile.WriteAllText(paths.PixiMetadataMarkdown, pixi.Markdown());
         }
 
         if (context.Fleet is { } fleet)
         {
-            // Bytes from the OCI manifests of this run's service images: every layer vs. each digest once.
+            // What families save is only seen in the manifests: layers summed per image against each digest once.
             var layers = hashes.Services.Where(s => measures.ContainsKey(s.Name))
                 .ToDictionary(s => s.Name, s => new Fleet.ImageLayers(s.Name, measures[s.Name].Layers.Select(l => (l.Digest, l.Size)).ToList()), StringComparer.Ordinal);
-            var report = Fleet.FleetReport.Build(fleet.Fleet, context.Catalog, layers);
+            var report = Fleet.FleetReport.Build(fleet.Fleet, context.Catalog, layers.Count == 0 ? null : layers);
+            context.Results.Set(report);
             AtomicFile.WriteAllText(paths.FleetReportJson, report.ToJson());
             AtomicFile.WriteAllText(paths.FleetReportMarkdown, report.ToMarkdown(context.Catalog));
         }

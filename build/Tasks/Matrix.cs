@@ -33,7 +33,8 @@ public sealed class Matrix : FrostingTask<BuildContext>
                 shard = tree.Root.Group.Length > 0 && graph.Roots.Count(r => r.Group == tree.Root.Group) == 1 ? tree.Root.Group : tree.Root.Name,
                 root = tree.Root.Name,
                 families = string.Join(',', tree.Families.Select(f => f.Name)),
-                services = string.Join(',', (fleet?.Services ?? []).Where(s => tree.Families.Any(f => f.Name == s.Family.Name)).Select(s => s.Name)),
+                // "none", not empty: the value is meant for --services=, where an empty list is a usage error.
+                services = (fleet?.Services ?? []).Where(s => tree.Families.Any(f => f.Name == s.Family.Name)).Select(s => s.Name).ToList() is { Count: > 0 } on ? string.Join(',', on) : "none",
             })
             .ToList();
         return CanonicalJson.Serialize(new { include = shards });

@@ -54,6 +54,6 @@ public sealed class Promote(Services.Registries registries) : FrostingTask<Build
             throw new CakeException(1, $"Promote: no -latest moved: {report.Why}.");
         }
 
-        context.Log.Information($"Promote: -latest moved for {report.Families.Count} families.");
+        context.Log.Information($"Promote: -latest moved for {report.Families.Count} images.");
     }
 }

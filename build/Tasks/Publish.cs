@@ -104,9 +104,10 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
     {
         var families = new List<FamilyStatus>();
         var api = "not asked (the registry is not ghcr.io)";
-        IReadOnlyList<PackageVersion> versions = [];
-        var repo = ImageName.ParseRepository(report.Registry);
-        if (repo.Registry == "ghcr.io")
+        // One GitHub package per repository: the families' and the services' (<registry>-services).
+        var versions = new Dictionary<string, IReadOnlyList<PackageVersion>>(StringComparer.Ordinal);
+        var repositories = report.Families.Select(f => f.Repository ?? report.Registry).Append(report.Registry).Distinct(StringComparer.Ordinal).ToList();
+        if (ImageName.ParseRepository(report.Registry).Registry == "ghcr.io")
         {
             var token = environment.Get("GITHUB_TOKEN") ?? environment.Get("KILN_REGISTRY_TOKEN");
             if (string.IsNullOrEmpty(token))
@@ -117,11 +118,16 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
             {
                 try
                 {
-                    var owner = repo.Repository.Split('/')[0];
-                    var package = repo.Repository[(owner.Length + 1)..];
                     var apiBase = new Uri((environment.Get("GITHUB_API_URL") ?? "https://api.github.com").TrimEnd('/') + "/");
-                    versions = GitHubPackagesClient.Create(apiBase, token, TimeSpan.FromSeconds(30)).ListVersionsAsync(owner, package).GetAwaiter().GetResult();
-                    api = $"{versions.Count} versions";
+                    var client = GitHubPackagesClient.Create(apiBase, token, TimeSpan.FromSeconds(30));
+                    foreach (var repository in repositories)
+                    {
+                        var repo = ImageName.ParseRepository(repository);
+                        var owner = repo.Repository.Split('/')[0];
+                        versions[repository] = client.ListVersionsAsync(owner, repo.Repository[(owner.Length + 1)..]).GetAwaiter().GetResult();
+                    }
+
+                    api = $"{versions.Values.Sum(v => v.Count)} versions";
                 }
                 catch (Exception ex) when (ex is PublishException or HttpRequestException or TaskCanceledException)
                 {
@@ -132,10 +138,11 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
 
         foreach (var family in report.Families)
         {
-            var tags = TagsOf(context.Results.Bake?.Get(family.Family)?.Tag ?? $"{family.Repository ?? report.Registry}:{family.Family}-{family.Hash}", family.Family, family.Hash, context.DateTag);
+            var repository = family.Repository ?? report.Registry;
+            var tags = TagsOf(context.Results.Bake?.Get(family.Family)?.Tag ?? $"{repository}:{family.Family}-{family.Hash}", family.Family, family.Hash, context.DateTag);
             var read = tags.All.Select(t => RegistryStatusReader.ReadAsync(registries.Client, t).GetAwaiter().GetResult()).ToList();
             var digest = read[0].Digest;
-            var version = versions.FirstOrDefault(v => v.Name == digest);
+            var version = versions.GetValueOrDefault(repository)?.FirstOrDefault(v => v.Name == digest);
             families.Add(new FamilyStatus(family.Family, read, version is null ? null : new PackageStatus(version.Id, version.HtmlUrl, version.Tags, version.CreatedAt, version.UpdatedAt)));
         }
 

@@ -9,7 +9,7 @@ namespace Build.Tasks;
 [TaskName("SizeGate")]
 [IsDependentOn(typeof(ExportArtifacts))]
 [IsDependeeOf(typeof(Publish))]
-[TaskDescription("Measures every selected family's image at its current hash (baking only what is missing) and compares it with size-baseline.json: size-report.json and .md, each verdict naming the digest it judged.")]
+[TaskDescription("Measures every selected family's and service's image at its current hash (baking only what is missing) and compares it with size-baseline.json: size-report.json and .md, each verdict naming the digest it judged.")]
 [TaskArgument("--update-baseline", "Rewrite the baseline from the current images (deterministic; review it in the PR).")]
 public sealed class SizeGate : GateTask<ImageSizeGate>
 {
@@ -42,7 +42,7 @@ public sealed class SizeGate : GateTask<ImageSizeGate>
 
             baseline = SizeGateEngine.Updated(baseline, measures);
             AtomicFile.WriteAllText(baselinePath, baseline.ToJson());
-            context.Log.Information($"Updated {baselineFile} for {measures.Count} families; review and commit it.");
+            context.Log.Information($"Updated {baselineFile} for {measures.Count} images; review and commit it.");
         }
 
         return SizeGateEngine.Evaluate(baseline, baselineFile, measures, context.Stamp);

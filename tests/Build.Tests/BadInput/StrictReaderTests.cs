@@ -66,7 +66,7 @@ public sealed class StrictReaderTests
         var path = dir.Write("p.yaml", "waivers:\n  - { id: CVE-1, families: [demo-wbe], reason: r, expires: 2027-01-01 }\n");
 
         Should.Throw<GateConfigException>(() => CvePolicy.Load(path, "p.yaml", DemoFamilies)).Message
-            .ShouldBe("p.yaml:2:29: waiver 'CVE-1': names 'demo-wbe', which is neither a family of the catalog nor a service of its fleet. Did you mean 'demo-web'? Fix the name: a waiver for a family that does not exist waives nothing.");
+            .ShouldBe("p.yaml:2:29: waiver 'CVE-1': names 'demo-wbe', which is neither a family of the catalog nor a service of its fleet. Did you mean 'demo-web'? Fix the name: a waiver for an image that does not exist waives nothing.");
         CvePolicy.Load(path, "p.yaml").Waivers.ShouldHaveSingleItem().Families.ShouldBe(["demo-wbe"]);
     }
 

@@ -39,8 +39,22 @@ public sealed class FleetValidationTests
 
         errors.Select(e => e.Service).ShouldBe(["cpu-py311", "services"]);
         errors[0].Where!.Line.ShouldBe(FleetFixture.LineOf(FleetFixture.FleetYaml(services), "cpu-py311:"));
-        errors[0].Message.ShouldBe("The service name 'cpu-py311' is already a family, family group or bake group of docker/families.yaml: the bake target and tags would be ambiguous.");
+        errors[0].Message.ShouldBe("The service name 'cpu-py311' is already a family, family group or bake target of docker/families.yaml: the bake target and the name in hashes.json would be ambiguous.");
         errors[0].Fix.ShouldBe("Rename the service (or the family).");
+    }
+
+    [Test]
+    public void Two_services_that_become_one_bake_target_or_variable_and_a_service_named_none_are_errors()
+    {
+        var services = "  a.b:\n" + Cpu + "    health: { port: 8000 }\n  a_b:\n" + Cpu + "    health: { port: 8001 }\n  A-B:\n" + Cpu + "    health: { port: 8002 }\n  none:\n" + Cpu + "    health: { port: 8003 }\n";
+        var errors = Check(services);
+
+        errors.Select(e => e.ToString()).ShouldBe(
+        [
+            $"docker/fleet.yaml:{FleetFixture.LineOf(FleetFixture.FleetYaml(services), "none:")}:3: service 'none': 'none' cannot name a service: --services=none means no service. Rename the service.",
+            $"docker/fleet.yaml:{FleetFixture.LineOf(FleetFixture.FleetYaml(services), "a_b:")}:3: service 'a_b': The service names 'a.b' and 'a_b' both become 'a_b' (bake targets and variables keep only letters, digits, '-' and '_'). Rename one of them.",
+            $"docker/fleet.yaml:{FleetFixture.LineOf(FleetFixture.FleetYaml(services), "A-B:")}:3: service 'A-B': The service names 'a.b' and 'A-B' both become 'SERVICE_HASH_A_B' (bake targets and variables keep only letters, digits, '-' and '_'). Rename one of them.",
+        ]);
     }
 
     [Test]

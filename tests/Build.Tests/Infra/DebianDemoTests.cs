@@ -20,6 +20,7 @@ public sealed class DebianDemoTests
     private DebianRepo _repo = null!;
     private Dictionary<string, string> _tags = null!;
     private List<Image> _first = null!;
+    private string _fleetReport = null!;
 
     [OneTimeSetUp]
     public void BuildTheDebianTree()
@@ -34,6 +35,8 @@ public sealed class DebianDemoTests
         code.ShouldBe(0, output);
 
         _first = Images();
+        // Kept: later tests of this fixture run the chain again and rewrite artifacts/.
+        _fleetReport = File.ReadAllText(_repo.Full("artifacts/fleet-report.json"));
         _tags = _first.Where(i => i.Kind == "family").ToDictionary(i => i.Name, i => i.Tag);
     }
 
@@ -118,8 +121,7 @@ public sealed class DebianDemoTests
 
         Hashed("--services=hello").ShouldBe(["demo-py311", "hello"]);
         Hashed("--families=demo-web-py311").ShouldBe(["demo-py311", "demo-web-py311", "web"], "a family brings its services, not its ancestors'");
-        Hashed("--services=none").ShouldNotContain("hello");
-        Hashed("--services=none").Length.ShouldBe(9);
+        Hashed("--services=none").ShouldBe(_first.Where(i => i.Kind == "family").Select(i => i.Name).ToArray(), "every family, no service");
 
         var (bad, output) = Kiln("--target=ComputeHash", "--services=helo");
         bad.ShouldBe(2, output);
@@ -129,7 +131,7 @@ public sealed class DebianDemoTests
     [Test]
     public void The_fleet_report_measures_the_services_with_shared_family_layers_counted_once()
     {
-        using var report = JsonDocument.Parse(File.ReadAllText(_repo.Full("artifacts/fleet-report.json")));
+        using var report = JsonDocument.Parse(_fleetReport);
         var bytes = report.RootElement.GetProperty("bytes");
         bytes.GetProperty("images").GetInt32().ShouldBe(6);
         var sum = bytes.GetProperty("sumOfImages").GetInt64();
