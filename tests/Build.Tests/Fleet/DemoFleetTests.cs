@@ -49,4 +49,13 @@ public sealed class DemoFleetTests
             Regex.Match(text, "--hash=sha256:([0-9a-f]{64})").Groups[1].Value.ShouldBe(sha, service);
         }
     }
+
+    [Test]
+    public void A_familys_locked_packages_are_its_lineages_requirements_lock_names_normalized()
+    {
+        var catalog = Build.Catalog.CatalogLoader.Load("examples/demo/families.yaml", new Build.Catalog.CatalogLoadOptions(TestInfra.RepoRoot, _ => null, Strict: false)).Catalog;
+
+        FleetFamilies.LockedPackages(catalog, catalog.Get("demo-web-py311"), TestInfra.RepoRoot).ToList().ShouldBe(["kiln-demo-greeting"], "inherited from demo-py311's lock");
+        FleetFamilies.LockedPackages(catalog, catalog.Get("demo-devcontainer-slim"), TestInfra.RepoRoot).ShouldBeEmpty();
+    }
 }

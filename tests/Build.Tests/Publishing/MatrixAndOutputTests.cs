@@ -26,6 +26,18 @@ public sealed class MatrixAndOutputTests
     }
 
     [Test]
+    public void Each_shard_lists_the_services_on_its_tree_and_none_for_a_tree_without_services()
+    {
+        var fleet = Build.Fleet.FleetValidator.Resolve(Fleet.FleetFixture.DemoFleet(), Fleet.FleetFixture.DemoCatalog());
+
+        using var matrix = JsonDocument.Parse(Build.Tasks.Matrix.Render(fleet.Catalog, fleet));
+
+        var services = matrix.RootElement.GetProperty("include").EnumerateArray().ToDictionary(s => s.GetProperty("root").GetString()!, s => s.GetProperty("services").GetString()!);
+        services["demo-py311"].Split(',').Order(StringComparer.Ordinal).ShouldBe(["audio", "gpu-ada", "heartbeat", "hello", "vision-ampere", "web"]);
+        services["demo-devcontainer-slim"].ShouldBe("none", "a value --services= accepts");
+    }
+
+    [Test]
     public void Multiline_outputs_use_a_delimiter_the_value_cannot_contain()
     {
         GitHubActions.OutputRecord("HASH_CPU", "abc").ShouldBe("HASH_CPU=abc\n");
