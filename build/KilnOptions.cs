@@ -72,12 +72,13 @@ public sealed record KilnOptions(
             };
         }
 
-        var families = arguments.HasArgument("families")
-            ? arguments.GetArguments("families")
-                .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .Distinct(StringComparer.Ordinal)
-                .ToList()
-            : [];
+        // A list option: repeatable, comma-separated, blanks and repeats dropped.
+        List<string> Names(string name) => arguments.GetArguments(name)
+            .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        var families = arguments.HasArgument("families") ? Names("families") : [];
         foreach (var name in families.Where(f => !Build.Catalog.NamePattern.IsFamilyName(f)))
         {
             throw Usage($"--families names '{name}', which is not a family name. Family names are lowercase letters, digits, '.', '_' or '-', starting with a letter or digit; separate several with commas: --families=cpu-py311,cpu-web-py311.");
@@ -91,10 +92,7 @@ public sealed record KilnOptions(
         List<string>? services = null;
         if (arguments.HasArgument("services"))
         {
-            services = arguments.GetArguments("services")
-                .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .Distinct(StringComparer.Ordinal)
-                .ToList();
+            services = Names("services");
             if (services.Count == 0)
             {
                 throw Usage("--services is empty. Name at least one service of the fleet (--services=hello,web), --services=none for families only, or leave it out for all.");

@@ -113,7 +113,7 @@ public static class BakeFileRenderer
     /// <summary>Groups Kiln itself writes (services only with a fleet): a service of that name would be shadowed by the group.</summary>
     public static readonly IReadOnlyList<string> ReservedGroups = ["default", "artifacts", Fleet.ServiceImages.Group];
 
-    public static string GroupName(string group) => new(group.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+    public static string GroupName(string group) => NamePattern.BakeName(group);
 
     /// <summary>${NAME:-default} in a catalog base becomes a bake variable NAME (the environment overrides it).</summary>
     internal static IEnumerable<(string Name, string Default)> BaseVariables(Catalog.Catalog catalog) =>

@@ -198,7 +198,7 @@ public static class BakePlanner
         };
         foreach (var entry in hashes.Families)
         {
-            env[entry.IsService ? Fleet.ServiceImages.HashVariable(entry.Name) : Family.HashVariableFor(entry.Name)] = entry.Hash;
+            env[entry.HashVariable] = entry.Hash;
         }
 
         // The ${NAME} of a base is what the catalog was read with: bake gets the same value, not its own environment's.

@@ -114,31 +114,35 @@ public sealed class DockerEngine : IDisposable
             // The engine routes /images/{name:.*}/…: a reference's '/' and ':' go in the path as they are. The
             // history's newest entry carries the image ID, and with the containerd store it costs the engine a third
             // of an inspect, which also sums every layer's size (measured: 10 against 30 ms per image).
-            using var response = await _http.GetAsync(new Uri($"images/{reference}/history", UriKind.Relative), cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotFound)
+            using var history = await GetImageJsonAsync($"images/{reference}/history", cancellationToken).ConfigureAwait(false);
+            if (history is null)
             {
                 return (reference, Id: (string?)null);
             }
 
-            response.EnsureSuccessStatusCode();
-            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-            if (doc.RootElement.ValueKind == JsonValueKind.Array && doc.RootElement.GetArrayLength() > 0
-                && doc.RootElement[0].TryGetProperty("Id", out var top) && top.GetString() is { } id && id.StartsWith("sha256:", StringComparison.Ordinal))
+            if (history.RootElement.ValueKind == JsonValueKind.Array && history.RootElement.GetArrayLength() > 0
+                && history.RootElement[0].TryGetProperty("Id", out var top) && top.GetString() is { } id && id.StartsWith("sha256:", StringComparison.Ordinal))
             {
                 return (reference, Id: id);
             }
 
-            using var inspect = await _http.GetAsync(new Uri($"images/{reference}/json", UriKind.Relative), cancellationToken).ConfigureAwait(false);
-            if (inspect.StatusCode == HttpStatusCode.NotFound)
-            {
-                return (reference, Id: (string?)null);
-            }
-
-            inspect.EnsureSuccessStatusCode();
-            using var full = JsonDocument.Parse(await inspect.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-            return (reference, Id: full.RootElement.GetProperty("Id").GetString());
+            using var inspect = await GetImageJsonAsync($"images/{reference}/json", cancellationToken).ConfigureAwait(false);
+            return (reference, Id: inspect?.RootElement.GetProperty("Id").GetString());
         })).ConfigureAwait(false);
         return found.Where(f => f.Id is not null).ToDictionary(f => f.reference, f => f.Id!, StringComparer.Ordinal);
+    }
+
+    /// <summary>GET an image endpoint: its JSON, or null when the engine does not hold the image (404).</summary>
+    private async Task<JsonDocument?> GetImageJsonAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
     }
 
     public void Dispose() => _http.Dispose();

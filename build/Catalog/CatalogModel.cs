@@ -137,11 +137,11 @@ public sealed record Family(
     public bool HasExport => Export.Count > 0;
 
     /// <summary>The bake target name: bake allows only [a-zA-Z0-9_-], so cuda12.3-… becomes cuda12_3-… (tags keep the dot).</summary>
-    public string BakeTarget => new(Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+    public string BakeTarget => NamePattern.BakeName(Name);
 
     /// <summary>The bake variable that carries this family's hash: HASH_ + upper-cased name, non-alphanumerics as '_'.</summary>
     public string HashVariable => HashVariableFor(Name);
 
     public static string HashVariableFor(string name) =>
-        "HASH_" + new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        "HASH_" + NamePattern.VariableSuffix(name);
 }

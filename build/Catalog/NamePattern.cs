@@ -15,6 +15,12 @@ public static partial class NamePattern
 
     public static bool IsFamilyName(string s) => FamilyName().IsMatch(s);
 
+    /// <summary>A name as bake allows it for targets and groups: [a-zA-Z0-9_-], anything else becomes '_'.</summary>
+    public static string BakeName(string name) => new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+
+    /// <summary>A name as the tail of an environment variable: upper-cased, anything not alphanumeric becomes '_'.</summary>
+    public static string VariableSuffix(string name) => new(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+
     public static bool IsAxisName(string s) => AxisName().IsMatch(s);
 
     public static bool IsAxisValue(string s) => AxisValue().IsMatch(s);

@@ -31,11 +31,11 @@ public sealed record ComposeOptions(string ImageRepository, Func<string, string>
 
     /// <summary>KILN_DIGEST_&lt;SERVICE&gt;: empty, or "@sha256:…" to pin the tag to the published digest.</summary>
     public static string DigestVariable(string service) =>
-        "KILN_DIGEST_" + new string(service.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        "KILN_DIGEST_" + NamePattern.VariableSuffix(service);
 
     /// <summary>KILN_TAG_&lt;SERVICE&gt;: the hash part of a service's image tag in the generated Compose files.</summary>
     public static string TagVariable(string service) =>
-        "KILN_TAG_" + new string(service.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        "KILN_TAG_" + NamePattern.VariableSuffix(service);
 }
 
 /// <summary>One machine's Compose file, and the dependencies it could not express (on services of other machines).</summary>

@@ -18,10 +18,9 @@ public static class ServiceImages
 
     public static FamilyTags Tags(string registry, string service, string hash, string date) => new(Repository(registry), service, hash, date);
 
-    /// <summary>bake allows only [a-zA-Z0-9_-] in target names.</summary>
-    public static string BakeTarget(string service) => new(service.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+    public static string BakeTarget(string service) => Catalog.NamePattern.BakeName(service);
 
     /// <summary>SERVICE_HASH_ + upper-cased name (a family's is HASH_…, so the two never meet).</summary>
     public static string HashVariable(string service) =>
-        "SERVICE_HASH_" + new string(service.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        "SERVICE_HASH_" + Catalog.NamePattern.VariableSuffix(service);
 }

@@ -45,6 +45,10 @@ public sealed record FamilyHashEntry(
 {
     [JsonIgnore]
     public bool IsService => Kind == ImageKind.Service;
+
+    /// <summary>The bake variable that carries this image's hash (HASH_… for a family, SERVICE_HASH_… for a service).</summary>
+    [JsonIgnore]
+    public string HashVariable => IsService ? Fleet.ServiceImages.HashVariable(Name) : Catalog.Family.HashVariableFor(Name);
 }
 
 /// <summary>

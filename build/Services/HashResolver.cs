@@ -41,7 +41,12 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         var selected = context.SelectedFamilies;
         var generated = context.GeneratedFiles;
         var families = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), generated).Compute(catalog, selected));
-        var images = families.Select(h => new Image(h.Family, h.Hash, h.Parent, catalog.Get(h.Family).Group, catalog.Get(h.Family).BakeTarget, h.Inputs, new FamilyTags(registry, h.Family, h.Hash, date), ImageKind.Family)).ToList();
+        // Existence is filled in below, once the store and the registry have answered.
+        var images = families.Select(h =>
+        {
+            var f = catalog.Get(h.Family);
+            return Entry(h.Family, h.Hash, h.Parent, f.Group, f.BakeTarget, h.Inputs, new FamilyTags(registry, h.Family, h.Hash, date), ImageKind.Family);
+        }).ToList();
         if (services.Count > 0)
         {
             var familyHash = families.ToDictionary(f => f.Family, f => f.Hash, StringComparer.Ordinal);
@@ -55,7 +60,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         var stored = local && lookup
             ? clock.Time("local store lookup", () => Buildx.DockerEngine.LocalImages(images.Select(i => i.Tags.Immutable).ToList()))
             : new Dictionary<string, string>();
-        string? LocalImage(Image i) => stored.GetValueOrDefault(i.Tags.Immutable);
+        string? LocalImage(FamilyHashEntry i) => stored.GetValueOrDefault(i.Tags.Immutable);
         var ask = offline || !lookup ? [] : images.Where(i => LocalImage(i) is null).ToList();
         if (local && images.Any(i => LocalImage(i) is null))
         {
@@ -79,10 +84,10 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             {
                 var e = existence.GetValueOrDefault(i.Name)
                     ?? new ExistenceResult(Existence.Unknown, null, offline ? "--offline" : !lookup ? "not asked: --force builds it" : "not asked: the local image store has it");
-                return new FamilyHashEntry(i.Name, i.Hash, i.Parent, i.Group, i.BakeTarget, i.Inputs, i.Tags, e.Exists, e.Detail, e.Digest, LocalImage(i), i.Kind);
+                return i with { Exists = e.Exists, ExistsDetail = e.Detail, Digest = e.Digest, LocalImage = LocalImage(i) };
             }).ToList());
 
-        async Task<IReadOnlyDictionary<string, ExistenceResult>> Exist(IReadOnlyList<Image> wanted)
+        async Task<IReadOnlyDictionary<string, ExistenceResult>> Exist(IReadOnlyList<FamilyHashEntry> wanted)
         {
             // One lookup per repository, both at once: families and services live side by side.
             var lookups = wanted.GroupBy(i => i.Kind).Select(g => ExistenceChecker.CheckAsync(
@@ -93,7 +98,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     }
 
     /// <summary>A service's hash needs its code: every missing path is named with the source_root in use.</summary>
-    private List<Image> HashServices(IReadOnlyList<ResolvedService> services, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
+    private List<FamilyHashEntry> HashServices(IReadOnlyList<ResolvedService> services, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
     {
         var fleet = context.Fleet!;
         var root = Path.GetFullPath(Path.Combine(context.Root, fleet.Fleet.SourceRoot));
@@ -110,9 +115,10 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         {
             var dockerfile = ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, s.Name);
             var (hash, inputs) = ServiceHasher.Compute(fleet.Fleet, s.Service, context.Root, files[dockerfile], files[dockerfile + ".dockerignore"], familyHash[s.Family.Name]);
-            return new Image(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, ServiceImages.Tags(registry, s.Name, hash, date), ImageKind.Service);
+            return Entry(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, ServiceImages.Tags(registry, s.Name, hash, date), ImageKind.Service);
         }).ToList();
     }
 
-    private sealed record Image(string Name, string Hash, string? Parent, string Group, string BakeTarget, IReadOnlyList<HashInput> Inputs, FamilyTags Tags, ImageKind Kind);
+    private static FamilyHashEntry Entry(string name, string hash, string? parent, string group, string bakeTarget, IReadOnlyList<HashInput> inputs, FamilyTags tags, ImageKind kind) =>
+        new(name, hash, parent, group, bakeTarget, inputs, tags, Existence.Unknown, null, null, null, kind);
 }

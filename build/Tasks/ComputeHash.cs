@@ -67,7 +67,7 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
         var sb = new System.Text.StringBuilder();
         foreach (var f in report.Families)
         {
-            sb.Append(GitHubActions.OutputRecord(f.IsService ? Fleet.ServiceImages.HashVariable(f.Name) : Catalog.Family.HashVariableFor(f.Name), f.Hash));
+            sb.Append(GitHubActions.OutputRecord(f.HashVariable, f.Hash));
         }
 
         sb.Append(GitHubActions.OutputRecord("hashes", CanonicalJson.Serialize(report.Families.ToDictionary(f => f.Name, f => f.Hash))));

@@ -72,13 +72,14 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
     internal static Dictionary<string, string?> DeployEnvironment(string registry, IReadOnlyList<string> services, Hashing.HashReport hashes)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["REGISTRY"] = registry };
-        var missing = services.Where(s => hashes.Services.All(h => h.Name != s)).ToList();
+        var hashed = hashes.Services;
+        var missing = services.Where(s => hashed.All(h => h.Name != s)).ToList();
         if (missing.Count > 0)
         {
             throw new CakeException(1, $"This run did not bake {string.Join(", ", missing)} (left out by --services or --families): Deploy runs only images whose hash this run computed.");
         }
 
-        foreach (var entry in hashes.Services.Where(h => services.Contains(h.Name)))
+        foreach (var entry in hashed.Where(h => services.Contains(h.Name)))
         {
             env[ComposeOptions.TagVariable(entry.Name)] = entry.Hash;
             env[ComposeOptions.DigestVariable(entry.Name)] = entry.Exists == Hashing.Existence.Present && entry.Digest is { } digest ? "@" + digest : string.Empty;
