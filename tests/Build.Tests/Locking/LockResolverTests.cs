@@ -154,6 +154,19 @@ public sealed class LockResolverTests
     }
 
     [Test]
+    public void An_unreadable_wheel_falls_back_to_the_module_map_for_its_imports()
+    {
+        File.WriteAllText(Path.Combine(_wheelhouse, "kiln_demo_wire-1.0.0-py3-none-any.whl"), "not a zip");
+        var fake = new FakeBuild { ["hello"] = (0, FleetReport(), string.Empty) };
+        var settings = Settings() with { ModuleMap = new Dictionary<string, string> { ["wire"] = "kiln-demo-wire" } };
+
+        var text = new LockResolver(fake.Run).Resolve([new("cpu", "cpu:local", [("numpy", "1.26.4")], [Hello()])], settings).ShouldHaveSingleItem().Lock.ShouldNotBeNull();
+
+        text.ShouldContain("    # via kiln-demo-fleet\n    # imports: kiln_demo_wire, wire\n");
+        text.ShouldContain("    # via hello.in\n    # imports: kiln_demo_fleet\n");
+    }
+
+    [Test]
     public void A_failed_build_fails_every_service_of_its_family_with_the_builds_last_lines()
     {
         var fake = new FakeBuild { Build = new ProcessResult(1, string.Empty, "#1 [internal] load build definition\nERROR: failed to solve: registry.example/kiln/cpu:x: not found\n", TimeSpan.FromSeconds(2), false) };

@@ -40,7 +40,7 @@ internal static class TestWheel
         foreach (var (path, data) in files)
         {
             var digest = Convert.ToBase64String(SHA256.HashData(data)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-            record.Append(path).Append(",sha256=").Append(digest).Append(',').Append(data.Length).Append('\n');
+            record.Append(path.Contains(',', StringComparison.Ordinal) ? "\"" + path + "\"" : path).Append(",sha256=").Append(digest).Append(',').Append(data.Length).Append('\n');
         }
 
         record.Append(distInfo).Append("/RECORD,,\n");

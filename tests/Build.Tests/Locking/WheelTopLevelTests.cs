@@ -38,9 +38,10 @@ public sealed class WheelTopLevelTests
             ["kiln_demo_wire-1.0.0.data/scripts/kiln-wire"] = string.Empty,
             ["kiln_demo_wire-1.0.0.data/data/share/doc.txt"] = string.Empty,
             ["kiln_demo_wire.pth"] = string.Empty,
+            ["odd,name/__init__.py"] = string.Empty,
         });
 
-        WheelTopLevel.Read(wheel).ShouldBe(["_speedups", "flat", "kiln_demo_wire", "relocated", "single"]);
+        WheelTopLevel.Read(wheel).ShouldBe(["_speedups", "flat", "kiln_demo_wire", "odd,name", "relocated", "single"], "RECORD is CSV: a path with a comma is quoted");
     }
 
     [Test]
