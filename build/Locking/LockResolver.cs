@@ -73,6 +73,11 @@ public sealed partial class LockResolver(Func<CommandLine, ProcessOptions, Proce
 
     private IEnumerable<LockOutcome> ResolveFamily(FamilyLockRequest family, LockSettings settings, string dir)
     {
+        if (family.Services.Count == 0)
+        {
+            return [];
+        }
+
         var inDir = Path.Combine(dir, "in");
         var outDir = Path.Combine(dir, "out");
         foreach (var d in new[] { inDir, outDir })

@@ -24,8 +24,8 @@ public static partial class ServiceLock
         new Dictionary<string, string>(), [], null, null, null, null, new Dictionary<string, string>(), new SourceSpan("(none)", 1, 1));
 
     /// <summary>
-    /// Deterministic text from pip's report. Packages in <paramref name="familyPins"/> (normalised names the family
-    /// installs at the reported version) are left out: the family's copy is the one Python imports.
+    /// Deterministic text from pip's report. Packages named in <paramref name="familyPins"/> (the family installs them
+    /// at the reported version; names compare PEP 503-normalised) are left out: the family's copy is the one Python imports.
     /// </summary>
     public static string Render(string service, string source, PipReport report, IReadOnlySet<string> familyPins, Func<PipReportItem, IReadOnlyList<string>> modulesOf)
     {
@@ -45,7 +45,8 @@ public static partial class ServiceLock
         sb.Append(". Do not edit: change the service's imports or the fleet's module_map and run it again.\n");
 
         var requiredBy = RequiredBy(report.Install);
-        var keep = report.Install.Where(i => !familyPins.Contains(FleetFamilies.NormalizePackage(i.Name)));
+        var family = familyPins.Select(FleetFamilies.NormalizePackage).ToHashSet(StringComparer.Ordinal);
+        var keep = report.Install.Where(i => !family.Contains(FleetFamilies.NormalizePackage(i.Name)));
         foreach (var item in keep.OrderBy(i => FleetFamilies.NormalizePackage(i.Name), StringComparer.Ordinal))
         {
             var sha = item.Sha256 ?? throw new LockException(

@@ -214,6 +214,17 @@ public sealed class LockResolverTests
         Directory.GetFiles(Path.Combine(_dir, "work", "00-cpu", "out")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ShouldBe(["hello.exit", "hello.json", "hello.log"]);
     }
 
+    [Test]
+    public void A_family_without_services_runs_no_build()
+    {
+        var fake = new FakeBuild { ["hello"] = (0, EmptyReport, string.Empty) };
+
+        var outcomes = new LockResolver(fake.Run).Resolve([new("idle", "idle:1", [], []), new("cpu", "cpu:local", [], [Hello()])], Settings());
+
+        outcomes.ShouldHaveSingleItem().Family.ShouldBe("cpu");
+        fake.Commands.ShouldHaveSingleItem().Render().ShouldContain("/01-cpu/in");
+    }
+
     [TestCase("../x")]
     [TestCase("a b")]
     [TestCase(".hidden")]

@@ -72,7 +72,7 @@ public sealed class ServiceLockTests
     {
         var report = Report(Item("numpy", "1.26.4", A, false, "numpy-helper"), Item("opencv-python-headless", "4.9.0.80", B, true, "numpy>=1.21.2"), Item("numpy-helper", "1.0", C, false));
 
-        var text = ServiceLock.Render("vision", "requirements/vision.in", report, new HashSet<string> { "numpy" }, _ => []);
+        var text = ServiceLock.Render("vision", "requirements/vision.in", report, new HashSet<string> { "NumPy" }, _ => []);
 
         text.ShouldNotContain("numpy==");
         text.ShouldNotContain("# imports:");
