@@ -52,10 +52,10 @@ public static class PythonImportScanner
     }
 
     /// <summary>
-    /// Where a statement runs. A function body starts afresh for optionality: it runs when called, outside the
-    /// try or suppress around its definition.
+    /// Where a statement sits. Optionality is lexical: an import anywhere inside a guarded try body or a suppress
+    /// body (a function or class defined there included) counts as optional.
     /// </summary>
-    private sealed class Scope(Scope? parent, bool ignored = false, TryFrame? guard = null, bool suppress = false, bool function = false)
+    private sealed class Scope(Scope? parent, bool ignored = false, TryFrame? guard = null, bool suppress = false)
     {
         public Scope? Parent { get; } = parent;
 
@@ -65,8 +65,6 @@ public static class PythonImportScanner
 
         public bool Suppress { get; } = suppress;
 
-        public bool Function { get; } = function;
-
         public bool IsOptional()
         {
             for (var s = this; s is not null; s = s.Parent)
@@ -74,11 +72,6 @@ public static class PythonImportScanner
                 if (s.Suppress || s.Guard is { CatchesImportFailure: true })
                 {
                     return true;
-                }
-
-                if (s.Function)
-                {
-                    return false;
                 }
             }
 
@@ -255,9 +248,6 @@ public static class PythonImportScanner
                     break;
                 case "with":
                     body = Suppresses(k + 1, colon) ? new Scope(scope, suppress: true) : scope;
-                    break;
-                case "def":
-                    body = new Scope(scope, function: true);
                     break;
                 case "for" or "while":
                     block.Last = new Clause(ClauseKind.Loop, null, false);

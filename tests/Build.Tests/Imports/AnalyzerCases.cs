@@ -354,11 +354,11 @@ internal static class AnalyzerCases
             ["pkg.accel main.py:3: no module 'pkg.accel': pkg/ has no accel.py or accel/ (optional)"]);
 
         yield return new(
-            "an import in a function defined in a guarded try runs later, unguarded",
-            Files(("main.py", "try:\n    import outer_opt\n    def later():\n        import inner_required\n    class K:\n        import in_class_opt\nexcept ImportError:\n    pass\n")),
+            "optionality is lexical: a function or class defined in a guarded try body is guarded too",
+            Files(("main.py", "try:\n    import outer_opt\n    def later():\n        import in_def_opt\n    class K:\n        import in_class_opt\nexcept ImportError:\n    pass\n")),
             "main.py",
             ["main.py"],
-            ["outer_opt main.py:2" + Opt, "inner_required main.py:4", "in_class_opt main.py:6" + Opt],
+            ["outer_opt main.py:2" + Opt, "in_def_opt main.py:4" + Opt, "in_class_opt main.py:6" + Opt],
             []);
 
         yield return new(

@@ -13,8 +13,8 @@ namespace Build.Tests.Imports;
 [Category("Unit")]
 public sealed class PythonAstCrossCheckTests
 {
-    // Mirrors the scanner's rules on the syntax tree: TYPE_CHECKING bodies skipped, try bodies guarded by handlers
-    // that catch import failures and suppress(...) bodies optional, function bodies starting unguarded.
+    // Mirrors the scanner's rules on the syntax tree: TYPE_CHECKING bodies skipped, everything inside try bodies
+    // guarded by handlers that catch import failures, and inside suppress(...) bodies, optional.
     private const string Script = """
         import ast, json, os, sys
 
@@ -58,9 +58,7 @@ public sealed class PythonAstCrossCheckTests
                     visit(s.finalbody, opt, out)
                 elif isinstance(s, (ast.With, ast.AsyncWith)):
                     visit(s.body, opt or any(suppresses(i) for i in s.items), out)
-                elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    visit(s.body, False, out)
-                elif isinstance(s, ast.ClassDef):
+                elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     visit(s.body, opt, out)
                 elif isinstance(s, (ast.For, ast.AsyncFor, ast.While)):
                     visit(s.body, opt, out)
