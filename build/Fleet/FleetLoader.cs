@@ -13,12 +13,15 @@ namespace Build.Fleet;
 /// </summary>
 public static partial class FleetLoader
 {
-    internal static readonly string[] TopLevelKeys = ["version", "source_root", "deploy_dir", "wheelhouse", "defaults", "machines", "services"];
+    internal static readonly string[] TopLevelKeys = ["version", "source_root", "deploy_dir", "wheelhouse", "python_path", "module_map", "defaults", "machines", "services"];
 
     internal static readonly string[] ServiceKeys =
     [
-        "machines", "needs", "family", "source", "entrypoint", "ports", "health", "env", "volumes", "requirements",
+        "machines", "needs", "family", "entrypoint", "files", "ports", "health", "env", "volumes", "requirements",
         "depends_on", "notes", "docker_socket", "confirm",
+
+        // No longer read: known here so that its own error (what replaced it) is the only one.
+        "source",
     ];
 
     internal static readonly string[] HealthKeys = ["port", "check", "path", "interval", "timeout", "start_period", "start_interval", "retries"];
@@ -87,6 +90,43 @@ public static partial class FleetLoader
         var sourceRoot = RelativePath(y, root, "source_root", null) ?? ".";
         var deployDir = RelativePath(y, root, "deploy_dir", null) ?? "deploy";
         var wheelhouse = y.Scalar(root, "wheelhouse", null) is { } w && w.StartsWith('/') ? w : RelativePath(y, root, "wheelhouse", null);
+
+        var pythonPath = new List<string> { "." };
+        foreach (var (value, node) in y.StringList(root, "python_path", null, "[., main_pc_code]") ?? [])
+        {
+            if (CleanRelative(value) is not { } clean)
+            {
+                y.Error(node, null, $"python_path entry '{value}' must be a folder relative to source_root, without '..'.", "Write e.g. 'python_path: [., main_pc_code]'.");
+            }
+            else if (pythonPath.Contains(clean))
+            {
+                if (clean != ".")
+                {
+                    y.Error(node, null, $"python_path lists '{clean}' twice.", "List each import root once ('.' is always the first).");
+                }
+            }
+            else
+            {
+                pythonPath.Add(clean);
+            }
+        }
+
+        var moduleMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (module, distribution, node) in y.StringMap(root, "module_map", null))
+        {
+            if (!ModuleNamePattern().IsMatch(module))
+            {
+                y.Error(node, null, $"module_map key '{module}' is not a Python module name.", "Write the import name, dotted if needed, e.g. 'cv2: opencv-python-headless' or 'google.protobuf: protobuf'.");
+            }
+            else if (!DistributionNamePattern().IsMatch(distribution))
+            {
+                y.Error(node, null, $"module_map maps '{module}' to '{distribution}', which is not a distribution name.", "Write the name pip installs, e.g. 'opencv-python-headless'.");
+            }
+            else
+            {
+                moduleMap[module] = distribution;
+            }
+        }
 
         var lockPattern = "requirements/{service}.lock";
         var timing = FleetHealthTiming.Default;
@@ -173,7 +213,7 @@ public static partial class FleetLoader
             }
         }
 
-        return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services);
+        return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services) { PythonPath = pythonPath, ModuleMap = moduleMap };
     }
 
     private static FleetService? ReadService(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string lockPattern, FleetHealthTiming timing)
@@ -232,10 +272,29 @@ public static partial class FleetLoader
             y.Error(keyNode, name, "The service has no entrypoint.", "Add 'entrypoint: path/to/app.py' (relative to source_root).");
         }
 
-        var source = RelativePath(y, m, "source", name) ?? (entrypoint is null ? null : (Path.GetDirectoryName(entrypoint)?.Replace('\\', '/') is { Length: > 0 } d ? d : "."));
-        if (source is not null && entrypoint is not null && source != "." && !entrypoint.StartsWith(source.TrimEnd('/') + "/", StringComparison.Ordinal))
+        if (FleetYaml.Node(m, "source") is { } sourceNode)
         {
-            y.Error(FleetYaml.Node(m, "entrypoint"), name, $"The entrypoint '{entrypoint}' is not inside the source folder '{source}'.", "Only the source folder is copied into the image: move the entrypoint or widen 'source'.");
+            // Listed apart from the unknown keys: the key existed, and what replaced it is not obvious.
+            y.Error(sourceNode, name, "'source' is no longer read: an image holds exactly the modules its entrypoint imports (found by import analysis), not a folder.", "Remove 'source'; list data files the code reads (not Python modules) under 'files:', e.g. 'files: [model_ops_coordinator/config/**]'.");
+        }
+
+        if (entrypoint is not null && !entrypoint.EndsWith(".py", StringComparison.Ordinal))
+        {
+            y.Error(FleetYaml.Node(m, "entrypoint"), name, $"The entrypoint '{entrypoint}' is not a .py file.", "Name the Python file that starts the service (it runs as a module: python3 -m <its dotted path>).");
+            entrypoint = null;
+        }
+
+        var files = new List<string>();
+        foreach (var (value, node) in y.StringList(m, "files", name, "[config/**, assets/*.json]") ?? [])
+        {
+            if (CleanRelative(value) is not { } clean || clean == ".")
+            {
+                y.Error(node, name, $"'files' entry '{value}' must be a path or glob relative to source_root, without '..'.", "Write e.g. 'model_ops_coordinator/config/**' ('*' matches within a folder, '**' any depth).");
+            }
+            else if (!files.Contains(clean))
+            {
+                files.Add(clean);
+            }
         }
 
         var ports = y.PortList(m, "ports", name);
@@ -290,7 +349,7 @@ public static partial class FleetLoader
         }
         else
         {
-            lockFile = lockPattern == NoLock ? null : lockPattern.Replace("{service}", name, StringComparison.Ordinal).Replace("{source}", source ?? ".", StringComparison.Ordinal);
+            lockFile = lockPattern == NoLock ? null : lockPattern.Replace("{service}", name, StringComparison.Ordinal).Replace("{source}", entrypoint is null ? "." : Path.GetDirectoryName(entrypoint)?.Replace('\\', '/') is { Length: > 0 } d ? d : ".", StringComparison.Ordinal);
         }
 
         var dependsOn = (y.StringList(m, "depends_on", name, "[ServiceRegistry]") ?? []).Select(d => d.Value).Distinct(StringComparer.Ordinal).ToList();
@@ -302,12 +361,12 @@ public static partial class FleetLoader
             y.Error(FleetYaml.Node(m, "confirm"), name, "'confirm' is empty.", "Write the open question (a string), or remove the key once it is answered.");
         }
 
-        if (y.Errors.Count > errorsBefore || family is null || entrypoint is null || source is null || health is null)
+        if (y.Errors.Count > errorsBefore || family is null || entrypoint is null || health is null)
         {
             return null;
         }
 
-        return new FleetService(name, serviceMachines, needs.Count == 0 ? [FleetNeed.Cpu] : needs, family, source, entrypoint, ports, health, env, volumes, lockFile, dependsOn, notes, socket, confirm, y.At(keyNode), y.Spans(m));
+        return new FleetService(name, serviceMachines, needs.Count == 0 ? [FleetNeed.Cpu] : needs, family, entrypoint, files, ports, health, env, volumes, lockFile, dependsOn, notes, socket, confirm, y.At(keyNode), y.Spans(m));
     }
 
     private static FleetHealth? ReadHealth(FleetYaml y, YamlMappingNode m, string name, YamlNode keyNode, FleetHealthTiming timing)
@@ -378,8 +437,26 @@ public static partial class FleetLoader
         return normal.StartsWith("./", StringComparison.Ordinal) && normal.Length > 2 ? normal[2..] : normal;
     }
 
+    /// <summary>A relative path without '..', normalised to '/' and without './'; null when it is not one.</summary>
+    private static string? CleanRelative(string value)
+    {
+        var normal = value.Replace('\\', '/').TrimEnd('/');
+        if (normal.StartsWith("./", StringComparison.Ordinal) && normal.Length > 2)
+        {
+            normal = normal[2..];
+        }
+
+        return normal.Length == 0 || Path.IsPathRooted(normal) || normal.Split('/').Contains("..") ? null : normal;
+    }
+
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
     private static partial Regex ServiceNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
+    private static partial Regex ModuleNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")]
+    private static partial Regex DistributionNamePattern();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();

@@ -42,14 +42,17 @@ public sealed record FleetVolume(string Source, string Target, bool ReadOnly)
 /// <summary>A host as the fleet sees it: its port offset (spec 002 §F PORT_OFFSET) and its GPU's compute capability.</summary>
 public sealed record FleetMachine(string Name, int PortOffset, string? ComputeCapability, SourceSpan Source);
 
-/// <summary>One row of the fleet table. Paths are relative to the fleet's source_root.</summary>
+/// <summary>
+/// One row of the fleet table. Paths are relative to the fleet's source_root. The image holds the entrypoint's
+/// import closure (found by analysing its imports) plus the <see cref="Files"/> globs: nothing else of the code.
+/// </summary>
 public sealed record FleetService(
     string Name,
     IReadOnlyList<string> Machines,
     IReadOnlyList<FleetNeed> Needs,
     string Family,
-    string SourceDir,
     string Entrypoint,
+    IReadOnlyList<string> Files,
     IReadOnlyList<int> Ports,
     FleetHealth Health,
     IReadOnlyList<EnvVar> Env,
@@ -81,6 +84,16 @@ public sealed record Fleet(
     IReadOnlyDictionary<string, FleetMachine> Machines,
     IReadOnlyList<FleetService> Services)
 {
+    /// <summary>Import roots relative to source_root, '.' first: each is on the image's PYTHONPATH under /app.</summary>
+    public IReadOnlyList<string> PythonPath { get; init; } = ["."];
+
+    /// <summary>The fleet's module → distribution overrides for import names the built-in table gets wrong.</summary>
+    public IReadOnlyDictionary<string, string> ModuleMap { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>A service lock's generated requirements input: the lock path with '.in' for '.lock'.</summary>
+    public static string InputsPath(string lockPath) =>
+        (lockPath.EndsWith(".lock", StringComparison.Ordinal) ? lockPath[..^5] : lockPath) + ".in";
+
     public FleetService Get(string name) => Services.FirstOrDefault(s => s.Name == name)
         ?? throw new KeyNotFoundException($"No service '{name}' in {File}.");
 

@@ -22,7 +22,7 @@ public sealed class FleetLoaderTests
         var hub = fleet.Get("Hub");
         hub.Machines.ShouldBe(["mainpc", "pc2"]);
         hub.Needs.ShouldBe([FleetNeed.Cpu, FleetNeed.Web]);
-        hub.SourceDir.ShouldBe("hub");
+        hub.Files.ShouldBeEmpty();
         hub.Health.ShouldBe(new FleetHealth(FleetCheckKind.Http, 8080, "/ready", FleetHealthTiming.Default with { StartPeriod = "90s" }));
         hub.Health.Argument.ShouldBe("http:http://127.0.0.1:8080/ready");
         hub.Volumes.ShouldBe([new FleetVolume("models", "/models", true), new FleetVolume("/srv/data", "/data", false)]);
@@ -31,7 +31,7 @@ public sealed class FleetLoaderTests
         hub.Confirm.ShouldBe("which port?");
         hub.At("ports").Line.ShouldBe(11);
         var reg = fleet.Get("Reg");
-        reg.SourceDir.ShouldBe("main_pc_code/agents");
+        reg.Entrypoint.ShouldBe("main_pc_code/agents/reg.py");
         reg.RequirementsLock.ShouldBeNull();
         reg.Needs.ShouldBe([FleetNeed.Cpu]);
         reg.DockerSocket.ShouldBeTrue();
@@ -137,11 +137,46 @@ public sealed class FleetLoaderTests
     }
 
     [Test]
-    public void An_entrypoint_outside_its_source_folder_is_refused()
+    public void The_removed_source_key_is_one_error_saying_what_replaced_it()
     {
-        var e = Fails("  A:\n    machines: [mainpc]\n    family: cpu\n    source: a\n    entrypoint: b/app.py\n    health: { port: 8000 }\n").Errors.ShouldHaveSingleItem();
+        var e = Fails("  A:\n    machines: [mainpc]\n    family: cpu\n    source: a\n    entrypoint: a/app.py\n    health: { port: 8000 }\n").Errors.ShouldHaveSingleItem();
 
-        e.Message.ShouldBe("The entrypoint 'b/app.py' is not inside the source folder 'a'.");
+        e.Message.ShouldStartWith("'source' is no longer read: an image holds exactly the modules its entrypoint imports");
+        e.Fix.ShouldContain("files:");
+    }
+
+    [Test]
+    public void Python_path_module_map_and_files_are_read()
+    {
+        var fleet = FleetLoader.Parse(
+            "python_path: [., main_pc_code, ./common/]\nmodule_map: { cv2: opencv-python-headless, google.protobuf: protobuf }\n" +
+            FleetFixture.FleetYaml("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    files: [a/config/**, ./a/x.json]\n    health: { port: 8000 }\n"),
+            "docker/fleet.yaml");
+
+        fleet.PythonPath.ShouldBe([".", "main_pc_code", "common"]);
+        fleet.ModuleMap.ShouldBe(new SortedDictionary<string, string>(StringComparer.Ordinal) { ["cv2"] = "opencv-python-headless", ["google.protobuf"] = "protobuf" });
+        fleet.Get("A").Files.ShouldBe(["a/config/**", "a/x.json"]);
+        Build.Fleet.Fleet.InputsPath("requirements/A.lock").ShouldBe("requirements/A.in");
+    }
+
+    [Test]
+    public void Bad_python_path_module_map_files_and_entrypoints_are_positioned_errors()
+    {
+        var ex = Should.Throw<FleetException>(() => FleetLoader.Parse(
+            "python_path: [../x, main_pc_code, main_pc_code]\nmodule_map: { 3cv: x, yaml: \"Py YAML\" }\n" +
+            FleetFixture.FleetYaml("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.sh\n    files: [../etc/passwd]\n    health: { port: 8000 }\n"),
+            "docker/fleet.yaml"));
+
+        ex.Errors.Select(e => e.Message).ShouldBe(
+        [
+            "python_path entry '../x' must be a folder relative to source_root, without '..'.",
+            "python_path lists 'main_pc_code' twice.",
+            "module_map key '3cv' is not a Python module name.",
+            "module_map maps 'yaml' to 'Py YAML', which is not a distribution name.",
+            "The entrypoint 'a/app.sh' is not a .py file.",
+            "'files' entry '../etc/passwd' must be a path or glob relative to source_root, without '..'.",
+        ]);
+        ex.Errors.ShouldAllBe(e => e.Where != null && e.Where.Line > 0);
     }
 
     [Test]
