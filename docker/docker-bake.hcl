@@ -445,6 +445,11 @@ variable "SERVICE_HASH_WAKEWORDDETECTOR" {
   default = "dev"
 }
 
+# Where Kiln stages each service's code (its import closure and files) as the named context 'code'.
+variable "KILN_CODE_DIR" {
+  default = ".kiln/code"
+}
+
 function "tags" {
   params = [family, hash]
   result = compact(["${REGISTRY}:${family}-${hash}", DATE_TAG != "" ? "${REGISTRY}:${family}-${DATE_TAG}" : ""])
@@ -984,6 +989,7 @@ target "ActiveLearningMonitor" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/ActiveLearningMonitor"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ActiveLearningMonitor", SERVICE_HASH_ACTIVELEARNINGMONITOR)
@@ -1008,6 +1014,7 @@ target "AdvancedCommandHandler" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/AdvancedCommandHandler"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("AdvancedCommandHandler", SERVICE_HASH_ADVANCEDCOMMANDHANDLER)
@@ -1032,6 +1039,7 @@ target "AdvancedRouter" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/AdvancedRouter"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("AdvancedRouter", SERVICE_HASH_ADVANCEDROUTER)
@@ -1056,6 +1064,7 @@ target "AffectiveProcessingCenter" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/AffectiveProcessingCenter"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("AffectiveProcessingCenter", SERVICE_HASH_AFFECTIVEPROCESSINGCENTER)
@@ -1080,6 +1089,7 @@ target "AgentTrustScorer" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/AgentTrustScorer"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("AgentTrustScorer", SERVICE_HASH_AGENTTRUSTSCORER)
@@ -1104,6 +1114,7 @@ target "AsyncProcessor" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/AsyncProcessor"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("AsyncProcessor", SERVICE_HASH_ASYNCPROCESSOR)
@@ -1128,6 +1139,7 @@ target "AudioCapture" {
   target = "runtime"
   contexts = {
     family = "target:cpu-audio-py311"
+    code = "${KILN_CODE_DIR}/AudioCapture"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("AudioCapture", SERVICE_HASH_AUDIOCAPTURE)
@@ -1152,6 +1164,7 @@ target "AuthenticationAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/AuthenticationAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("AuthenticationAgent", SERVICE_HASH_AUTHENTICATIONAGENT)
@@ -1176,6 +1189,7 @@ target "CacheManager" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/CacheManager"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("CacheManager", SERVICE_HASH_CACHEMANAGER)
@@ -1200,6 +1214,7 @@ target "CentralErrorBus" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/CentralErrorBus"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("CentralErrorBus", SERVICE_HASH_CENTRALERRORBUS)
@@ -1224,6 +1239,7 @@ target "ChainOfThoughtAgent" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-py311"
+    code = "${KILN_CODE_DIR}/ChainOfThoughtAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ChainOfThoughtAgent", SERVICE_HASH_CHAINOFTHOUGHTAGENT)
@@ -1248,6 +1264,7 @@ target "ChitchatAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/ChitchatAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ChitchatAgent", SERVICE_HASH_CHITCHATAGENT)
@@ -1272,6 +1289,7 @@ target "CloudTranslationService" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/CloudTranslationService"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("CloudTranslationService", SERVICE_HASH_CLOUDTRANSLATIONSERVICE)
@@ -1296,6 +1314,7 @@ target "CodeGenerator" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/CodeGenerator"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("CodeGenerator", SERVICE_HASH_CODEGENERATOR)
@@ -1320,6 +1339,7 @@ target "CognitiveModelAgent" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-py311"
+    code = "${KILN_CODE_DIR}/CognitiveModelAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("CognitiveModelAgent", SERVICE_HASH_COGNITIVEMODELAGENT)
@@ -1344,6 +1364,7 @@ target "CrossMachineGPUScheduler" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/CrossMachineGPUScheduler"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("CrossMachineGPUScheduler", SERVICE_HASH_CROSSMACHINEGPUSCHEDULER)
@@ -1368,6 +1389,7 @@ target "DreamWorldAgent" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ampere-py311"
+    code = "${KILN_CODE_DIR}/DreamWorldAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("DreamWorldAgent", SERVICE_HASH_DREAMWORLDAGENT)
@@ -1392,6 +1414,7 @@ target "DreamingModeAgent" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ampere-py311"
+    code = "${KILN_CODE_DIR}/DreamingModeAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("DreamingModeAgent", SERVICE_HASH_DREAMINGMODEAGENT)
@@ -1416,6 +1439,7 @@ target "DynamicIdentityAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/DynamicIdentityAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("DynamicIdentityAgent", SERVICE_HASH_DYNAMICIDENTITYAGENT)
@@ -1440,6 +1464,7 @@ target "EmotionEngine" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/EmotionEngine"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("EmotionEngine", SERVICE_HASH_EMOTIONENGINE)
@@ -1464,6 +1489,7 @@ target "EmotionSynthesisAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/EmotionSynthesisAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("EmotionSynthesisAgent", SERVICE_HASH_EMOTIONSYNTHESISAGENT)
@@ -1488,6 +1514,7 @@ target "EmpathyAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/EmpathyAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("EmpathyAgent", SERVICE_HASH_EMPATHYAGENT)
@@ -1512,6 +1539,7 @@ target "Executor" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/Executor"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("Executor", SERVICE_HASH_EXECUTOR)
@@ -1536,6 +1564,7 @@ target "FaceRecognitionAgent" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-vision-py311"
+    code = "${KILN_CODE_DIR}/FaceRecognitionAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("FaceRecognitionAgent", SERVICE_HASH_FACERECOGNITIONAGENT)
@@ -1560,6 +1589,7 @@ target "FeedbackHandler" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/FeedbackHandler"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("FeedbackHandler", SERVICE_HASH_FEEDBACKHANDLER)
@@ -1584,6 +1614,7 @@ target "FileSystemAssistantAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/FileSystemAssistantAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("FileSystemAssistantAgent", SERVICE_HASH_FILESYSTEMASSISTANTAGENT)
@@ -1608,6 +1639,7 @@ target "FusedAudioPreprocessor" {
   target = "runtime"
   contexts = {
     family = "target:cpu-audio-py311"
+    code = "${KILN_CODE_DIR}/FusedAudioPreprocessor"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("FusedAudioPreprocessor", SERVICE_HASH_FUSEDAUDIOPREPROCESSOR)
@@ -1632,6 +1664,7 @@ target "GoTToTAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/GoTToTAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("GoTToTAgent", SERVICE_HASH_GOTTOTAGENT)
@@ -1656,6 +1689,7 @@ target "HumanAwarenessAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/HumanAwarenessAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("HumanAwarenessAgent", SERVICE_HASH_HUMANAWARENESSAGENT)
@@ -1680,6 +1714,7 @@ target "IntentionValidatorAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/IntentionValidatorAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("IntentionValidatorAgent", SERVICE_HASH_INTENTIONVALIDATORAGENT)
@@ -1704,6 +1739,7 @@ target "LearningManager" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/LearningManager"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("LearningManager", SERVICE_HASH_LEARNINGMANAGER)
@@ -1728,6 +1764,7 @@ target "LearningOpportunityDetector" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/LearningOpportunityDetector"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("LearningOpportunityDetector", SERVICE_HASH_LEARNINGOPPORTUNITYDETECTOR)
@@ -1752,6 +1789,7 @@ target "MemoryFusionHub" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/MemoryFusionHub"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("MemoryFusionHub", SERVICE_HASH_MEMORYFUSIONHUB)
@@ -1776,6 +1814,7 @@ target "ModelOpsCoordinator" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-py311"
+    code = "${KILN_CODE_DIR}/ModelOpsCoordinator"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ModelOpsCoordinator", SERVICE_HASH_MODELOPSCOORDINATOR)
@@ -1800,6 +1839,7 @@ target "MoodTrackerAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/MoodTrackerAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("MoodTrackerAgent", SERVICE_HASH_MOODTRACKERAGENT)
@@ -1824,6 +1864,7 @@ target "NLUAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/NLUAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("NLUAgent", SERVICE_HASH_NLUAGENT)
@@ -1848,6 +1889,7 @@ target "ObservabilityDashboardAPI" {
   target = "runtime"
   contexts = {
     family = "target:cpu-web-py311"
+    code = "${KILN_CODE_DIR}/ObservabilityDashboardAPI"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ObservabilityDashboardAPI", SERVICE_HASH_OBSERVABILITYDASHBOARDAPI)
@@ -1872,6 +1914,7 @@ target "PredictiveHealthMonitor" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/PredictiveHealthMonitor"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("PredictiveHealthMonitor", SERVICE_HASH_PREDICTIVEHEALTHMONITOR)
@@ -1896,6 +1939,7 @@ target "ProactiveAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/ProactiveAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ProactiveAgent", SERVICE_HASH_PROACTIVEAGENT)
@@ -1920,6 +1964,7 @@ target "ProactiveContextMonitor" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/ProactiveContextMonitor"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ProactiveContextMonitor", SERVICE_HASH_PROACTIVECONTEXTMONITOR)
@@ -1944,6 +1989,7 @@ target "RealTimeAudioPipeline" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-audio-py311"
+    code = "${KILN_CODE_DIR}/RealTimeAudioPipeline"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("RealTimeAudioPipeline", SERVICE_HASH_REALTIMEAUDIOPIPELINE)
@@ -1968,6 +2014,7 @@ target "RealTimeAudioPipelinePC2" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ampere-audio-py311"
+    code = "${KILN_CODE_DIR}/RealTimeAudioPipelinePC2"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("RealTimeAudioPipelinePC2", SERVICE_HASH_REALTIMEAUDIOPIPELINEPC2)
@@ -1992,6 +2039,7 @@ target "RemoteConnectorAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/RemoteConnectorAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("RemoteConnectorAgent", SERVICE_HASH_REMOTECONNECTORAGENT)
@@ -2016,6 +2064,7 @@ target "ResourceManager" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/ResourceManager"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ResourceManager", SERVICE_HASH_RESOURCEMANAGER)
@@ -2040,6 +2089,7 @@ target "Responder" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/Responder"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("Responder", SERVICE_HASH_RESPONDER)
@@ -2064,6 +2114,7 @@ target "STTService" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-audio-py311"
+    code = "${KILN_CODE_DIR}/STTService"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("STTService", SERVICE_HASH_STTSERVICE)
@@ -2088,6 +2139,7 @@ target "SelfHealingSupervisor" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/SelfHealingSupervisor"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("SelfHealingSupervisor", SERVICE_HASH_SELFHEALINGSUPERVISOR)
@@ -2112,6 +2164,7 @@ target "ServiceRegistry" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/ServiceRegistry"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ServiceRegistry", SERVICE_HASH_SERVICEREGISTRY)
@@ -2136,6 +2189,7 @@ target "SmartHomeAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/SmartHomeAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("SmartHomeAgent", SERVICE_HASH_SMARTHOMEAGENT)
@@ -2160,6 +2214,7 @@ target "SpeechRelayService" {
   target = "runtime"
   contexts = {
     family = "target:cpu-audio-py311"
+    code = "${KILN_CODE_DIR}/SpeechRelayService"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("SpeechRelayService", SERVICE_HASH_SPEECHRELAYSERVICE)
@@ -2184,6 +2239,7 @@ target "StreamingInterruptHandler" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/StreamingInterruptHandler"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("StreamingInterruptHandler", SERVICE_HASH_STREAMINGINTERRUPTHANDLER)
@@ -2208,6 +2264,7 @@ target "StreamingLanguageAnalyzer" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/StreamingLanguageAnalyzer"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("StreamingLanguageAnalyzer", SERVICE_HASH_STREAMINGLANGUAGEANALYZER)
@@ -2232,6 +2289,7 @@ target "StreamingSpeechRecognition" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/StreamingSpeechRecognition"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("StreamingSpeechRecognition", SERVICE_HASH_STREAMINGSPEECHRECOGNITION)
@@ -2256,6 +2314,7 @@ target "StreamingTTSAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/StreamingTTSAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("StreamingTTSAgent", SERVICE_HASH_STREAMINGTTSAGENT)
@@ -2280,6 +2339,7 @@ target "StreamingTranslationProxy" {
   target = "runtime"
   contexts = {
     family = "target:cpu-web-py311"
+    code = "${KILN_CODE_DIR}/StreamingTranslationProxy"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("StreamingTranslationProxy", SERVICE_HASH_STREAMINGTRANSLATIONPROXY)
@@ -2304,6 +2364,7 @@ target "SystemDigitalTwin" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/SystemDigitalTwin"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("SystemDigitalTwin", SERVICE_HASH_SYSTEMDIGITALTWIN)
@@ -2328,6 +2389,7 @@ target "TTSService" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-audio-py311"
+    code = "${KILN_CODE_DIR}/TTSService"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("TTSService", SERVICE_HASH_TTSSERVICE)
@@ -2352,6 +2414,7 @@ target "TaskScheduler" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/TaskScheduler"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("TaskScheduler", SERVICE_HASH_TASKSCHEDULER)
@@ -2376,6 +2439,7 @@ target "TieredResponder" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/TieredResponder"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("TieredResponder", SERVICE_HASH_TIEREDRESPONDER)
@@ -2400,6 +2464,7 @@ target "TinyLlamaServiceEnhanced" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ada-py311"
+    code = "${KILN_CODE_DIR}/TinyLlamaServiceEnhanced"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("TinyLlamaServiceEnhanced", SERVICE_HASH_TINYLLAMASERVICEENHANCED)
@@ -2424,6 +2489,7 @@ target "ToneDetector" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/ToneDetector"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("ToneDetector", SERVICE_HASH_TONEDETECTOR)
@@ -2448,6 +2514,7 @@ target "TutoringServiceAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/TutoringServiceAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("TutoringServiceAgent", SERVICE_HASH_TUTORINGSERVICEAGENT)
@@ -2472,6 +2539,7 @@ target "UnifiedObservabilityCenter" {
   target = "runtime"
   contexts = {
     family = "target:cpu-web-py311"
+    code = "${KILN_CODE_DIR}/UnifiedObservabilityCenter"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("UnifiedObservabilityCenter", SERVICE_HASH_UNIFIEDOBSERVABILITYCENTER)
@@ -2496,6 +2564,7 @@ target "UnifiedSystemAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/UnifiedSystemAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("UnifiedSystemAgent", SERVICE_HASH_UNIFIEDSYSTEMAGENT)
@@ -2520,6 +2589,7 @@ target "UnifiedUtilsAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/UnifiedUtilsAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("UnifiedUtilsAgent", SERVICE_HASH_UNIFIEDUTILSAGENT)
@@ -2544,6 +2614,7 @@ target "UnifiedWebAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-web-py311"
+    code = "${KILN_CODE_DIR}/UnifiedWebAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("UnifiedWebAgent", SERVICE_HASH_UNIFIEDWEBAGENT)
@@ -2568,6 +2639,7 @@ target "VisionProcessingAgent" {
   target = "runtime"
   contexts = {
     family = "target:cuda12_3-ampere-vision-py311"
+    code = "${KILN_CODE_DIR}/VisionProcessingAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("VisionProcessingAgent", SERVICE_HASH_VISIONPROCESSINGAGENT)
@@ -2592,6 +2664,7 @@ target "VoiceProfilingAgent" {
   target = "runtime"
   contexts = {
     family = "target:cpu-py311"
+    code = "${KILN_CODE_DIR}/VoiceProfilingAgent"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("VoiceProfilingAgent", SERVICE_HASH_VOICEPROFILINGAGENT)
@@ -2616,6 +2689,7 @@ target "WakeWordDetector" {
   target = "runtime"
   contexts = {
     family = "target:cpu-audio-py311"
+    code = "${KILN_CODE_DIR}/WakeWordDetector"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("WakeWordDetector", SERVICE_HASH_WAKEWORDDETECTOR)

@@ -46,6 +46,11 @@ public static class BakeFileRenderer
             Variable(sb, Fleet.ServiceImages.HashVariable(service.Name), "dev", $"Content hash of service {service.Name} (ComputeHash).");
         }
 
+        if (services.Count > 0)
+        {
+            Variable(sb, CodeDirVariable, DefaultCodeDir, "Where Kiln stages each service's code (its import closure and files) as the named context 'code'.");
+        }
+
         sb.Append(Hashing.FamilyTags.HclTagsFunction());
         if (services.Count > 0)
         {
@@ -109,6 +114,12 @@ public static class BakeFileRenderer
         ArgumentNullException.ThrowIfNull(family);
         return family.BakeTarget + "-artifacts";
     }
+
+    /// <summary>The bake variable naming the folder of staged service code (one sub-folder per service).</summary>
+    public const string CodeDirVariable = "KILN_CODE_DIR";
+
+    /// <summary>Where the staged code lives, relative to the repository root (bake runs there).</summary>
+    public const string DefaultCodeDir = ".kiln/code";
 
     /// <summary>Groups Kiln itself writes (services only with a fleet): a service of that name would be shadowed by the group.</summary>
     public static readonly IReadOnlyList<string> ReservedGroups = ["default", "artifacts", Fleet.ServiceImages.Group];
@@ -233,6 +244,7 @@ public static class BakeFileRenderer
         sb.Append("  target = \"runtime\"\n");
         sb.Append("  contexts = {\n");
         sb.Append($"    {Fleet.ServiceDockerfileRenderer.FamilyContext} = {Quote("target:" + service.Family.BakeTarget)}\n");
+        sb.Append($"    {Fleet.ServiceDockerfileRenderer.CodeContext} = \"${{{CodeDirVariable}}}/{service.Name}\"\n");
         sb.Append("  }\n");
         sb.Append($"  platforms = [{string.Join(", ", catalog.Platforms.Select(Quote))}]\n");
         sb.Append($"  tags = service_tags({Quote(service.Name)}, {variable})\n");

@@ -117,7 +117,7 @@ public static class ComposeRenderer
             y.Append("    security_opt:\n      - \"no-new-privileges:true\"\n");
             y.Append("    restart: \"unless-stopped\"\n");
 
-            var env = ServiceDockerfileRenderer.Merge(machineEnv.Concat(ServiceDockerfileRenderer.RuntimeEnv(rs)), s.Env);
+            var env = ServiceDockerfileRenderer.Merge(machineEnv.Concat(ServiceDockerfileRenderer.RuntimeEnv(fleet.Fleet, rs)), s.Env);
             y.Append("    environment:\n");
             foreach (var e in env)
             {

@@ -40,10 +40,14 @@ public static class FleetFamilies
     /// The Python packages a family's lineage installs from its requirements locks (name only, normalized): a
     /// service lock must not repeat them, since pip skips the hash check of an installed package.
     /// </summary>
-    public static IReadOnlySet<string> LockedPackages(Catalog.Catalog catalog, Family family, string repoRoot)
+    public static IReadOnlySet<string> LockedPackages(Catalog.Catalog catalog, Family family, string repoRoot) =>
+        LockedPins(catalog, family, repoRoot).Select(p => NormalizePackage(p.Name)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Each package a family's lineage locks with its pinned version (the constraints a service resolves against).</summary>
+    public static IReadOnlyList<(string Name, string Version)> LockedPins(Catalog.Catalog catalog, Family family, string repoRoot)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var result = new SortedSet<string>(StringComparer.Ordinal);
+        var result = new List<(string Name, string Version)>();
         foreach (var f in catalog.Lineage(family))
         {
             if (f.Python is { Kind: PythonKind.Requirements, RequirementsLock: { } lockFile } && Path.Combine(repoRoot, lockFile) is var full && File.Exists(full))
@@ -54,7 +58,8 @@ public static class FleetFamilies
                     var cut = text.IndexOfAny(['=', '<', '>', '!', '~', ';', '[', ' ', '\\']);
                     if (cut > 0 && !text.StartsWith('-'))
                     {
-                        result.Add(NormalizePackage(text[..cut]));
+                        var version = text[cut..].StartsWith("==", StringComparison.Ordinal) ? text[(cut + 2)..].Split([' ', ';', '\\'])[0].Trim() : string.Empty;
+                        result.Add((text[..cut], version));
                     }
                 }
             }
@@ -182,7 +187,7 @@ public static class FleetValidator
     }
 
     /// <summary>
-    /// What building or hashing a service needs on disk: its source folder, entrypoint, lock (and the wheelhouse),
+    /// What building or hashing a service needs on disk besides its code (<see cref="ServiceCodeReader"/>): its lock (and the wheelhouse),
     /// under <paramref name="sourceRoot"/> (the full path in use); and every lock line pinned and hashed, with no
     /// package its family already provides (pip skips the hash check for installed packages).
     /// </summary>
@@ -202,22 +207,12 @@ public static class FleetValidator
         foreach (var rs in resolved.Services.Where(s => services is null || services.Contains(s.Name)))
         {
             var s = rs.Service;
-            if (!Directory.Exists(Path.Combine(sourceRoot, s.SourceDir)))
-            {
-                errors.Add(new FleetError(s.At(s.KeySpans.ContainsKey("source") ? "source" : "entrypoint"), s.Name, $"The source folder '{s.SourceDir}' does not exist {where}.", fix));
-            }
-
-            if (!File.Exists(Path.Combine(sourceRoot, s.Entrypoint)))
-            {
-                errors.Add(new FleetError(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' does not exist {where}.", fix));
-            }
-
             if (s.RequirementsLock is { } lockFile)
             {
                 var full = Path.Combine(sourceRoot, lockFile);
                 if (!File.Exists(full))
                 {
-                    errors.Add(new FleetError(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' does not exist {where}.", $"Generate it with `pip-compile --generate-hashes` (spec 002 §C), or write 'requirements: {FleetLoader.NoLock}' if the service needs nothing beyond its family."));
+                    errors.Add(new FleetError(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' does not exist {where}.", $"Run ./build.sh --target=Lock --services={s.Name} (it writes {Fleet.InputsPath(lockFile)} from the service's imports and resolves it), or write 'requirements: {FleetLoader.NoLock}' if the service needs nothing beyond its family."));
                 }
                 else
                 {

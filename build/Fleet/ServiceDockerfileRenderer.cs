@@ -7,9 +7,12 @@ using Build.Generation;
 namespace Build.Fleet;
 
 /// <summary>
-/// Writes one service's Dockerfile in the spec 002 §E shape: FROM its family → a deps stage that installs the
-/// service lock (hash-checked, no resolver, wheels only) → runtime with the code, env, check, non-root user and CMD.
-/// The build context is the fleet's source_root. Output is byte-for-byte deterministic.
+/// Writes one service's Dockerfile: FROM its family → a deps stage that installs the service lock (hash-checked,
+/// no resolver, wheels only) → runtime with the code, env, check, non-root user and CMD. The build context is the
+/// fleet's source_root, admitting only the lock and the wheelhouse; the code comes from the named context
+/// <see cref="CodeContext"/>, which Kiln stages with exactly the service's import closure and data files. So the
+/// Dockerfile depends on the manifest alone (CI checks it without the fleet's code), while the image holds what the
+/// service imports and nothing else. Output is byte-for-byte deterministic.
 /// </summary>
 public static class ServiceDockerfileRenderer
 {
@@ -20,6 +23,29 @@ public static class ServiceDockerfileRenderer
     public const string DepsDir = "/opt/kiln/deps";
 
     public const string AppDir = "/app";
+
+    /// <summary>The named context holding the service's code: its import closure and 'files:', staged by Kiln.</summary>
+    public const string CodeContext = "code";
+
+    /// <summary>
+    /// The module the entrypoint runs as: its path from source_root, dotted. Run with -m from /app, a file inside a
+    /// package chain imports its siblings absolutely and relatively as it does from the repository root.
+    /// </summary>
+    public static string EntryModule(string entrypoint)
+    {
+        ArgumentNullException.ThrowIfNull(entrypoint);
+        var stem = entrypoint.EndsWith(".py", StringComparison.Ordinal) ? entrypoint[..^3] : entrypoint;
+        return stem.Replace('/', '.');
+    }
+
+    /// <summary>PYTHONPATH in the image: every import root under /app, then the service's locked packages.</summary>
+    public static string PythonPath(Fleet fleet, FleetService service)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(service);
+        var roots = fleet.PythonPath.Select(r => r == "." ? AppDir : $"{AppDir}/{r}");
+        return string.Join(':', service.RequirementsLock is null ? roots : roots.Append(DepsDir));
+    }
 
     public static string DockerfilePath(Catalog.Catalog catalog, string service)
     {
@@ -62,7 +88,8 @@ public static class ServiceDockerfileRenderer
 
         sb.Append(")\n");
         sb.Append("# FROM the named context '").Append(FamilyContext).Append("': bake binds it to the family's target (or its published image by digest).\n");
-        sb.Append("# The build context is the fleet's source_root (").Append(fleet.Fleet.SourceRoot).Append(").\n");
+        sb.Append("# The build context is the fleet's source_root (").Append(fleet.Fleet.SourceRoot).Append("), for the lock and wheelhouse only; the code\n");
+        sb.Append("# is the named context '").Append(CodeContext).Append("', which Kiln stages with the files the entrypoint imports and 'files:'.\n");
 
         sb.Append('\n').Append("FROM ").Append(FamilyContext).Append(" AS base\n");
 
@@ -73,12 +100,7 @@ public static class ServiceDockerfileRenderer
             // check below fails the build. A family whose Python has no pip (a venv made --without-pip) gets the
             // distribution's pip in this throw-away stage only, driving the family's interpreter with --python.
             sb.Append('\n').Append("FROM base AS deps\n");
-            sb.Append("USER root\n");
-            sb.Append("RUN set -eu; py=$(command -v python3); \\\n");
-            sb.Append("    if \"$py\" -m pip --version >/dev/null 2>&1; then pip=\"$py -m pip\"; else \\\n");
-            sb.Append("      /usr/bin/python3 -m pip --version >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-pip; }; \\\n");
-            sb.Append("      pip=\"/usr/bin/python3 -m pip --python $py\"; fi; \\\n");
-            sb.Append("    echo \"$pip\" > /kiln-pip\n");
+            sb.Append(Locking.PipBootstrap.Instructions);
             sb.Append("RUN --mount=type=bind,source=").Append(lockFile).Append(",target=/kiln/requirements.lock \\\n");
             if (wheelhouse is not null)
             {
@@ -87,15 +109,19 @@ public static class ServiceDockerfileRenderer
                     : $"    --mount=type=bind,source={wheelhouse},target=/kiln/wheelhouse \\\n");
             }
 
-            sb.Append("    set -eu; pip=$(cat /kiln-pip); \\\n");
-            sb.Append("    $pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \\\n");
+            // A lock Kiln wrote for a service whose imports its family covers has no requirement: pip refuses an
+            // empty install, so only a lock with requirements runs it.
+            sb.Append("    set -eu; pip=$(cat ").Append(Locking.PipBootstrap.PipFile).Append("); mkdir -p ").Append(DepsDir).Append("; \\\n");
+            sb.Append("    if grep -Eq '^[A-Za-z0-9]' /kiln/requirements.lock; then \\\n");
+            sb.Append("      $pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \\\n");
             if (wheelhouse is not null)
             {
-                sb.Append("      --no-index --find-links /kiln/wheelhouse \\\n");
+                sb.Append("        --no-index --find-links /kiln/wheelhouse \\\n");
             }
 
-            sb.Append("      --target ").Append(DepsDir).Append(" -r /kiln/requirements.lock; \\\n");
-            sb.Append("    PYTHONPATH=").Append(DepsDir).Append(" $pip check --disable-pip-version-check\n");
+            sb.Append("        --target ").Append(DepsDir).Append(" -r /kiln/requirements.lock; \\\n");
+            sb.Append("      PYTHONPATH=").Append(DepsDir).Append(" $pip check --disable-pip-version-check; \\\n");
+            sb.Append("    fi\n");
         }
 
         sb.Append('\n').Append("FROM base AS runtime\n");
@@ -108,9 +134,7 @@ public static class ServiceDockerfileRenderer
             sb.Append("COPY --link --from=deps ").Append(DepsDir).Append(' ').Append(DepsDir).Append('\n');
         }
 
-        var source = s.SourceDir == "." ? "./" : s.SourceDir + "/";
-        var target = s.SourceDir == "." ? AppDir + "/" : $"{AppDir}/{s.SourceDir}/";
-        sb.Append("COPY --link ").Append(JsonArray([source, target])).Append('\n');
+        sb.Append("COPY --link --from=").Append(CodeContext).Append(" / ").Append(AppDir).Append("/\n");
 
         // ---- metadata last: changing it never invalidates a layer above ----------------------------------------
         sb.Append("LABEL ").Append("dev.kiln.service=").Append(Quote(s.Name)).Append(" dev.kiln.service.family=").Append(Quote(service.Family.Name)).Append('\n');
@@ -123,7 +147,7 @@ public static class ServiceDockerfileRenderer
         var t = s.Health.Timing;
         sb.Append($"HEALTHCHECK --interval={t.Interval} --timeout={t.Timeout} --start-period={t.StartPeriod} --start-interval={t.StartInterval} --retries={t.Retries.ToString(CultureInfo.InvariantCulture)} \\\n");
         sb.Append("  CMD ").Append(JsonArray(HealthcheckCommand(service))).Append('\n');
-        sb.Append("CMD ").Append(JsonArray(["python3", s.Entrypoint])).Append('\n');
+        sb.Append("CMD ").Append(JsonArray(["python3", "-m", EntryModule(s.Entrypoint)])).Append('\n');
         return sb.ToString();
     }
 
@@ -149,19 +173,15 @@ public static class ServiceDockerfileRenderer
             env.AddRange(machine.Env);
         }
 
-        env.AddRange(RuntimeEnv(service));
+        env.AddRange(RuntimeEnv(fleet.Fleet, service));
         return Merge(env, service.Service.Env);
     }
 
     /// <summary>What every container of the service needs regardless of machine.</summary>
-    public static IReadOnlyList<EnvVar> RuntimeEnv(ResolvedService service)
+    public static IReadOnlyList<EnvVar> RuntimeEnv(Fleet fleet, ResolvedService service)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var env = new List<EnvVar> { new("PYTHONUNBUFFERED", "1"), new("PORT_OFFSET", "0") };
-        if (service.Service.RequirementsLock is not null)
-        {
-            env.Add(new EnvVar("PYTHONPATH", DepsDir));
-        }
+        var env = new List<EnvVar> { new("PYTHONUNBUFFERED", "1"), new("PORT_OFFSET", "0"), new("PYTHONPATH", PythonPath(fleet, service.Service)) };
 
         if (service.IsGpu)
         {
@@ -172,19 +192,20 @@ public static class ServiceDockerfileRenderer
         return env;
     }
 
-    /// <summary>Later entries replace earlier ones of the same name, keeping the first position.</summary>
+    /// <summary>Later entries replace earlier ones of the same name, keeping the first position (linear: an index by name).</summary>
     public static IReadOnlyList<EnvVar> Merge(IEnumerable<EnvVar> first, IEnumerable<EnvVar> second)
     {
         var result = new List<EnvVar>();
+        var at = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var e in first.Concat(second))
         {
-            var at = result.FindIndex(x => x.Name == e.Name);
-            if (at >= 0)
+            if (at.TryGetValue(e.Name, out var i))
             {
-                result[at] = e;
+                result[i] = e;
             }
             else
             {
+                at[e.Name] = result.Count;
                 result.Add(e);
             }
         }
@@ -192,12 +213,12 @@ public static class ServiceDockerfileRenderer
         return result;
     }
 
-    /// <summary>The source_root paths the service's build reads (its folder, its lock, the wheelhouse), sorted.</summary>
+    /// <summary>The source_root paths the service's main build context admits (its lock and the wheelhouse), sorted: the code comes from <see cref="CodeContext"/>.</summary>
     public static IReadOnlyList<string> ContextPaths(Fleet fleet, FleetService service)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(service);
-        var paths = new SortedSet<string>(StringComparer.Ordinal) { service.SourceDir };
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
         if (service.RequirementsLock is { } lockFile)
         {
             paths.Add(lockFile);
@@ -216,7 +237,7 @@ public static class ServiceDockerfileRenderer
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(service);
         var sb = new StringBuilder(GeneratedHeader(fleet.Fleet.File));
-        sb.Append("# The build context of ").Append(service.Name).Append(" is only the files its Dockerfile uses.\n*\n");
+        sb.Append("# The build context of ").Append(service.Name).Append(" is only the files its Dockerfile uses (its code comes from the staged '").Append(CodeContext).Append("' context).\n*\n");
         foreach (var path in ContextPaths(fleet.Fleet, service.Service))
         {
             if (path == ".")

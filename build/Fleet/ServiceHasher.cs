@@ -5,18 +5,25 @@ using Build.Hashing;
 namespace Build.Fleet;
 
 /// <summary>
-/// A service's content hash: its generated Dockerfile and .dockerignore, its fleet entry (positions left out), the
-/// bytes of every file its build context admits (its code, its lock, the wheelhouse), and its family's hash — so
-/// editing one service changes that service only, and a family change flows into exactly its services.
+/// A service's content hash: its generated Dockerfile and .dockerignore, its fleet entry (positions left out), its
+/// lock, the bytes of exactly the code its image holds (the entrypoint's import closure and its 'files:'), and its
+/// family's hash. Editing a module rebuilds the services that import it and no other; a family change flows into
+/// exactly its services. The wheelhouse is not an input: the lock pins every wheel by its sha256.
 /// </summary>
 public static class ServiceHasher
 {
-    public const string Scheme = "kiln-service-hash/1";
+    public const string Scheme = "kiln-service-hash/2";
 
-    public static (string Hash, IReadOnlyList<HashInput> Inputs) Compute(Fleet fleet, FleetService service, string repoRoot, string dockerfile, string dockerignore, string familyHash)
+    /// <summary>The prefix of a code file's input name; Bake stages exactly these files as the 'code' context.</summary>
+    public const string CodePrefix = "file:";
+
+    public const string LockPrefix = "lock:";
+
+    public static (string Hash, IReadOnlyList<HashInput> Inputs) Compute(Fleet fleet, FleetService service, string repoRoot, string dockerfile, string dockerignore, string familyHash, IReadOnlyList<CodeFile> code)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(code);
         var inputs = new List<HashInput>
         {
             new("scheme", Scheme),
@@ -25,20 +32,13 @@ public static class ServiceHasher
             new("fleet-entry", Digest(CanonicalJson.Bytes(service.WithoutPositions()))),
             new("family", familyHash),
         };
-        var root = Path.Combine(repoRoot, fleet.SourceRoot);
-        foreach (var path in ServiceDockerfileRenderer.ContextPaths(fleet, service))
+        if (service.RequirementsLock is { } lockFile)
         {
-            var full = Path.Combine(root, path);
-            var files = Directory.Exists(full)
-                ? Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Where(f => !f.Contains("__pycache__", StringComparison.Ordinal) && !f.EndsWith(".pyc", StringComparison.Ordinal))
-                : File.Exists(full) ? [full] : [];
-            foreach (var file in files.Order(StringComparer.Ordinal))
-            {
-                using var stream = File.OpenRead(file);
-                inputs.Add(new("file:" + Path.GetRelativePath(root, file).Replace('\\', '/'), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream))));
-            }
+            var full = Path.Combine(repoRoot, fleet.SourceRoot, lockFile);
+            inputs.Add(new(LockPrefix + lockFile, Digest(File.ReadAllBytes(full))));
         }
 
+        inputs.AddRange(code.Select(c => new HashInput(CodePrefix + c.Path, c.Sha256)));
         var distinct = inputs.DistinctBy(i => i.Name).OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
         return (FamilyHasher.Combine(distinct), distinct);
     }

@@ -3,6 +3,7 @@ using Build.Fleet;
 using Build.Hashing;
 using Build.Registry;
 using Cake.Core;
+using Cake.Core.Diagnostics;
 
 namespace Build.Services;
 
@@ -102,7 +103,14 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     {
         var fleet = context.Fleet!;
         var root = Path.GetFullPath(Path.Combine(context.Root, fleet.Fleet.SourceRoot));
-        var missing = FleetValidator.RequireSources(fleet, root, f => FleetFamilies.LockedPackages(fleet.Catalog, f, context.Root), services.Select(s => s.Name).ToList());
+        var missing = FleetValidator.RequireSources(fleet, root, f => FleetFamilies.LockedPackages(fleet.Catalog, f, context.Root), services.Select(s => s.Name).ToList()).ToList();
+        var code = missing.Count > 0 ? [] : clock.Time("import analysis", () => ServiceCodeReader.Read(fleet, context.Root, services));
+        missing.AddRange(code.SelectMany(c => c.Errors));
+        foreach (var warning in code.SelectMany(c => c.Warnings))
+        {
+            context.Log.Warning(warning.ToString());
+        }
+
         if (missing.Count > 0)
         {
             throw new CakeException(1,
@@ -111,10 +119,11 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         }
 
         var files = context.GeneratedFiles.ToDictionary(f => f.Path, f => f.Content, StringComparer.Ordinal);
+        var codeOf = code.ToDictionary(c => c.Service, c => c.Files, StringComparer.Ordinal);
         return services.Select(s =>
         {
             var dockerfile = ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, s.Name);
-            var (hash, inputs) = ServiceHasher.Compute(fleet.Fleet, s.Service, context.Root, files[dockerfile], files[dockerfile + ".dockerignore"], familyHash[s.Family.Name]);
+            var (hash, inputs) = ServiceHasher.Compute(fleet.Fleet, s.Service, context.Root, files[dockerfile], files[dockerfile + ".dockerignore"], familyHash[s.Family.Name], codeOf[s.Name]);
             return Entry(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, ServiceImages.Tags(registry, s.Name, hash, date), ImageKind.Service);
         }).ToList();
     }

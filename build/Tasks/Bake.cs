@@ -44,6 +44,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
         }
         else
         {
+            clock.Time("stage service code", () => StageCode(context, hashes, plan));
             var facts = clock.Time("builder check (waited)", () => CheckBuilder(context));
             var invocation = clock.Time("render (git facts waited)", () => Render(context, hashes, plan, facts));
             // bake --print of the same command runs beside the build: same definition, no need to wait for it.
@@ -94,6 +95,28 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
         foreach (var (k, v) in invocation.Environment.Where(kv => kv.Value is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             Console.Out.WriteLine($"  {k}={v}");
+        }
+    }
+
+    /// <summary>Each service to build gets its 'code' context: exactly the files its hash was made of.</summary>
+    private static void StageCode(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedFamily> plan)
+    {
+        if (context.Fleet is not { } fleet)
+        {
+            return;
+        }
+
+        var sourceRoot = Path.Combine(context.Root, fleet.Fleet.SourceRoot);
+        foreach (var p in plan.Where(p => p.Action == FamilyAction.Build && p.Kind == Hashing.ImageKind.Service))
+        {
+            try
+            {
+                Fleet.CodeStage.Stage(p.Name, sourceRoot, Path.Combine(context.Root, BakeFileRenderer.DefaultCodeDir, p.Name), hashes.Get(p.Name).Inputs);
+            }
+            catch (Fleet.FleetException ex)
+            {
+                throw new CakeException(1, ex.Message);
+            }
         }
     }
 

@@ -52,7 +52,7 @@ public sealed class ComposeRendererTests
                   OMP_NUM_THREADS: "2"
                   PYTHONUNBUFFERED: "1"
                   PORT_OFFSET: "0"
-                  PYTHONPATH: "/opt/kiln/deps"
+                  PYTHONPATH: "/app:/opt/kiln/deps"
                   DSN: "sqlite:///$$HOME/x"
                 ports:
                   - "7200:7100"
@@ -81,7 +81,7 @@ public sealed class ComposeRendererTests
                   OMP_NUM_THREADS: "2"
                   PYTHONUNBUFFERED: "1"
                   PORT_OFFSET: "0"
-                  PYTHONPATH: "/opt/kiln/deps"
+                  PYTHONPATH: "/app:/opt/kiln/deps"
                   NVIDIA_VISIBLE_DEVICES: "all"
                   NVIDIA_DRIVER_CAPABILITIES: "compute,utility"
                 ports:
@@ -121,6 +121,7 @@ public sealed class ComposeRendererTests
                   OMP_NUM_THREADS: "2"
                   PYTHONUNBUFFERED: "1"
                   PORT_OFFSET: "0"
+                  PYTHONPATH: "/app"
                 ports:
                   - "7109:7009"
                   - "9108:9008"

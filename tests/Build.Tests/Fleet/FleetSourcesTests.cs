@@ -65,7 +65,7 @@ public sealed class FleetSourcesTests
     }
 
     [Test]
-    public void Missing_code_names_the_path_and_the_source_root_in_use()
+    public void A_missing_lock_names_the_path_and_the_source_root_in_use()
     {
         var root = Directory.CreateTempSubdirectory("kiln-fleet-src-").FullName;
         try
@@ -82,8 +82,6 @@ public sealed class FleetSourcesTests
             errors.Select(e => $"{e.Service}: {e.Message}").ShouldBe(
             [
                 "A: 'requests==2.31.0' has no --hash=sha256: (pip --require-hashes refuses it).",
-                $"B: The source folder 'b' does not exist under source_root '.' ({root}).",
-                $"B: The entrypoint 'b/main.py' does not exist under source_root '.' ({root}).",
                 $"B: The requirements lock 'requirements/B.lock' does not exist under source_root '.' ({root}).",
             ]);
             errors[0].Where!.ToString().ShouldBe("a/requirements.lock:1:1");

@@ -13,7 +13,7 @@ public sealed class ServiceDockerfileTests
         "    ports: [5800]\n    health: { port: 6800, check: http, path: /ready }\n    env: { MODEL_DIR: /models, PRICE: \"$5\" }\n";
 
     private const string Shared =
-        "  Sup:\n    machines: [mainpc, pc2]\n    family: cpu\n    source: .\n    entrypoint: sup.py\n    requirements: none\n    health: { port: 9008 }\n";
+        "  Sup:\n    machines: [mainpc, pc2]\n    family: cpu\n    entrypoint: sup.py\n    requirements: none\n    health: { port: 9008 }\n";
 
     private static ResolvedFleet Resolve(string services, string prefix = "") =>
         FleetValidator.Resolve(FleetLoader.Parse(prefix + FleetFixture.FleetYaml(services), "docker/fleet.yaml"), FleetFixture.SmallCatalog());
@@ -29,7 +29,8 @@ public sealed class ServiceDockerfileTests
             #   ./build.sh --target=Generate
             # Service: Stt on mainpc (family gpu-ada-audio-py311, alias gpu-ada-audio)
             # FROM the named context 'family': bake binds it to the family's target (or its published image by digest).
-            # The build context is the fleet's source_root (.).
+            # The build context is the fleet's source_root (.), for the lock and wheelhouse only; the code
+            # is the named context 'code', which Kiln stages with the files the entrypoint imports and 'files:'.
 
             FROM family AS base
 
@@ -42,24 +43,26 @@ public sealed class ServiceDockerfileTests
                 echo "$pip" > /kiln-pip
             RUN --mount=type=bind,source=stt/requirements.lock,target=/kiln/requirements.lock \
                 --mount=type=bind,from=base,source=/opt/wheels,target=/kiln/wheelhouse \
-                set -eu; pip=$(cat /kiln-pip); \
-                $pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \
-                  --no-index --find-links /kiln/wheelhouse \
-                  --target /opt/kiln/deps -r /kiln/requirements.lock; \
-                PYTHONPATH=/opt/kiln/deps $pip check --disable-pip-version-check
+                set -eu; pip=$(cat /kiln-pip); mkdir -p /opt/kiln/deps; \
+                if grep -Eq '^[A-Za-z0-9]' /kiln/requirements.lock; then \
+                  $pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \
+                    --no-index --find-links /kiln/wheelhouse \
+                    --target /opt/kiln/deps -r /kiln/requirements.lock; \
+                  PYTHONPATH=/opt/kiln/deps $pip check --disable-pip-version-check; \
+                fi
 
             FROM base AS runtime
             COPY --chmod=0755 <<'KILN_EOF' /usr/local/bin/kiln-healthcheck
             {{ImageScripts.Healthcheck.ReplaceLineEndings("\n").TrimEnd('\n')}}
             KILN_EOF
             COPY --link --from=deps /opt/kiln/deps /opt/kiln/deps
-            COPY --link ["stt/", "/app/stt/"]
+            COPY --link --from=code / /app/
             LABEL dev.kiln.service="Stt" dev.kiln.service.family="gpu-ada-audio-py311"
             ENV OMP_NUM_THREADS="8" \
                 PYTORCH_CUDA_ALLOC_CONF="expandable_segments:True" \
                 PYTHONUNBUFFERED="1" \
                 PORT_OFFSET="0" \
-                PYTHONPATH="/opt/kiln/deps" \
+                PYTHONPATH="/app:/opt/kiln/deps" \
                 NVIDIA_VISIBLE_DEVICES="all" \
                 NVIDIA_DRIVER_CAPABILITIES="compute,utility" \
                 MODEL_DIR="/models" \
@@ -69,7 +72,7 @@ public sealed class ServiceDockerfileTests
             USER 10001:10001
             HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=2s --retries=3 \
               CMD ["/usr/local/bin/kiln-healthcheck", "gpu", "http:http://127.0.0.1:6800/ready"]
-            CMD ["python3", "stt/app.py"]
+            CMD ["python3", "-m", "stt.app"]
 
             """);
         text.ShouldNotContain("# syntax=");
@@ -85,13 +88,13 @@ public sealed class ServiceDockerfileTests
         text.ShouldNotContain("--from=deps");
         text.ShouldNotContain("OMP_NUM_THREADS");
         text.ShouldNotContain("NVIDIA_");
-        text.ShouldContain("COPY --link [\"./\", \"/app/\"]\n");
-        text.ShouldContain("ENV PYTHONUNBUFFERED=\"1\" \\\n    PORT_OFFSET=\"0\"\nWORKDIR /app\nEXPOSE 9008\nUSER 10001:10001\n");
-        text.ShouldContain("CMD [\"/usr/local/bin/kiln-healthcheck\", \"tcp:9008\"]\nCMD [\"python3\", \"sup.py\"]\n");
+        text.ShouldContain("COPY --link --from=code / /app/\n");
+        text.ShouldContain("ENV PYTHONUNBUFFERED=\"1\" \\\n    PORT_OFFSET=\"0\" \\\n    PYTHONPATH=\"/app\"\nWORKDIR /app\nEXPOSE 9008\nUSER 10001:10001\n");
+        text.ShouldContain("CMD [\"/usr/local/bin/kiln-healthcheck\", \"tcp:9008\"]\nCMD [\"python3\", \"-m\", \"sup\"]\n");
     }
 
     [Test]
-    public void The_dockerignore_admits_only_the_source_the_lock_and_the_wheelhouse()
+    public void The_dockerignore_admits_only_the_lock_and_the_wheelhouse_the_code_is_its_own_context()
     {
         var fleet = Resolve(Gpu, "wheelhouse: wheels\nsource_root: fleet-src\n");
         var plan = ServiceDockerfileRenderer.Plan(fleet);
@@ -99,8 +102,21 @@ public sealed class ServiceDockerfileTests
         plan.Select(f => f.Path).ShouldBe(["docker/services/Stt/Dockerfile", "docker/services/Stt/Dockerfile.dockerignore"]);
         plan[1].Content.ShouldBe(
             "# Generated by Kiln from docker/fleet.yaml. Do not edit: change the fleet and run\n#   ./build.sh --target=Generate\n" +
-            "# The build context of Stt is only the files its Dockerfile uses.\n*\n!stt\n!stt/**\n!stt/requirements.lock\n!stt/requirements.lock/**\n!wheels\n!wheels/**\n**/__pycache__\n**/*.pyc\n");
-        ServiceDockerfileRenderer.ContextPaths(fleet.Fleet, fleet.Fleet.Get("Stt")).ShouldBe(["stt", "stt/requirements.lock", "wheels"]);
+            "# The build context of Stt is only the files its Dockerfile uses (its code comes from the staged 'code' context).\n*\n!stt/requirements.lock\n!stt/requirements.lock/**\n!wheels\n!wheels/**\n**/__pycache__\n**/*.pyc\n");
+        ServiceDockerfileRenderer.ContextPaths(fleet.Fleet, fleet.Fleet.Get("Stt")).ShouldBe(["stt/requirements.lock", "wheels"]);
+    }
+
+    [Test]
+    public void The_entrypoint_runs_as_a_module_with_every_import_root_on_the_path()
+    {
+        var fleet = Resolve(
+            "  Nlu:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: main_pc_code/agents/nlu_agent.py\n    health: { port: 6709 }\n",
+            "python_path: [., main_pc_code]\n");
+        var text = ServiceDockerfileRenderer.Render(fleet, fleet.Get("Nlu"));
+
+        text.ShouldEndWith("CMD [\"python3\", \"-m\", \"main_pc_code.agents.nlu_agent\"]\n");
+        text.ShouldContain("PYTHONPATH=\"/app:/app/main_pc_code:/opt/kiln/deps\"");
+        ServiceDockerfileRenderer.EntryModule("gpu-ada/app.py").ShouldBe("gpu-ada.app");
     }
 
     [Test]
@@ -111,7 +127,7 @@ public sealed class ServiceDockerfileTests
 
         fleet.Fleet.SourceRoot.ShouldBe("examples/demo/apps");
         ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, "hello").ShouldBe("examples/demo/services/hello/Dockerfile");
-        ignore.ShouldEndWith("*\n!_wheels\n!_wheels/**\n!hello\n!hello/**\n!hello/requirements.lock\n!hello/requirements.lock/**\n**/__pycache__\n**/*.pyc\n");
+        ignore.ShouldEndWith("*\n!_wheels\n!_wheels/**\n!requirements/hello.lock\n!requirements/hello.lock/**\n**/__pycache__\n**/*.pyc\n");
     }
 
     [Test]
@@ -130,7 +146,8 @@ public sealed class ServiceDockerfileTests
             text.ShouldContain("\nFROM family AS base\n");
             text.ShouldContain("\nUSER 10001:10001\n");
             text.ShouldContain(rs.IsGpu ? "\"/usr/local/bin/kiln-healthcheck\", \"gpu\", \"tcp:" : "CMD [\"/usr/local/bin/kiln-healthcheck\", \"tcp:");
-            text.ShouldEndWith($"CMD [\"python3\", \"{rs.Service.Entrypoint}\"]\n");
+            text.ShouldEndWith($"CMD [\"python3\", \"-m\", \"{rs.Service.Entrypoint[..^3].Replace('/', '.')}\"]\n");
+            text.ShouldContain("\nCOPY --link --from=code / /app/\n");
             text.Contains("NVIDIA_VISIBLE_DEVICES", StringComparison.Ordinal).ShouldBe(rs.IsGpu, rs.Name);
         }
     }
