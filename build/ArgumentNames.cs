@@ -30,4 +30,6 @@ public static class ArgumentNames
     public const string LintBase = "lint-base";
     public const string Filter = "filter";
     public const string NoInfra = "no-infra";
+    public const string Format = "format";
+    public const string IndexUrl = "index-url";
 }

@@ -64,9 +64,12 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     /// --families=a,b (validated) plus the families of --services (or of Deploy's machine); with neither, every
     /// family. Hashing adds each one's ancestors.
     /// </summary>
-    public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 && Options.Services is not { Count: > 0 } && !DeploysOneMachine
+    public IReadOnlyList<Family> SelectedFamilies => Options.Families.Count == 0 && Options.Services is not { Count: > 0 } && !DeploysOneMachine && !Locks
         ? Catalog.Families
-        : [.. SelectFamilies(), .. SelectedServices.Select(s => s.Family)];
+        : [.. SelectFamilies(), .. NamedServices.Select(s => s.Family)];
+
+    /// <summary>A Lock run builds the families of the services it locks, not the services (their locks are what it makes).</summary>
+    private bool Locks => PlannedTasks.Contains("Lock");
 
     /// <summary>Deploy --machine without --families/--services: that machine's services and their families, nothing else.</summary>
     private bool DeploysOneMachine => Options.Families.Count == 0 && Options.Services is null && PlannedTasks.Contains("Deploy") && Argument(ArgumentNames.Machine) is not null;
@@ -79,7 +82,10 @@ public sealed class BuildContext(ICakeContext context) : FrostingContext(context
     /// service of the --families named (all of them with no --families). Deploy, without --services, takes the
     /// services of its --machine.
     /// </summary>
-    public IReadOnlyList<Fleet.ResolvedService> SelectedServices => _services ??= SelectServices();
+    public IReadOnlyList<Fleet.ResolvedService> SelectedServices => Locks ? [] : NamedServices;
+
+    /// <summary>The services --services/--families (or Deploy's machine) name, whether or not this run builds them: what Lock locks.</summary>
+    public IReadOnlyList<Fleet.ResolvedService> NamedServices => _services ??= SelectServices();
 
     internal void Fill(KilnOptions options, KilnEnvironment environment, IEnumerable<string> plannedTasks, Func<BuildContext, Catalog.Catalog> loadCatalog, IReadOnlyDictionary<string, string> defaults, Func<BuildContext, Fleet.ResolvedFleet?> loadFleet)
     {
