@@ -120,6 +120,11 @@ variable "SERVICE_HASH_WEB" {
   default = "dev"
 }
 
+# Where Kiln stages each service's code (its import closure and files) as the named context 'code'.
+variable "KILN_CODE_DIR" {
+  default = ".kiln/code"
+}
+
 function "tags" {
   params = [family, hash]
   result = compact(["${REGISTRY}:${family}-${hash}", DATE_TAG != "" ? "${REGISTRY}:${family}-${DATE_TAG}" : ""])
@@ -406,6 +411,7 @@ target "audio" {
   target = "runtime"
   contexts = {
     family = "target:demo-audio-py311"
+    code = "${KILN_CODE_DIR}/audio"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("audio", SERVICE_HASH_AUDIO)
@@ -429,6 +435,7 @@ target "gpu-ada" {
   target = "runtime"
   contexts = {
     family = "target:demo-gpu-ada-py311"
+    code = "${KILN_CODE_DIR}/gpu-ada"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("gpu-ada", SERVICE_HASH_GPU_ADA)
@@ -452,6 +459,7 @@ target "heartbeat" {
   target = "runtime"
   contexts = {
     family = "target:demo-py311"
+    code = "${KILN_CODE_DIR}/heartbeat"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("heartbeat", SERVICE_HASH_HEARTBEAT)
@@ -475,6 +483,7 @@ target "hello" {
   target = "runtime"
   contexts = {
     family = "target:demo-py311"
+    code = "${KILN_CODE_DIR}/hello"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("hello", SERVICE_HASH_HELLO)
@@ -498,6 +507,7 @@ target "vision-ampere" {
   target = "runtime"
   contexts = {
     family = "target:demo-gpu-ampere-vision-py311"
+    code = "${KILN_CODE_DIR}/vision-ampere"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("vision-ampere", SERVICE_HASH_VISION_AMPERE)
@@ -521,6 +531,7 @@ target "web" {
   target = "runtime"
   contexts = {
     family = "target:demo-web-py311"
+    code = "${KILN_CODE_DIR}/web"
   }
   platforms = ["linux/amd64"]
   tags = service_tags("web", SERVICE_HASH_WEB)

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Build.Fleet;
 using Build.Tests.Infra;
 
@@ -20,7 +19,7 @@ public sealed class DemoFleetTests
         fleet.Services.ShouldContain(s => s.Service.Has(FleetNeed.Audio));
         fleet.Services.Where(s => s.IsGpu).Select(s => string.Join(';', s.ArchList!)).Order(StringComparer.Ordinal).ShouldBe(["8.6", "8.9"]);
         fleet.Services.ShouldContain(s => s.Service.Machines.Count == 2);
-        fleet.Services.Where(s => s.Service.RequirementsLock is not null).Select(s => s.Name).ShouldBe(["hello", "heartbeat"]);
+        fleet.Services.ShouldAllBe(s => s.Service.RequirementsLock == $"requirements/{s.Name}.lock", "every service has the lock Lock writes");
         fleet.On("mainpc").Count.ShouldBe(5);
         fleet.On("pc2").Count.ShouldBe(2);
     }
@@ -36,18 +35,23 @@ public sealed class DemoFleetTests
     }
 
     [Test]
-    public void The_lock_pins_the_sha256_of_the_committed_wheel()
+    public void The_locks_pin_the_sha256_of_the_committed_wheels_with_the_dependency()
     {
         var root = Path.Combine(TestInfra.RepoRoot, "examples/demo/apps");
-        var wheel = File.ReadAllBytes(Path.Combine(root, "_wheels", "kiln_demo_fleet-1.0.0-py3-none-any.whl"));
-        var sha = Convert.ToHexStringLower(SHA256.HashData(wheel));
+        string Sha(string wheel) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, "_wheels", wheel))));
 
         foreach (var service in new[] { "hello", "heartbeat" })
         {
-            var text = File.ReadAllText(Path.Combine(root, service, "requirements.lock"));
-            Regex.Match(text, "^kiln-demo-fleet==1\\.0\\.0", RegexOptions.Multiline).Success.ShouldBeTrue(service);
-            Regex.Match(text, "--hash=sha256:([0-9a-f]{64})").Groups[1].Value.ShouldBe(sha, service);
+            var text = File.ReadAllText(Path.Combine(root, "requirements", service + ".lock"));
+            var locked = Build.Locking.ServiceLock.Parse(text, $"requirements/{service}.lock");
+            locked.Select(p => $"{p.Name}=={p.Version} {p.Sha256.Single()} via {string.Join(',', p.Via)}").ShouldBe(
+            [
+                $"kiln-demo-fleet==1.1.0 {Sha("kiln_demo_fleet-1.1.0-py3-none-any.whl")} via {service}.in",
+                $"kiln-demo-wire==1.0.0 {Sha("kiln_demo_wire-1.0.0-py3-none-any.whl")} via kiln-demo-fleet",
+            ], service);
         }
+
+        File.ReadAllText(Path.Combine(root, "requirements", "web.lock")).Split('\n').ShouldAllBe(l => l.Length == 0 || l.StartsWith('#'), "web imports nothing its family lacks");
     }
 
     [Test]

@@ -70,11 +70,99 @@ public sealed class DebianDemoTests
         // One service's code: that image only (its family and the other services are reused by hash).
         Edited("examples/demo/apps/hello/app.py", () => Built(Bake()).ShouldBe(["hello"]));
 
+        // A shared first-party module: exactly the services whose imports reach it.
+        Edited("examples/demo/apps/common/names.py", () => Built(Bake()).ShouldBe(["audio", "heartbeat", "hello"]));
+
+        // A file beside the services that no service imports: nothing.
+        Edited("examples/demo/apps/tools/report.py", () => Built(Bake()).ShouldBeEmpty());
+
+        // A data file a service's 'files:' names: that service.
+        Edited("examples/demo/apps/web/config/banner.txt", () => Built(Bake()).ShouldBe(["web"]));
+
         // A family: the family and exactly its services (web is the only service on demo-web-py311).
         Edited("examples/demo/files/web/server.py", () => Built(Bake()).ShouldBe(["demo-web-py311", "web"]));
 
         // Back to the committed files: every image exists at its hash again.
         Built(Bake()).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Each_service_image_holds_exactly_its_import_closure_and_runs_its_shared_import_as_the_non_root_user()
+    {
+        string[] AppFiles(string service) =>
+            TestInfra.Run(new CommandLine("docker").Add("run", "--rm", "--entrypoint", "find", Tag(service), "/app", "-type", "f"))
+                .StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+
+        AppFiles("hello").ShouldBe(["/app/common/__init__.py", "/app/common/names.py", "/app/common/net.py", "/app/hello/app.py"]);
+        AppFiles("audio").ShouldBe(["/app/audio/app.py", "/app/common/__init__.py", "/app/common/names.py", "/app/common/net.py"]);
+        AppFiles("web").ShouldBe(["/app/web/app.py", "/app/web/config/banner.txt"], "its data file comes from 'files:'");
+        AppFiles("gpu-ada").ShouldBe(["/app/gpu-ada/app.py"]);
+
+        // The image's own CMD (python3 -m hello.app, from /app): the shared package and the locked wheel (with its
+        // dependency) import at run time, as uid 10001.
+        var run = TestInfra.Run(new CommandLine("docker").Add("run", "--rm", Tag("hello"), "sh", "-c",
+            "id -u; python3 -c 'import kiln_demo_fleet, kiln_demo_wire; print(kiln_demo_fleet.status_line(\"hello\").decode().strip())'; timeout 3 python3 -m hello.app; echo exit=$?"));
+        run.StandardOutput.ShouldBe("10001\nhello: ok (kiln-demo-fleet 1.1.0)\n[hello] listening on 17001\nexit=124\n", run.StandardError);
+    }
+
+    [Test]
+    public void Lock_writes_hashed_locks_with_the_transitive_dependency_from_wheels_built_here_and_a_missing_line_is_a_positioned_error()
+    {
+        // The wheels, built here: byte-for-byte the committed ones (so the committed locks' hashes are reproducible).
+        using var wheels = new TempDir("kiln-wheels-");
+        TestInfra.Run(new CommandLine("python3").Add(_repo.Full("examples/demo/apps/_src/make_wheels.py"), wheels.Path));
+        foreach (var wheel in Directory.GetFiles(wheels.Path))
+        {
+            File.ReadAllBytes(wheel).ShouldBe(File.ReadAllBytes(_repo.Full($"examples/demo/apps/_wheels/{Path.GetFileName(wheel)}")), wheel);
+            File.Copy(wheel, _repo.Full($"examples/demo/apps/_wheels/{Path.GetFileName(wheel)}"), overwrite: true);
+        }
+
+        var requirements = _repo.Full("examples/demo/apps/requirements");
+        var committed = Directory.GetFiles(requirements).ToDictionary(f => Path.GetFileName(f), File.ReadAllText, StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(requirements))
+        {
+            File.Delete(file);
+        }
+
+        try
+        {
+            var (code, output) = Kiln("--target=Lock");
+            code.ShouldBe(0, output);
+            Directory.GetFiles(requirements).Select(Path.GetFileName).Order(StringComparer.Ordinal).ShouldBe(committed.Keys.Order(StringComparer.Ordinal), output);
+            foreach (var (name, text) in committed)
+            {
+                File.ReadAllText(Path.Combine(requirements, name)).ShouldBe(text, name);
+            }
+
+            var hello = File.ReadAllText(Path.Combine(requirements, "hello.lock"));
+            var wire = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(_repo.Full("examples/demo/apps/_wheels/kiln_demo_wire-1.0.0-py3-none-any.whl"))));
+            hello.ShouldContain($"kiln-demo-wire==1.0.0 \\\n    --hash=sha256:{wire}\n    # via kiln-demo-fleet\n");
+            hello.ShouldContain("kiln-demo-fleet==1.1.0 \\\n");
+            File.ReadAllText(Path.Combine(requirements, "hello.in")).ShouldContain("kiln-demo-fleet  # kiln_demo_fleet: hello/app.py:5\n");
+
+            // Nothing changed: nothing written.
+            var before = Directory.GetFiles(requirements).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+            (code, output) = Kiln("--target=Lock");
+            code.ShouldBe(0, output);
+            output.ShouldContain("Nothing changed");
+            Directory.GetFiles(requirements).ToDictionary(f => f, File.GetLastWriteTimeUtc).ShouldBe(before);
+
+            // An imported package's lines deleted from the lock: the import's position, the service and the fix.
+            var lines = hello.Split('\n').ToList();
+            var at = lines.FindIndex(l => l.StartsWith("kiln-demo-fleet==", StringComparison.Ordinal));
+            lines.RemoveRange(at, 4);
+            File.WriteAllText(Path.Combine(requirements, "hello.lock"), string.Join('\n', lines));
+            (code, output) = Kiln("--target=ComputeHash", "--services=hello");
+            code.ShouldBe(1, output);
+            output.ShouldContain("examples/demo/apps/hello/app.py:5:1: service 'hello': imports 'kiln_demo_fleet' (distribution kiln-demo-fleet), which neither its family demo-py311 nor its lock examples/demo/apps/requirements/hello.lock provides. Run ./build.sh --target=Lock --services=hello");
+        }
+        finally
+        {
+            foreach (var (name, text) in committed)
+            {
+                File.WriteAllText(Path.Combine(requirements, name), text);
+            }
+        }
     }
 
     [Test]
@@ -300,6 +388,8 @@ public sealed class DebianDemoTests
         code.ShouldBe(0, output);
         return Images();
     }
+
+    private string Tag(string service) => _first.Single(i => i.Name == service).Tag;
 
     private static string[] Built(List<Image> images) => images.Where(i => i.Outcome == "built").Select(i => i.Name).Order(StringComparer.Ordinal).ToArray();
 

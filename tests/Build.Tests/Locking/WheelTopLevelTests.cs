@@ -45,11 +45,12 @@ public sealed class WheelTopLevelTests
     }
 
     [Test]
-    public void The_demo_wheel_without_top_level_txt_provides_its_package()
+    public void The_demo_wheels_provide_their_packages()
     {
-        var wheel = Path.Combine(TestInfra.RepoRoot, "examples/demo/apps/_wheels/kiln_demo_fleet-1.0.0-py3-none-any.whl");
+        var wheels = Path.Combine(TestInfra.RepoRoot, "examples/demo/apps/_wheels");
 
-        WheelTopLevel.Read(wheel).ShouldBe(["kiln_demo_fleet"]);
+        WheelTopLevel.Read(Path.Combine(wheels, "kiln_demo_fleet-1.1.0-py3-none-any.whl")).ShouldBe(["kiln_demo_fleet"]);
+        WheelTopLevel.Read(Path.Combine(wheels, "kiln_demo_wire-1.0.0-py3-none-any.whl")).ShouldBe(["kiln_demo_wire"]);
     }
 
     [Test]

@@ -6,6 +6,8 @@ import socket
 
 PORT = int(os.environ.get("SERVICE_PORT", "17080"))
 HELLO = os.environ.get("HELLO_ADDRESS", "hello:17001")
+# A data file, not a module: the fleet lists it under 'files:' so the image holds it.
+BANNER = open(os.path.join(os.path.dirname(__file__), "config", "banner.txt"), encoding="utf-8").read().strip()
 
 
 def ask_hello() -> str:
@@ -22,7 +24,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/health":
             body = {"status": "ok"}
         elif self.path == "/":
-            body = {"service": "web", "hello": ask_hello()}
+            body = {"service": "web", "banner": BANNER, "hello": ask_hello()}
         else:
             self.send_error(404)
             return
