@@ -77,7 +77,9 @@ public static class ServiceCodeReader
             var message = $"The import '{u.Name}' cannot be resolved: {u.Reason}.";
             if (u.Name == s.Entrypoint)
             {
-                errors.Add(new FleetError(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' does not exist under source_root '{fleet.Fleet.SourceRoot}' ({sourceRoot}).", "Check out the fleet's code there, fix the path in the fleet, or point source_root at the fleet's repository."));
+                errors.Add(u.Reason.Contains("outside", StringComparison.Ordinal)
+                    ? new FleetError(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' is a symbolic link that leads outside source_root '{fleet.Fleet.SourceRoot}' ({sourceRoot}).", "Keep the service's code inside source_root, as real files: nothing outside it is hashed or copied.")
+                    : new FleetError(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' does not exist under source_root '{fleet.Fleet.SourceRoot}' ({sourceRoot}).", "Check out the fleet's code there, fix the path in the fleet, or point source_root at the fleet's repository."));
             }
             else if (u.Optional)
             {
