@@ -38,7 +38,13 @@ public sealed class DemoDeployTests
                 Directory.CreateDirectory(Path.GetDirectoryName(dockerfile)!);
                 File.WriteAllText(dockerfile, ServiceDockerfileRenderer.Render(fleet, service));
                 File.WriteAllText(dockerfile + ".dockerignore", ServiceDockerfileRenderer.RenderDockerignore(fleet, service));
-                TestInfra.Run(new CommandLine("docker").Add("buildx", "build", "--quiet", "--load", "--build-context", $"family=docker-image://{family}", "-f", dockerfile, "-t", $"{repo}:{name}-test", context), timeout: TimeSpan.FromMinutes(10));
+
+                // The code context is staged as Bake stages it: exactly the service's import closure and files.
+                var code = ServiceCodeReader.Read(fleet, TestInfra.RepoRoot, [service]).Single();
+                code.Errors.ShouldBeEmpty();
+                var staged = Path.Combine(dir, name, "code");
+                CodeStage.Stage(name, context, staged, code.Files.Select(f => new Build.Hashing.HashInput(ServiceHasher.CodePrefix + f.Path, f.Sha256)).ToList());
+                TestInfra.Run(new CommandLine("docker").Add("buildx", "build", "--quiet", "--load", "--build-context", $"family=docker-image://{family}", "--build-context", $"code={staged}", "-f", dockerfile, "-t", $"{repo}:{name}-test", context), timeout: TimeSpan.FromMinutes(10));
             }
 
             var file = ComposeRenderer.Render(fleet, "mainpc", new ComposeOptions(repo, _ => "test", Gpu: false));
@@ -57,7 +63,7 @@ public sealed class DemoDeployTests
 
             // web reaches hello over the project network; hello answers with its hash-locked dependency.
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            http.GetStringAsync(new Uri("http://127.0.0.1:17080/")).GetAwaiter().GetResult().ShouldContain("hello: ok (kiln-demo-fleet 1.0.0)");
+            http.GetStringAsync(new Uri("http://127.0.0.1:17080/")).GetAwaiter().GetResult().ShouldContain("hello: ok (kiln-demo-fleet 1.1.0)");
 
             var user = TestInfra.Run(new CommandLine("docker").Add("compose", "-p", project, "-f", compose, "exec", "-T", "hello", "sh", "-c", "id -u; touch /app/x 2>&1 || true")).StandardOutput;
             user.ShouldStartWith("10001\n");
