@@ -49,23 +49,28 @@ public static class ImageScripts
 
     /// <summary>
     /// Fails fast when the visible GPU's compute capability is not in the image's arch list (KILN_GPU_ARCH_LIST).
-    /// As an entrypoint wrapper it checks, then execs the command; with --check it only checks.
+    /// As an entrypoint wrapper it checks, then execs the command with KILN_DEVICE=cuda; with --check it only checks.
+    /// A service with a CPU path (KILN_GPU_OPTIONAL=1) is not failed: it says why and runs with KILN_DEVICE=cpu.
     /// </summary>
     public const string GpuProbe = """
         #!/bin/sh
         # Kiln GPU readiness probe. Usage: kiln-gpu-probe --check | kiln-gpu-probe CMD [ARGS...]
         # Set KILN_GPU_PROBE=off to skip (e.g. to open a shell on a machine without a GPU).
+        # KILN_GPU_OPTIONAL=1: no matching GPU is not a failure; the command runs on its CPU path.
+        # The command runs with KILN_DEVICE=cuda, or cpu when an optional GPU is missing.
         set -u
         say() { echo "kiln-gpu-probe: $*" >&2; }
         ge() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, "."); split(b, y, "."); exit !((x[1] > y[1]) || (x[1] == y[1] && x[2] >= y[2])) }'; }
+        reason=
+        hint=
         probe() {
           [ "${KILN_GPU_PROBE:-on}" = off ] && return 0
           list=${KILN_GPU_ARCH_LIST:-}
           variant=${KILN_GPU_VARIANT:-unknown}
-          [ -n "$list" ] || { say "KILN_GPU_ARCH_LIST is empty: this image does not say which GPUs it was built for"; return 1; }
-          command -v nvidia-smi >/dev/null 2>&1 || { say "no GPU is visible (nvidia-smi not found); run with --gpus all, or set KILN_GPU_PROBE=off"; return 1; }
-          caps=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null) || { say "nvidia-smi failed: is the NVIDIA driver loaded?"; return 1; }
-          [ -n "$caps" ] || { say "nvidia-smi lists no GPU"; return 1; }
+          [ -n "$list" ] || { reason="KILN_GPU_ARCH_LIST is empty: this image does not say which GPUs it was built for"; return 1; }
+          command -v nvidia-smi >/dev/null 2>&1 || { reason="no GPU is visible: nvidia-smi not found"; hint="run with --gpus all, or set KILN_GPU_PROBE=off"; return 1; }
+          caps=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null) || { reason="nvidia-smi failed: is the NVIDIA driver loaded?"; return 1; }
+          [ -n "$caps" ] || { reason="nvidia-smi lists no GPU"; return 1; }
           for cap in $caps; do
             ok=no
             for arch in $(echo "$list" | tr ';, ' '   '); do
@@ -75,18 +80,28 @@ public static class ImageScripts
               [ "$base" != "$arch" ] && ge "$cap" "$base" && ok=yes
             done
             if [ "$ok" != yes ]; then
-              say "this image ($variant) is built for compute capability $list, but the visible GPU has $cap."
-              say "use the image variant built for $cap (ada = 8.9, ampere = 8.6)."
+              reason="this image ($variant) is built for compute capability $list, but the visible GPU has $cap."
+              hint="use the image variant built for $cap (ada = 8.9, ampere = 8.6)."
               return 1
             fi
           done
           if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch' >/dev/null 2>&1; then
-            python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' || { say "torch cannot use CUDA on this GPU"; return 1; }
+            python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' || { reason="torch cannot use CUDA on this GPU"; return 1; }
           fi
           return 0
         }
-        if [ "${1:-}" = --check ]; then probe; exit $?; fi
-        probe || exit 1
+        if probe; then
+          KILN_DEVICE=cuda
+        elif [ "${KILN_GPU_OPTIONAL:-0}" = 1 ]; then
+          say "no GPU matching ${KILN_GPU_ARCH_LIST:-(no arch list)} (${reason%.}); running on the CPU path (KILN_DEVICE=cpu)"
+          KILN_DEVICE=cpu
+        else
+          say "$reason"
+          [ -z "$hint" ] || say "$hint"
+          exit 1
+        fi
+        export KILN_DEVICE
+        [ "${1:-}" != --check ] || exit 0
         [ $# -gt 0 ] || exit 0
         exec "$@"
         """;
