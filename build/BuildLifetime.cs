@@ -135,18 +135,29 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
 
         try
         {
-            return Fleet.FleetValidator.Resolve(Fleet.FleetLoader.Load(path, context.Root), context.Catalog);
+            // Strict in CI mode, as the catalog: an infrastructure image not pinned by digest fails CI, and only warns locally.
+            var fleet = Fleet.FleetLoader.Load(path, context.Root, strict: context.Options.Mode == BuildMode.Ci);
+            foreach (var warning in fleet.Warnings)
+            {
+                context.Log.Warning(warning.ToString());
+                Annotate(context, "warning", AsCatalogError(warning));
+            }
+
+            return Fleet.FleetValidator.Resolve(fleet, context.Catalog);
         }
         catch (Fleet.FleetException ex)
         {
             foreach (var error in ex.Errors)
             {
-                Annotate(context, "error", new CatalogError(error.Where, error.Service is null ? null : $"service {error.Service}", error.Message, error.Fix));
+                Annotate(context, "error", AsCatalogError(error));
             }
 
             throw new CakeException(1, ex.Message);
         }
     }
+
+    private static CatalogError AsCatalogError(Fleet.FleetError error) =>
+        new(error.Where, error.Service is null ? null : $"{error.Subject} {error.Service}", error.Message, error.Fix);
 
     private static void Annotate(BuildContext context, string level, CatalogError problem)
     {

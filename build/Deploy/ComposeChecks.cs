@@ -11,11 +11,11 @@ public sealed record ComposeProblem(string File, string Service, string Message)
 /// <summary>
 /// Reads a Compose file back (as Compose would see it, not as Kiln meant it) and checks spec 002 §C's posture on
 /// every service: a non-root user, all capabilities dropped, no new privileges, a read-only root, a healthcheck, and
-/// the Docker socket only where the fleet allows it.
+/// the Docker socket and host devices only where the fleet allows them.
 /// </summary>
 public static class ComposeChecks
 {
-    public static IReadOnlyList<ComposeProblem> Security(string file, string yaml, IReadOnlySet<string>? socketAllowed = null)
+    public static IReadOnlyList<ComposeProblem> Security(string file, string yaml, IReadOnlySet<string>? socketAllowed = null, IReadOnlySet<string>? devicesAllowed = null)
     {
         var problems = new List<ComposeProblem>();
         var stream = new YamlStream();
@@ -66,6 +66,11 @@ public static class ComposeChecks
             if (List(s, "volumes").Any(v => v.StartsWith(ComposeRenderer.DockerSocket, StringComparison.Ordinal)) && socketAllowed?.Contains(name) != true)
             {
                 Problem("mounts the Docker socket, which its fleet entry does not allow ('docker_socket: true').");
+            }
+
+            if (List(s, "devices").Count > 0 && devicesAllowed?.Contains(name) != true)
+            {
+                Problem("gets host devices, which its fleet entry does not allow ('audio_device: true').");
             }
         }
 

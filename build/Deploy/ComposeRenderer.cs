@@ -8,10 +8,11 @@ namespace Build.Deploy;
 
 /// <summary>
 /// How to render a machine's Compose file: the image repository (may hold a Compose variable), each service's hash
-/// (and digest once published), and whether GPU device reservations are written (off for hosts without an NVIDIA
-/// runtime, e.g. to start the GPU services on a CI machine with a stand-in nvidia-smi).
+/// (and digest once published), whether GPU device reservations are written (off for hosts without an NVIDIA
+/// runtime, e.g. to start the GPU services on a CI machine with a stand-in nvidia-smi), and whether sound devices are
+/// passed through (off for hosts without them, such as a CI machine).
 /// </summary>
-public sealed record ComposeOptions(string ImageRepository, Func<string, string> Hash, IReadOnlyDictionary<string, string>? Digests = null, bool Gpu = true)
+public sealed record ComposeOptions(string ImageRepository, Func<string, string> Hash, IReadOnlyDictionary<string, string>? Digests = null, bool Gpu = true, bool Devices = true)
 {
     /// <summary>The repository the lead publishes services to by default: the catalog's registry + "-services", overridable with $REGISTRY.</summary>
     public static string DefaultImageRepository(Catalog.Catalog catalog)
@@ -38,18 +39,25 @@ public sealed record ComposeOptions(string ImageRepository, Func<string, string>
         "KILN_TAG_" + NamePattern.VariableSuffix(service);
 }
 
-/// <summary>One machine's Compose file, and the dependencies it could not express (on services of other machines).</summary>
-public sealed record ComposeFile(string Machine, GeneratedFile File, IReadOnlyList<CrossMachineDependency> SkippedDependencies);
+/// <summary>
+/// One machine's Compose file, the links of its services that cross machines (Compose cannot wait for them: the
+/// services get their addresses instead) and the secrets it reads from the deployer's environment.
+/// </summary>
+public sealed record ComposeFile(string Machine, GeneratedFile File, IReadOnlyList<FleetLink> CrossMachine, IReadOnlyList<ComposeSecret> Secrets);
+
+/// <summary>A Compose secret and the deployer's environment variable it is read from (never a file of the repository).</summary>
+public sealed record ComposeSecret(string Name, string Variable);
 
 /// <summary>
-/// Writes deploy/&lt;machine&gt;/compose.yaml: every service of the machine, hardened (non-root, no capabilities,
-/// no new privileges, read-only root with /tmp on tmpfs), with literal host ports (port + port_offset: Compose
-/// interpolation has no arithmetic), healthchecks that probe fast during start-up, and GPU reservations.
-/// Deterministic: keys in a fixed order, services by name, every string quoted the same way.
+/// Writes deploy/&lt;machine&gt;/compose.yaml: the machine's infrastructure, then every service of the machine, each
+/// hardened (non-root, no capabilities, no new privileges, read-only root with /tmp on tmpfs), with literal host ports
+/// (port + port_offset: Compose interpolation has no arithmetic), healthchecks that probe fast during start-up, GPU
+/// reservations, a writable cache volume, its peers' addresses and what its machine grants it (socket, models,
+/// sound). Deterministic: keys in a fixed order, entries by name, every string quoted the same way.
 /// </summary>
 public static class ComposeRenderer
 {
-    public const string DockerSocket = "/var/run/docker.sock";
+    public const string DockerSocket = FleetWiring.DockerSocket;
 
     public static string PathFor(Build.Fleet.Fleet fleet, string machine)
     {
@@ -76,19 +84,31 @@ public static class ComposeRenderer
         return options.Digests is not null && options.Digests.TryGetValue(service, out var digest) ? $"{image}@{digest}" : image;
     }
 
+    /// <summary>The secrets a machine's file declares: every password of infrastructure that runs there or that its services use.</summary>
+    public static IReadOnlyList<ComposeSecret> Secrets(Build.Fleet.Fleet fleet, string machine)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        var used = fleet.On(machine).SelectMany(s => s.Uses).ToHashSet(StringComparer.Ordinal);
+        return fleet.Infrastructure.Where(i => i.PasswordSecret is not null && (i.Machines.Contains(machine) || used.Contains(i.Name)))
+            .Select(i => new ComposeSecret(i.PasswordSecret!, i.SecretVariable!))
+            .DistinctBy(s => s.Name).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+    }
+
     public static ComposeFile Render(ResolvedFleet fleet, string machine, ComposeOptions options)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(options);
         var fm = fleet.Fleet.Machines.TryGetValue(machine, out var m) ? m : throw new KeyNotFoundException($"No machine '{machine}' in {fleet.Fleet.File}.");
         var services = fleet.On(machine).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        var here = services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var skipped = FleetValidator.CrossMachineDependencies(fleet.Fleet).Where(d => d.Machine == machine).ToList();
+        var infrastructure = fleet.Fleet.Infrastructure.Where(i => i.Machines.Contains(machine)).OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+        var links = services.ToDictionary(s => s.Name, s => FleetWiring.Links(fleet.Fleet, s.Service, machine), StringComparer.Ordinal);
+        var cross = links.Values.SelectMany(l => l).Where(l => l.CrossMachine).ToList();
+        var secrets = Secrets(fleet.Fleet, machine);
         var machineEnv = fleet.Catalog.Machines.TryGetValue(machine, out var cm) ? cm.Env : [];
 
         var y = new StringBuilder();
         y.Append(ServiceDockerfileRenderer.GeneratedHeader(fleet.Fleet.File));
-        y.Append("# Machine ").Append(machine).Append(": port_offset ").Append(fm.PortOffset.ToString(CultureInfo.InvariantCulture))
+        y.Append("# Machine ").Append(machine).Append(": port_offset ").Append(Invariant(fm.PortOffset))
             .Append(", GPU compute capability ").Append(fm.ComputeCapability ?? "none").Append(". Check: docker compose -f ")
             .Append(PathFor(fleet.Fleet, machine)).Append(" config -q\n");
         if (!options.Gpu)
@@ -96,68 +116,74 @@ public static class ComposeRenderer
             y.Append("# GPU device reservations are left out (--gpu=off): the GPU probe in each healthcheck still decides.\n");
         }
 
-        foreach (var d in skipped)
+        if (!options.Devices)
         {
-            y.Append("# Not expressible here: ").Append(d.Service).Append(" depends on ").Append(d.DependsOn)
-                .Append(", which runs on ").Append(string.Join(", ", d.DependencyMachines)).Append('\n');
+            y.Append("# Sound devices and the audio group are left out (--devices=off).\n");
+        }
+
+        foreach (var l in cross)
+        {
+            y.Append("# Across machines: ").Append(l.Service).Append(l.Kind == FleetLinkKind.Uses ? " uses " : " depends on ").Append(l.Target)
+                .Append(" on ").Append(l.TargetMachine).Append(" at ").Append(l.Endpoint).Append(" (").Append(l.Variable).Append("); Compose does not wait for it.\n");
+        }
+
+        foreach (var secret in secrets)
+        {
+            y.Append("# Secret ").Append(secret.Name).Append(" comes from the deployer's environment (").Append(secret.Variable).Append("), never from a file.\n");
         }
 
         y.Append("name: ").Append(Q(ProjectName(machine))).Append('\n');
-        y.Append(services.Count == 0 ? "services: {}\n" : "services:\n");
+        y.Append(services.Count + infrastructure.Count == 0 ? "services: {}\n" : "services:\n");
         var namedVolumes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var infra in infrastructure)
+        {
+            RenderInfrastructure(y, infra, fm);
+            namedVolumes.UnionWith(infra.Volumes.Where(v => v.IsNamed).Select(v => v.Source));
+        }
+
         foreach (var rs in services)
         {
             var s = rs.Service;
             y.Append("  ").Append(Q(s.Name)).Append(":\n");
             y.Append("    image: ").Append(Q(Image(options, s.Name))).Append('\n');
-            y.Append("    user: ").Append(Q($"{rs.User.Uid.ToString(CultureInfo.InvariantCulture)}:{rs.User.Gid.ToString(CultureInfo.InvariantCulture)}")).Append('\n');
-            y.Append("    read_only: true\n");
-            y.Append("    tmpfs:\n      - \"/tmp\"\n");
-            y.Append("    cap_drop:\n      - \"ALL\"\n");
-            y.Append("    security_opt:\n      - \"no-new-privileges:true\"\n");
-            y.Append("    restart: \"unless-stopped\"\n");
+            Hardening(y, $"{Invariant(rs.User.Uid)}:{Invariant(rs.User.Gid)}");
+            List("group_add", FleetWiring.Groups(fm, s, options.Devices).Select(Invariant));
+            List("devices", s.AudioDevice && options.Devices ? [$"{fm.SoundDevice ?? FleetWiring.DefaultSoundDevice}:{FleetWiring.SoundTarget}"] : []);
 
-            var env = ServiceDockerfileRenderer.Merge(machineEnv.Concat(ServiceDockerfileRenderer.RuntimeEnv(fleet.Fleet, rs)), s.Env);
+            var generated = FleetWiring.CacheEnv.Concat(links[s.Name].Select(l => new EnvVar(l.Variable, LinkValue(fleet.Fleet, l))));
+            var uses = s.Uses.Order(StringComparer.Ordinal).Select(u => fleet.Fleet.InfrastructureNamed(u)!).ToList();
+            generated = generated.Concat(uses.Where(i => i.PasswordSecret is not null).Select(i => new EnvVar(i.PasswordFileVariable, i.SecretPath!)));
+            var env = ServiceDockerfileRenderer.Merge(
+                ServiceDockerfileRenderer.Merge(ServiceDockerfileRenderer.Merge(machineEnv.Concat(ServiceDockerfileRenderer.RuntimeEnv(fleet.Fleet, rs)), generated), s.Env),
+                s.EnvOn(machine));
             y.Append("    environment:\n");
             foreach (var e in env)
             {
                 y.Append("      ").Append(e.Name).Append(": ").Append(Q(Literal(e.Value))).Append('\n');
             }
 
-            y.Append("    ports:\n");
-            foreach (var (port, _, _) in FleetValidator.PublishedPorts(s))
-            {
-                var host = (port + fm.PortOffset).ToString(CultureInfo.InvariantCulture);
-                y.Append("      - ").Append(Q($"{host}:{port.ToString(CultureInfo.InvariantCulture)}")).Append('\n');
-            }
+            List("ports", FleetValidator.PublishedPorts(s).Select(p => $"{Invariant(p.Port + fm.PortOffset)}:{Invariant(p.Port)}"));
 
             var volumes = s.Volumes.Select(v => v.ToString()).ToList();
+            if (s.Models)
+            {
+                volumes.Add($"{fm.ModelsDir}:{FleetWiring.ModelsTarget}:ro");
+            }
+
+            volumes.Add($"{FleetWiring.CacheVolume(s.Name)}:{FleetWiring.CacheDir}");
             if (s.DockerSocket)
             {
                 volumes.Add($"{DockerSocket}:{DockerSocket}");
             }
 
-            if (volumes.Count > 0)
-            {
-                y.Append("    volumes:\n");
-                foreach (var v in volumes)
-                {
-                    y.Append("      - ").Append(Q(Literal(v))).Append('\n');
-                }
-            }
-
+            List("volumes", volumes);
             namedVolumes.UnionWith(s.Volumes.Where(v => v.IsNamed).Select(v => v.Source));
+            namedVolumes.Add(FleetWiring.CacheVolume(s.Name));
+            List("secrets", uses.Where(i => i.PasswordSecret is not null).Select(i => i.PasswordSecret!).Distinct(StringComparer.Ordinal));
+            Healthcheck(y, ServiceDockerfileRenderer.HealthcheckCommand(rs), s.Health.Timing);
 
-            var t = s.Health.Timing;
-            y.Append("    healthcheck:\n");
-            y.Append("      test: [").Append(string.Join(", ", new[] { "CMD" }.Concat(ServiceDockerfileRenderer.HealthcheckCommand(rs)).Select(a => Q(Literal(a))))).Append("]\n");
-            y.Append("      interval: ").Append(Q(t.Interval)).Append('\n');
-            y.Append("      timeout: ").Append(Q(t.Timeout)).Append('\n');
-            y.Append("      retries: ").Append(t.Retries.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            y.Append("      start_period: ").Append(Q(t.StartPeriod)).Append('\n');
-            y.Append("      start_interval: ").Append(Q(t.StartInterval)).Append('\n');
-
-            var deps = s.DependsOn.Where(here.Contains).Order(StringComparer.Ordinal).ToList();
+            // A dependency on this machine is waited for; one elsewhere is only named by its address (above).
+            var deps = links[s.Name].Where(l => !l.CrossMachine).Select(l => l.Target).Order(StringComparer.Ordinal).ToList();
             if (deps.Count > 0)
             {
                 y.Append("    depends_on:\n");
@@ -183,8 +209,105 @@ public static class ComposeRenderer
             }
         }
 
-        return new ComposeFile(machine, new GeneratedFile(PathFor(fleet.Fleet, machine), y.ToString()), skipped);
+        if (secrets.Count > 0)
+        {
+            y.Append("secrets:\n");
+            foreach (var secret in secrets)
+            {
+                y.Append("  ").Append(Q(secret.Name)).Append(":\n    environment: ").Append(Q(secret.Variable)).Append('\n');
+            }
+        }
+
+        return new ComposeFile(machine, new GeneratedFile(PathFor(fleet.Fleet, machine), y.ToString()), cross, secrets);
+
+        void List(string key, IEnumerable<string> items)
+        {
+            var list = items.ToList();
+            if (list.Count > 0)
+            {
+                y.Append("    ").Append(key).Append(":\n");
+                foreach (var item in list)
+                {
+                    y.Append("      - ").Append(Q(Literal(item))).Append('\n');
+                }
+            }
+        }
     }
+
+    /// <summary>
+    /// The command that starts an infrastructure server with its password: the secret file becomes a config file on
+    /// /tmp (tmpfs, mode 0600), included after the server's own arguments, so the password is never on a command line.
+    /// </summary>
+    public static IReadOnlyList<string>? InfrastructureCommand(FleetInfrastructure infra)
+    {
+        ArgumentNullException.ThrowIfNull(infra);
+        if (infra.PasswordSecret is null)
+        {
+            return infra.Command;
+        }
+
+        var conf = $"/tmp/kiln-{infra.Name}-auth.conf";
+        var script = $"set -eu; umask 077; pw=$(cat {infra.SecretPath}); " +
+            $"[ -n \"$pw\" ] || {{ echo \"{infra.Name}: the secret {infra.PasswordSecret} is empty: set {infra.SecretVariable} where Deploy runs\" >&2; exit 1; }}; " +
+            $"printf 'requirepass %s\\n' \"$pw\" > {conf}; exec \"$@\" --include {conf}";
+        return ["sh", "-c", script, "kiln-" + infra.Name, .. infra.Command ?? ["redis-server"]];
+    }
+
+    private static void RenderInfrastructure(StringBuilder y, FleetInfrastructure infra, FleetMachine machine)
+    {
+        y.Append("  ").Append(Q(infra.Name)).Append(":\n");
+        y.Append("    image: ").Append(Q(Literal(infra.Image))).Append('\n');
+        Hardening(y, infra.User);
+        if (InfrastructureCommand(infra) is { } command)
+        {
+            y.Append("    command: [").Append(string.Join(", ", command.Select(a => Q(Literal(a))))).Append("]\n");
+        }
+
+        y.Append("    ports:\n      - ").Append(Q($"{Invariant(infra.Port + machine.PortOffset)}:{Invariant(infra.Port)}")).Append('\n');
+        if (infra.Volumes.Count > 0)
+        {
+            y.Append("    volumes:\n");
+            foreach (var v in infra.Volumes)
+            {
+                y.Append("      - ").Append(Q(Literal(v.ToString()))).Append('\n');
+            }
+        }
+
+        if (infra.PasswordSecret is { } secret)
+        {
+            y.Append("    secrets:\n      - ").Append(Q(secret)).Append('\n');
+        }
+
+        Healthcheck(y, infra.HealthCommand, infra.Timing);
+    }
+
+    /// <summary>What every container of the fleet gets: a non-root user, no capabilities, no new privileges, a read-only root.</summary>
+    private static void Hardening(StringBuilder y, string user)
+    {
+        y.Append("    user: ").Append(Q(user)).Append('\n');
+        y.Append("    read_only: true\n");
+        y.Append("    tmpfs:\n      - \"/tmp\"\n");
+        y.Append("    cap_drop:\n      - \"ALL\"\n");
+        y.Append("    security_opt:\n      - \"no-new-privileges:true\"\n");
+        y.Append("    restart: \"unless-stopped\"\n");
+    }
+
+    private static void Healthcheck(StringBuilder y, IEnumerable<string> command, FleetHealthTiming t)
+    {
+        y.Append("    healthcheck:\n");
+        y.Append("      test: [").Append(string.Join(", ", new[] { "CMD" }.Concat(command).Select(a => Q(Literal(a))))).Append("]\n");
+        y.Append("      interval: ").Append(Q(t.Interval)).Append('\n');
+        y.Append("      timeout: ").Append(Q(t.Timeout)).Append('\n');
+        y.Append("      retries: ").Append(Invariant(t.Retries)).Append('\n');
+        y.Append("      start_period: ").Append(Q(t.StartPeriod)).Append('\n');
+        y.Append("      start_interval: ").Append(Q(t.StartInterval)).Append('\n');
+    }
+
+    /// <summary>A link's value: host:port of a dependency, the URL of infrastructure.</summary>
+    private static string LinkValue(Build.Fleet.Fleet fleet, FleetLink link) =>
+        link.Kind == FleetLinkKind.Uses ? fleet.InfrastructureNamed(link.Target)!.Url(link.Endpoint) : link.Endpoint;
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A value Compose must not interpolate: '$' doubled.</summary>
     private static string Literal(string value) => value.Replace("$", "$$", StringComparison.Ordinal);

@@ -13,12 +13,12 @@ namespace Build.Fleet;
 /// </summary>
 public static partial class FleetLoader
 {
-    internal static readonly string[] TopLevelKeys = ["version", "source_root", "deploy_dir", "wheelhouse", "python_path", "module_map", "defaults", "machines", "services"];
+    internal static readonly string[] TopLevelKeys = ["version", "source_root", "deploy_dir", "wheelhouse", "python_path", "module_map", "defaults", "machines", "infrastructure", "services", "questions"];
 
     internal static readonly string[] ServiceKeys =
     [
         "machines", "needs", "family", "entrypoint", "files", "ports", "health", "env", "volumes", "requirements",
-        "depends_on", "notes", "docker_socket", "confirm",
+        "depends_on", "notes", "docker_socket", "confirm", "uses", "models", "audio_device", "machine_env", "gpu",
 
         // No longer read: known here so that its own error (what replaced it) is the only one.
         "source",
@@ -26,12 +26,22 @@ public static partial class FleetLoader
 
     internal static readonly string[] HealthKeys = ["port", "check", "path", "interval", "timeout", "start_period", "start_interval", "retries"];
 
-    internal static readonly string[] MachineKeys = ["port_offset", "compute_capability", "description"];
+    internal static readonly string[] MachineKeys = ["port_offset", "compute_capability", "description", "address", "docker_gid", "models_dir", "audio_gid", "sound_device"];
+
+    internal static readonly string[] InfrastructureKeys = ["image", "machines", "port", "volumes", "health", "user", "command", "password_secret"];
+
+    internal static readonly string[] InfrastructureHealthKeys = ["cmd", "interval", "timeout", "start_period", "start_interval", "retries"];
+
+    internal static readonly string[] QuestionKeys = ["id", "question", "decision", "decided_by"];
+
+    /// <summary>Who decided a question when the manifest does not say: the default Kiln applies.</summary>
+    public const string KilnDefault = "kiln default";
 
     /// <summary>The value of 'requirements:' that says a service has no lock (it installs nothing beyond its family).</summary>
     public const string NoLock = "none";
 
-    public static Fleet Load(string fleetPath, string repoRoot)
+    /// <param name="strict">CI mode: what is only a warning locally (an infrastructure image not pinned by digest) is an error.</param>
+    public static Fleet Load(string fleetPath, string repoRoot, bool strict = false)
     {
         var full = Path.IsPathRooted(fleetPath) ? fleetPath : Path.Combine(repoRoot, fleetPath);
         if (!File.Exists(full))
@@ -39,10 +49,10 @@ public static partial class FleetLoader
             throw new FleetException([new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")]);
         }
 
-        return Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'));
+        return Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'), strict);
     }
 
-    public static Fleet Parse(string yaml, string displayPath)
+    public static Fleet Parse(string yaml, string displayPath, bool strict = false)
     {
         var y = new FleetYaml(displayPath);
         YamlMappingNode root;
@@ -70,16 +80,16 @@ public static partial class FleetLoader
             throw new FleetException([new FleetError(new SourceSpan(displayPath, 1, 1), null, $"YAML syntax error: {ex.Message}", "Look for an unclosed '{' or '[' (a flow mapping or list that never ends).")]);
         }
 
-        var fleet = Read(y, root);
+        var fleet = Read(y, root, strict);
         if (y.Errors.Count > 0)
         {
             throw new FleetException(y.Errors);
         }
 
-        return fleet;
+        return fleet with { Warnings = y.Warnings };
     }
 
-    private static Fleet Read(FleetYaml y, YamlMappingNode root)
+    private static Fleet Read(FleetYaml y, YamlMappingNode root, bool strict)
     {
         y.CheckKeys(root, TopLevelKeys, null, "the fleet's top level");
         if (y.Scalar(root, "version", null) is { } version && version != "1")
@@ -161,7 +171,29 @@ public static partial class FleetLoader
                     cap = null;
                 }
 
-                machines[name] = new FleetMachine(name, y.Int(m, "port_offset", null, 0, 60000) ?? 0, cap, y.At(k));
+                var address = y.Scalar(m, "address", null);
+                if (address is not null && !IsHostOrAddress(address))
+                {
+                    y.Error(FleetYaml.Node(m, "address"), null, $"Machine '{name}': '{address}' is not a host name or an IP address.", "Write the name or IP the other machines reach it by, e.g. 'address: pc2.lan' or 'address: 192.168.1.20'.");
+                    address = null;
+                }
+
+                var audioGid = y.Int(m, "audio_gid", null, 1, int.MaxValue);
+                var sound = HostPath(y, m, "sound_device", name);
+                if (sound is not null && !sound.StartsWith("/dev/", StringComparison.Ordinal))
+                {
+                    y.Error(FleetYaml.Node(m, "sound_device"), null, $"Machine '{name}': sound_device '{sound}' is not under /dev.", "Write the host's sound device folder, e.g. 'sound_device: /dev/snd'.");
+                    sound = null;
+                }
+
+                machines[name] = new FleetMachine(name, y.Int(m, "port_offset", null, 0, 60000) ?? 0, cap, y.At(k))
+                {
+                    Address = address,
+                    DockerGid = y.Int(m, "docker_gid", null, 1, int.MaxValue),
+                    ModelsDir = HostPath(y, m, "models_dir", name),
+                    AudioGid = audioGid,
+                    SoundDevice = sound ?? (audioGid is null ? null : FleetWiring.DefaultSoundDevice),
+                };
             }
         }
 
@@ -199,6 +231,10 @@ public static partial class FleetLoader
             }
         }
 
+        var infrastructure = ReadInfrastructure(y, root, machines, timing, strict);
+        var questions = ReadQuestions(y, root);
+        CheckHostFacts(y, machines, services, infrastructure);
+
         var names = services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var service in services)
         {
@@ -213,7 +249,13 @@ public static partial class FleetLoader
             }
         }
 
-        return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services) { PythonPath = pythonPath, ModuleMap = moduleMap };
+        return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services)
+        {
+            PythonPath = pythonPath,
+            ModuleMap = moduleMap,
+            Infrastructure = infrastructure,
+            Questions = questions,
+        };
     }
 
     private static FleetService? ReadService(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string lockPattern, FleetHealthTiming timing)
@@ -221,23 +263,7 @@ public static partial class FleetLoader
         // Unknown keys are reported and the rest of the entry is still read, so one round shows every problem.
         var errorsBefore = y.Errors.Count;
         y.CheckKeys(m, ServiceKeys, name, "a service");
-        var serviceMachines = new List<string>();
-        foreach (var (machine, node) in y.StringList(m, "machines", name, "[mainpc, pc2]") ?? [])
-        {
-            if (!machines.ContainsKey(machine))
-            {
-                y.Error(node, name, $"Machine '{machine}' is not defined under the fleet's 'machines:'.{Suggest.DidYouMean(machine, machines.Keys)}", $"Use one of: {string.Join(", ", machines.Keys)}.");
-            }
-            else if (serviceMachines.Contains(machine))
-            {
-                y.Error(node, name, $"Machine '{machine}' is listed twice.", "List each machine once.");
-            }
-            else
-            {
-                serviceMachines.Add(machine);
-            }
-        }
-
+        var serviceMachines = ReadMachines(y, m, name, machines);
         if (FleetYaml.Node(m, "machines") is null)
         {
             y.Error(keyNode, name, "The service names no machine.", "Add 'machines: [mainpc]' (or [mainpc, pc2]).");
@@ -305,36 +331,17 @@ public static partial class FleetLoader
 
         var health = ReadHealth(y, m, name, keyNode, timing);
 
-        var env = new List<EnvVar>();
-        foreach (var (key, value, node) in y.StringMap(m, "env", name))
+        var env = ReadEnv(y, y.StringMap(m, "env", name), name);
+        var volumes = ReadVolumes(y, m, name);
+        var models = y.Bool(m, "models", name) ?? false;
+        if (volumes.FirstOrDefault(v => v.Target == FleetWiring.CacheDir) is { } cache)
         {
-            if (!EnvNamePattern().IsMatch(key))
-            {
-                y.Error(node, name, $"'{key}' is not a valid environment variable name.", "Use letters, digits and '_', not starting with a digit.");
-                continue;
-            }
-
-            env.Add(new EnvVar(key, value));
+            y.Error(FleetYaml.Node(m, "volumes"), name, $"'{cache}' mounts at {FleetWiring.CacheDir}, where Kiln mounts the service's cache volume ({FleetWiring.CacheVolume(name)}).", "Mount it elsewhere: HF_HOME, TORCH_HOME and XDG_CACHE_HOME already point into /cache.");
         }
 
-        var volumes = new List<FleetVolume>();
-        foreach (var (value, node) in y.StringList(m, "volumes", name, "[models:/models:ro, data:/data]") ?? [])
+        if (models && volumes.Any(v => v.Target == FleetWiring.ModelsTarget))
         {
-            var parts = value.Split(':');
-            var ro = parts.Length == 3 && parts[2] == "ro";
-            var validSource = parts.Length > 0 && (VolumeNamePattern().IsMatch(parts[0]) || parts[0].StartsWith('/') || parts[0].StartsWith("./", StringComparison.Ordinal));
-            if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] is not ("ro" or "rw")) || !validSource || !parts[1].StartsWith('/'))
-            {
-                y.Error(node, name, $"'{value}' is not a volume.", "Write SOURCE:/path/in/container[:ro], e.g. 'models:/models:ro' (a named volume) or '/srv/data:/data' (a host path, absolute or ./relative to the Compose file).");
-                continue;
-            }
-
-            volumes.Add(new FleetVolume(parts[0], parts[1], ro));
-        }
-
-        foreach (var dup in volumes.GroupBy(v => v.Target).Where(g => g.Count() > 1))
-        {
-            y.Error(FleetYaml.Node(m, "volumes"), name, $"Two volumes are mounted at '{dup.Key}'.", "Mount each container path once.");
+            y.Error(FleetYaml.Node(m, "models"), name, $"'models: true' binds the machine's models_dir at {FleetWiring.ModelsTarget}, where a volume of the service is mounted too.", "Remove that volume ('models: true' replaces it), or drop 'models: true'.");
         }
 
         string? lockFile;
@@ -361,12 +368,462 @@ public static partial class FleetLoader
             y.Error(FleetYaml.Node(m, "confirm"), name, "'confirm' is empty.", "Write the open question (a string), or remove the key once it is answered.");
         }
 
+        var uses = new List<string>();
+        foreach (var (value, node) in y.StringList(m, "uses", name, "[redis]") ?? [])
+        {
+            if (uses.Contains(value))
+            {
+                y.Error(node, name, $"'uses' lists '{value}' twice.", "List each infrastructure entry once.");
+            }
+            else
+            {
+                uses.Add(value);
+            }
+        }
+
+        var audioDevice = y.Bool(m, "audio_device", name) ?? false;
+        var gpu = y.Scalar(m, "gpu", name);
+        if (gpu is not null and not ("optional" or "required"))
+        {
+            y.Error(FleetYaml.Node(m, "gpu"), name, $"'gpu' is '{gpu}'.{Suggest.DidYouMean(gpu, ["optional", "required"])}", "Write 'gpu: optional' for a GPU service with a CPU path (without a matching GPU it runs with KILN_DEVICE=cpu), or leave it out: the GPU is required.");
+        }
+
+        var machineEnv = ReadMachineEnv(y, m, name, serviceMachines);
         if (y.Errors.Count > errorsBefore || family is null || entrypoint is null || health is null)
         {
             return null;
         }
 
-        return new FleetService(name, serviceMachines, needs.Count == 0 ? [FleetNeed.Cpu] : needs, family, entrypoint, files, ports, health, env, volumes, lockFile, dependsOn, notes, socket, confirm, y.At(keyNode), y.Spans(m));
+        return new FleetService(name, serviceMachines, needs.Count == 0 ? [FleetNeed.Cpu] : needs, family, entrypoint, files, ports, health, env, volumes, lockFile, dependsOn, notes, socket, confirm, y.At(keyNode), y.Spans(m))
+        {
+            Uses = uses,
+            Models = models,
+            AudioDevice = audioDevice,
+            GpuOptional = gpu == "optional",
+            MachineEnv = machineEnv,
+        };
+    }
+
+    /// <summary>A 'machines:' list: each a machine of the fleet, listed once.</summary>
+    private static List<string> ReadMachines(FleetYaml y, YamlMappingNode m, string name, IReadOnlyDictionary<string, FleetMachine> machines)
+    {
+        var result = new List<string>();
+        foreach (var (machine, node) in y.StringList(m, "machines", name, "[mainpc, pc2]") ?? [])
+        {
+            if (!machines.ContainsKey(machine))
+            {
+                y.Error(node, name, $"Machine '{machine}' is not defined under the fleet's 'machines:'.{Suggest.DidYouMean(machine, machines.Keys)}", $"Use one of: {string.Join(", ", machines.Keys)}.");
+            }
+            else if (result.Contains(machine))
+            {
+                y.Error(node, name, $"Machine '{machine}' is listed twice.", "List each machine once.");
+            }
+            else
+            {
+                result.Add(machine);
+            }
+        }
+
+        return result;
+    }
+
+    private static List<EnvVar> ReadEnv(FleetYaml y, List<(string Name, string Value, YamlNode KeyNode)> entries, string? service)
+    {
+        var env = new List<EnvVar>();
+        foreach (var (key, value, node) in entries)
+        {
+            if (!EnvNamePattern().IsMatch(key))
+            {
+                y.Error(node, service, $"'{key}' is not a valid environment variable name.", "Use letters, digits and '_', not starting with a digit.");
+                continue;
+            }
+
+            env.Add(new EnvVar(key, value));
+        }
+
+        return env;
+    }
+
+    /// <summary>machine_env: per machine the service runs on, env that wins over the machine defaults and 'env'.</summary>
+    private static SortedDictionary<string, IReadOnlyList<EnvVar>> ReadMachineEnv(FleetYaml y, YamlMappingNode m, string name, List<string> serviceMachines)
+    {
+        var result = new SortedDictionary<string, IReadOnlyList<EnvVar>>(StringComparer.Ordinal);
+        if (y.Mapping(m, "machine_env", name, "{ mainpc: { OMP_NUM_THREADS: \"16\" } }") is not { } node)
+        {
+            return result;
+        }
+
+        foreach (var (k, v) in node.Children)
+        {
+            var machine = (k as YamlScalarNode)?.Value ?? string.Empty;
+            if (!serviceMachines.Contains(machine))
+            {
+                y.Error(k, name, $"machine_env names '{machine}', where the service does not run.{Suggest.DidYouMean(machine, serviceMachines)}", $"Use one of its machines ({string.Join(", ", serviceMachines)}), or add '{machine}' to its 'machines'.");
+                continue;
+            }
+
+            if (v is not YamlMappingNode env)
+            {
+                y.Error(v, name, $"machine_env.{machine} must be a mapping of variables, not {FleetYaml.Kind(v)}.", $"Write e.g. '{machine}: {{ OMP_NUM_THREADS: \"16\" }}'.");
+                continue;
+            }
+
+            result[machine] = ReadEnv(y, y.StringMapOf(env, $"machine_env.{machine}", name), name);
+        }
+
+        return result;
+    }
+
+    private static List<FleetVolume> ReadVolumes(FleetYaml y, YamlMappingNode m, string name)
+    {
+        var volumes = new List<FleetVolume>();
+        foreach (var (value, node) in y.StringList(m, "volumes", name, "[data:/data, /srv/data:/data:ro]") ?? [])
+        {
+            var parts = value.Split(':');
+            var ro = parts.Length == 3 && parts[2] == "ro";
+            var validSource = parts.Length > 0 && (VolumeNamePattern().IsMatch(parts[0]) || parts[0].StartsWith('/') || parts[0].StartsWith("./", StringComparison.Ordinal));
+            if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] is not ("ro" or "rw")) || !validSource || !parts[1].StartsWith('/'))
+            {
+                y.Error(node, name, $"'{value}' is not a volume.", "Write SOURCE:/path/in/container[:ro], e.g. 'data:/data' (a named volume) or '/srv/data:/data:ro' (a host path, absolute or ./relative to the Compose file).");
+                continue;
+            }
+
+            volumes.Add(new FleetVolume(parts[0], parts[1], ro));
+        }
+
+        foreach (var dup in volumes.GroupBy(v => v.Target).Where(g => g.Count() > 1))
+        {
+            y.Error(FleetYaml.Node(m, "volumes"), name, $"Two volumes are mounted at '{dup.Key}'.", "Mount each container path once.");
+        }
+
+        return volumes;
+    }
+
+    /// <summary>
+    /// infrastructure: servers the services use (a Redis server), each run from a pinned image as a hardened Compose
+    /// service on its machines. An unpinned image is an error in CI mode and a warning locally, as for family bases.
+    /// </summary>
+    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YamlMappingNode root, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
+    {
+        var result = new List<FleetInfrastructure>();
+        if (y.Mapping(root, "infrastructure", null, "{ redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } } }") is not { } node)
+        {
+            return result;
+        }
+
+        y.Subject = "infrastructure";
+        try
+        {
+            foreach (var (k, v) in node.Children)
+            {
+                var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                if (!ServiceNamePattern().IsMatch(name))
+                {
+                    y.Error(k, name, $"'{name}' is not a valid infrastructure name.", "Use letters, digits, '.', '_' or '-', starting with a letter or digit (it becomes a Compose service name and a host name).");
+                    continue;
+                }
+
+                if (v is not YamlMappingNode m)
+                {
+                    y.Error(v, name, $"An infrastructure entry must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } }'.");
+                    continue;
+                }
+
+                if (ReadInfrastructureEntry(y, name, k, m, machines, timing, strict) is { } entry)
+                {
+                    result.Add(entry);
+                }
+            }
+        }
+        finally
+        {
+            y.Subject = "service";
+        }
+
+        return result;
+    }
+
+    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
+    {
+        var before = y.Errors.Count;
+        y.CheckKeys(m, InfrastructureKeys, name, "an infrastructure entry");
+        string? image = null;
+        if (y.Scalar(m, "image", name) is { } text)
+        {
+            var (reference, error) = ImageReference.Parse(text);
+            if (reference is null)
+            {
+                y.Error(FleetYaml.Node(m, "image"), name, $"Image '{text}' is invalid: {error}", "Write name:tag@sha256:<64 hex>, e.g. redis:7.2@sha256:… (a literal: the generated files are not interpolated).");
+            }
+            else
+            {
+                image = reference.ToString();
+                if (!reference.IsPinned)
+                {
+                    y.Problem(strict, FleetYaml.Node(m, "image"), name, $"Image '{text}' is not pinned by digest, so deploys are not reproducible.", "Pin it: write name:tag@sha256:… (`docker buildx imagetools inspect name:tag` prints the digest; UpdateDigests does not cover infrastructure images yet).");
+                }
+            }
+        }
+        else if (FleetYaml.Node(m, "image") is null)
+        {
+            y.Error(keyNode, name, "It names no image.", "Add 'image: name:tag@sha256:<64 hex>' (pinned by digest).");
+        }
+
+        var infraMachines = ReadMachines(y, m, name, machines);
+        if (FleetYaml.Node(m, "machines") is null)
+        {
+            y.Error(keyNode, name, "It names no machine.", "Add 'machines: [mainpc]'.");
+        }
+
+        var port = y.Int(m, "port", name, 1, 65535);
+        if (port is null && FleetYaml.Node(m, "port") is null)
+        {
+            y.Error(keyNode, name, "It has no port.", "Add 'port: 6379' (the port inside the container; the machine's port_offset is added on the host).");
+        }
+
+        var volumes = ReadVolumes(y, m, name);
+        List<string>? health = null;
+        var t = timing;
+        if (y.Mapping(m, "health", name, "{ cmd: [redis-cli, ping] }") is { } h)
+        {
+            y.CheckKeys(h, InfrastructureHealthKeys, name, "health");
+            health = y.Sequence(h, "cmd", name, "[redis-cli, ping]");
+            if (health is { Count: 0 } || (health is null && FleetYaml.Node(h, "cmd") is null))
+            {
+                y.Error(FleetYaml.Node(h, "cmd") ?? h, name, "The health check has no command.", "Add 'cmd: [redis-cli, ping]' (run in the container without a shell; exit 0 means healthy).");
+                health = null;
+            }
+
+            t = ReadTiming(y, h, name, timing);
+        }
+        else if (FleetYaml.Node(m, "health") is null)
+        {
+            y.Error(keyNode, name, "It has no health check.", "Add 'health: { cmd: [redis-cli, ping] }'.");
+        }
+
+        var user = y.Scalar(m, "user", name);
+        if (user is null)
+        {
+            if (FleetYaml.Node(m, "user") is null)
+            {
+                y.Error(keyNode, name, "It names no user.", "Add 'user: \"999:999\"' (the numeric uid:gid of the image's non-root user).");
+            }
+        }
+        else if (!UserPattern().IsMatch(user))
+        {
+            y.Error(FleetYaml.Node(m, "user"), name, $"'user' is '{user}', not a numeric uid:gid.", "Write e.g. 'user: \"999:999\"' (numbers: a name may not exist in the image).");
+            user = null;
+        }
+        else if (user.Split(':')[0].TrimStart('0').Length == 0)
+        {
+            y.Error(FleetYaml.Node(m, "user"), name, $"'user' is '{user}': it would run as root.", "Give the image's non-root uid:gid, e.g. \"999:999\" for the official redis image.");
+            user = null;
+        }
+
+        var command = y.Sequence(m, "command", name, "[redis-server, --appendonly, \"yes\"]");
+        if (command is { Count: 0 })
+        {
+            y.Error(FleetYaml.Node(m, "command"), name, "'command' is empty.", "Write the command as a list, or remove the key to run the image's own command.");
+        }
+
+        var secret = y.Scalar(m, "password_secret", name);
+        if (secret is not null && !SecretNamePattern().IsMatch(secret))
+        {
+            y.Error(FleetYaml.Node(m, "password_secret"), name, $"'password_secret' is '{secret}', which is not a secret name.", "Use letters, digits, '.', '_' or '-', e.g. 'password_secret: redis_password' (its value comes from KILN_SECRET_REDIS_PASSWORD in the deployer's environment).");
+        }
+
+        return y.Errors.Count > before || image is null || port is null || health is null || user is null
+            ? null
+            : new FleetInfrastructure(name, image, infraMachines, port.Value, volumes, health, t, user, command, secret, y.At(keyNode), y.Spans(m));
+    }
+
+    /// <summary>questions: open design questions, each with the decision in force until someone answers it.</summary>
+    private static List<FleetQuestion> ReadQuestions(FleetYaml y, YamlMappingNode root)
+    {
+        var result = new List<FleetQuestion>();
+        var node = FleetYaml.Node(root, "questions");
+        if (node is null)
+        {
+            return result;
+        }
+
+        if (node is not YamlSequenceNode list)
+        {
+            y.Error(node, null, $"'questions' must be a list, not {FleetYaml.Kind(node)}.", "Write e.g. 'questions: [{ id: H1, question: \"…\", decision: \"…\" }]'.");
+            return result;
+        }
+
+        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlMappingNode q)
+            {
+                y.Error(item, null, $"A question must be a mapping, not {FleetYaml.Kind(item)}.", "Write '{ id: H1, question: \"…\", decision: \"…\", decided_by: kiln default }'.");
+                continue;
+            }
+
+            var before = y.Errors.Count;
+            y.CheckKeys(q, QuestionKeys, null, "a question");
+            var id = y.Scalar(q, "id", null)?.Trim();
+            var label = string.IsNullOrEmpty(id) ? "A question" : $"Question '{id}'";
+            if (string.IsNullOrEmpty(id))
+            {
+                y.Error(FleetYaml.Node(q, "id") ?? q, null, "A question has no id.", "Add 'id: H1' (unique in the fleet).");
+            }
+            else if (!QuestionIdPattern().IsMatch(id))
+            {
+                y.Error(FleetYaml.Node(q, "id"), null, $"Question id '{id}' is not a plain name.", "Use letters, digits, '.', '_' or '-', e.g. H1 or omp-threads.");
+            }
+            else if (lines.TryGetValue(id, out var first))
+            {
+                y.Error(FleetYaml.Node(q, "id"), null, $"Question id '{id}' is used twice (first at line {Invariant(first)}).", "Give each question its own id.");
+            }
+            else
+            {
+                lines[id] = (int)FleetYaml.Node(q, "id")!.Start.Line;
+            }
+
+            var question = y.Scalar(q, "question", null)?.Trim();
+            if (string.IsNullOrEmpty(question))
+            {
+                y.Error(FleetYaml.Node(q, "question") ?? q, null, $"{label} has no question.", "Write the open question as a sentence ('question: …').");
+            }
+
+            var decision = y.Scalar(q, "decision", null)?.Trim();
+            if (string.IsNullOrEmpty(decision))
+            {
+                y.Error(FleetYaml.Node(q, "decision") ?? q, null, $"{label} has no decision.", "Write what Kiln does until someone decides (the default in force), e.g. 'decision: \"Python 3.11 everywhere\"'.");
+            }
+
+            var by = y.Scalar(q, "decided_by", null)?.Trim() ?? KilnDefault;
+            if (by.Length == 0)
+            {
+                y.Error(FleetYaml.Node(q, "decided_by"), null, $"{label}: 'decided_by' is empty.", $"Write who decided (a name), or leave the key out ('{KilnDefault}').");
+            }
+
+            if (y.Errors.Count == before)
+            {
+                result.Add(new FleetQuestion(id!, question!, decision!, by, y.At(q)));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// What a service reaches and is granted must exist on the machines involved: an address where a link crosses
+    /// machines, the docker_gid, models_dir and audio_gid it is given; and the names Kiln derives must stay distinct.
+    /// </summary>
+    private static void CheckHostFacts(FleetYaml y, IReadOnlyDictionary<string, FleetMachine> machines, List<FleetService> services, List<FleetInfrastructure> infrastructure)
+    {
+        foreach (var infra in infrastructure)
+        {
+            if (services.FirstOrDefault(s => string.Equals(s.Name, infra.Name, StringComparison.OrdinalIgnoreCase)) is { } clash)
+            {
+                y.Errors.Add(new FleetError(infra.Source, infra.Name, $"The name is taken by service '{clash.Name}' (each is a Compose service and a host name, and host names ignore case).", "Rename the infrastructure entry or the service.") { Subject = "infrastructure" });
+            }
+        }
+
+        var caches = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            var cache = FleetWiring.CacheVolume(service.Name);
+            if (caches.TryGetValue(cache, out var other))
+            {
+                y.Errors.Add(new FleetError(service.Source, service.Name, $"Its cache volume '{cache}' would also be service '{other}''s (cache volume names are lower case).", "Rename one of them."));
+            }
+            else
+            {
+                caches[cache] = service.Name;
+            }
+        }
+
+        var named = services.SelectMany(s => s.Volumes.Select(v => (Owner: s.Name, Volume: v, At: s.At("volumes"), Subject: "service")))
+            .Concat(infrastructure.SelectMany(i => i.Volumes.Select(v => (Owner: i.Name, Volume: v, At: i.At("volumes"), Subject: "infrastructure"))));
+        foreach (var (owner, volume, at, subject) in named.Where(n => n.Volume.IsNamed && caches.ContainsKey(n.Volume.Source)))
+        {
+            y.Errors.Add(new FleetError(at, owner, $"Volume '{volume.Source}' is the cache volume Kiln gives service '{caches[volume.Source]}'.", "Name the volume differently.") { Subject = subject });
+        }
+
+        foreach (var s in services)
+        {
+            foreach (var use in s.Uses.Where(u => infrastructure.All(i => i.Name != u)))
+            {
+                var known = infrastructure.Select(i => i.Name).ToList();
+                y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"'uses' names '{use}', which is not under the fleet's 'infrastructure:'.{Suggest.DidYouMean(use, known)}", known.Count == 0 ? "Declare it under 'infrastructure:' (image, machines, port, user, health)." : $"Use one of: {string.Join(", ", known)}."));
+            }
+
+            foreach (var machine in s.Machines)
+            {
+                var here = machines[machine];
+                foreach (var dep in s.DependsOn)
+                {
+                    if (services.FirstOrDefault(d => d.Name == dep) is { Machines: [var first, ..] } target && !target.Machines.Contains(machine) && machines[first].Address is null)
+                    {
+                        y.Errors.Add(new FleetError(s.At("depends_on"), s.Name, $"On machine '{machine}', it depends on '{dep}', which runs only on {string.Join(", ", target.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {FleetWiring.PeerVariable(dep)}=<address>:<port>."));
+                    }
+                }
+
+                foreach (var use in s.Uses)
+                {
+                    if (infrastructure.FirstOrDefault(i => i.Name == use) is { Machines: [var first, ..] } infra && !infra.Machines.Contains(machine) && machines[first].Address is null)
+                    {
+                        y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"On machine '{machine}', it uses '{use}', which runs only on {string.Join(", ", infra.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {infra.UrlVariable}=redis://<address>:<port>/0."));
+                    }
+                }
+
+                if (s.DockerSocket && here.DockerGid is null)
+                {
+                    y.Errors.Add(new FleetError(s.At("docker_socket"), s.Name, $"It mounts the Docker socket on machine '{machine}', which declares no docker_gid.", $"Add 'docker_gid: <gid>' to machine '{machine}' (the group owning {FleetWiring.DockerSocket} there: stat -c %g {FleetWiring.DockerSocket}); the container joins that group instead of running as root."));
+                }
+
+                if (s.Models && here.ModelsDir is null)
+                {
+                    y.Errors.Add(new FleetError(s.At("models"), s.Name, $"'models: true' binds machine '{machine}''s models_dir, which it does not declare.", $"Add 'models_dir: /srv/models' (an absolute host path) to machine '{machine}'."));
+                }
+
+                if (s.AudioDevice && here.AudioGid is null)
+                {
+                    y.Errors.Add(new FleetError(s.At("audio_device"), s.Name, $"'audio_device: true' needs machine '{machine}''s audio group, which it does not declare.", $"Add 'audio_gid: <gid>' to machine '{machine}' (the group owning its sound devices: stat -c %g /dev/snd/*; 29 on Debian and Ubuntu)."));
+                }
+            }
+        }
+    }
+
+    /// <summary>An absolute host path for a bind or device: no '..', and only characters Compose takes literally.</summary>
+    private static string? HostPath(FleetYaml y, YamlMappingNode m, string key, string machine)
+    {
+        var value = y.Scalar(m, key, null);
+        if (value is null)
+        {
+            return null;
+        }
+
+        var normal = value.Length > 1 ? value.TrimEnd('/') : value;
+        if (!HostPathPattern().IsMatch(normal) || normal.Split('/').Any(p => p is "." or ".."))
+        {
+            y.Error(FleetYaml.Node(m, key), null, $"Machine '{machine}': {key} '{value}' must be an absolute host path.", $"Write a path from '/' without '..', spaces, ':' or '$', e.g. '{key}: {(key == "sound_device" ? FleetWiring.DefaultSoundDevice : "/srv/models")}'.");
+            return null;
+        }
+
+        return normal;
+    }
+
+    /// <summary>A host name (RFC 1123 labels) or an IPv4/IPv6 address.</summary>
+    internal static bool IsHostOrAddress(string value)
+    {
+        if (value.Contains(':', StringComparison.Ordinal))
+        {
+            return System.Net.IPAddress.TryParse(value, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+
+        if (value.All(c => char.IsAsciiDigit(c) || c == '.'))
+        {
+            // All digits and dots is meant as an IPv4 address; IPAddress alone would also accept "1" or "1.2".
+            return value.Split('.').Length == 4 && System.Net.IPAddress.TryParse(value, out _);
+        }
+
+        return value.Length <= 253 && HostNamePattern().IsMatch(value);
     }
 
     private static FleetHealth? ReadHealth(FleetYaml y, YamlMappingNode m, string name, YamlNode keyNode, FleetHealthTiming timing)
@@ -467,6 +924,21 @@ public static partial class FleetLoader
 
     [GeneratedRegex(@"^\d{1,2}\.\d$")]
     internal static partial Regex ComputeCapabilityPattern();
+
+    [GeneratedRegex(@"^(/[A-Za-z0-9._@+-]+)+$")]
+    private static partial Regex HostPathPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]
+    private static partial Regex HostNamePattern();
+
+    [GeneratedRegex(@"^\d{1,10}:\d{1,10}$")]
+    private static partial Regex UserPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    private static partial Regex SecretNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    private static partial Regex QuestionIdPattern();
 
     internal static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

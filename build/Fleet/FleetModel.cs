@@ -39,8 +39,67 @@ public sealed record FleetVolume(string Source, string Target, bool ReadOnly)
     public override string ToString() => $"{Source}:{Target}{(ReadOnly ? ":ro" : string.Empty)}";
 }
 
-/// <summary>A host as the fleet sees it: its port offset (spec 002 §F PORT_OFFSET) and its GPU's compute capability.</summary>
-public sealed record FleetMachine(string Name, int PortOffset, string? ComputeCapability, SourceSpan Source);
+/// <summary>
+/// A host as the fleet sees it: its port offset (spec 002 §F PORT_OFFSET), its GPU's compute capability, how the other
+/// machines reach it, and the host resources its services may be granted (each grant names a number or path of this
+/// host, so nothing is guessed inside a container).
+/// </summary>
+public sealed record FleetMachine(string Name, int PortOffset, string? ComputeCapability, SourceSpan Source)
+{
+    /// <summary>The host name or IP the other machines reach this one by: cross-machine peers and infrastructure URLs use it.</summary>
+    public string? Address { get; init; }
+
+    /// <summary>The group owning the host's Docker socket: a socket-mounting service joins it instead of running as root.</summary>
+    public int? DockerGid { get; init; }
+
+    /// <summary>The host folder bound read-only at /models for services with 'models: true'.</summary>
+    public string? ModelsDir { get; init; }
+
+    /// <summary>The group owning the host's sound devices.</summary>
+    public int? AudioGid { get; init; }
+
+    /// <summary>The host's sound device folder; /dev/snd when the machine has an audio_gid and says nothing else.</summary>
+    public string? SoundDevice { get; init; }
+}
+
+/// <summary>
+/// A server the services use but Kiln does not build (today: a Redis server), run from a pinned image on its machines
+/// with the same hardening as the services. Services reach it through &lt;NAME&gt;_URL.
+/// </summary>
+public sealed record FleetInfrastructure(
+    string Name,
+    string Image,
+    IReadOnlyList<string> Machines,
+    int Port,
+    IReadOnlyList<FleetVolume> Volumes,
+    IReadOnlyList<string> HealthCommand,
+    FleetHealthTiming Timing,
+    string User,
+    IReadOnlyList<string>? Command,
+    string? PasswordSecret,
+    SourceSpan Source,
+    IReadOnlyDictionary<string, SourceSpan> KeySpans)
+{
+    public SourceSpan At(string key) => KeySpans.TryGetValue(key, out var span) ? span : Source;
+
+    /// <summary>&lt;NAME&gt;_URL: what a service that uses it reads (redis://host:port/0).</summary>
+    public string UrlVariable => NamePattern.VariableSuffix(Name) + "_URL";
+
+    /// <summary>&lt;NAME&gt;_PASSWORD_FILE: where a service that uses it finds the password (only with a password_secret).</summary>
+    public string PasswordFileVariable => NamePattern.VariableSuffix(Name) + "_PASSWORD_FILE";
+
+    /// <summary>The deployer's environment variable Compose reads the password from: it is never in a file.</summary>
+    public string? SecretVariable => PasswordSecret is null ? null : SecretVariableFor(PasswordSecret);
+
+    public string? SecretPath => PasswordSecret is null ? null : "/run/secrets/" + PasswordSecret;
+
+    public static string SecretVariableFor(string secret) => "KILN_SECRET_" + NamePattern.VariableSuffix(secret);
+
+    public string Url(string hostPort) => $"redis://{hostPort}/0";
+}
+
+/// <summary>An open design question kept in the manifest with the decision Kiln currently makes for it.</summary>
+public sealed record FleetQuestion(string Id, string Question, string Decision, string DecidedBy, SourceSpan Source);
 
 /// <summary>
 /// One row of the fleet table. Paths are relative to the fleet's source_root. The image holds the entrypoint's
@@ -65,10 +124,27 @@ public sealed record FleetService(
     SourceSpan Source,
     IReadOnlyDictionary<string, SourceSpan> KeySpans)
 {
+    /// <summary>The infrastructure entries it reaches (&lt;NAME&gt;_URL, and the password file when there is one).</summary>
+    public IReadOnlyList<string> Uses { get; init; } = [];
+
+    /// <summary>Binds its machine's models_dir read-only at /models.</summary>
+    public bool Models { get; init; }
+
+    /// <summary>Gets its machine's sound device and audio group.</summary>
+    public bool AudioDevice { get; init; }
+
+    /// <summary>A GPU service with a CPU path: without a matching GPU it runs with KILN_DEVICE=cpu instead of failing.</summary>
+    public bool GpuOptional { get; init; }
+
+    /// <summary>Env for one machine only, over the machine defaults and the service's env.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<EnvVar>> MachineEnv { get; init; } = new SortedDictionary<string, IReadOnlyList<EnvVar>>(StringComparer.Ordinal);
+
     /// <summary>Where a key's value was written, else the service itself: errors point at the line to fix.</summary>
     public SourceSpan At(string key) => KeySpans.TryGetValue(key, out var span) ? span : Source;
 
     public bool Has(FleetNeed need) => Needs.Contains(need);
+
+    public IReadOnlyList<EnvVar> EnvOn(string machine) => MachineEnv.TryGetValue(machine, out var env) ? env : [];
 
     /// <summary>The entry as a hash input: positions removed, so moving or commenting lines rebuilds nothing.</summary>
     public FleetService WithoutPositions() =>
@@ -90,6 +166,17 @@ public sealed record Fleet(
     /// <summary>The fleet's module → distribution overrides for import names the built-in table gets wrong.</summary>
     public IReadOnlyDictionary<string, string> ModuleMap { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Servers the services use, run beside them (by name).</summary>
+    public IReadOnlyList<FleetInfrastructure> Infrastructure { get; init; } = [];
+
+    /// <summary>Open design questions with the decisions in force, in manifest order.</summary>
+    public IReadOnlyList<FleetQuestion> Questions { get; init; } = [];
+
+    /// <summary>Problems that are errors only in CI mode (an infrastructure image not pinned by digest).</summary>
+    public IReadOnlyList<FleetError> Warnings { get; init; } = [];
+
+    public FleetInfrastructure? InfrastructureNamed(string name) => Infrastructure.FirstOrDefault(i => i.Name == name);
+
     /// <summary>A service lock's generated requirements input: the lock path with '.in' for '.lock'.</summary>
     public static string InputsPath(string lockPath) =>
         (lockPath.EndsWith(".lock", StringComparison.Ordinal) ? lockPath[..^5] : lockPath) + ".in";
@@ -103,10 +190,13 @@ public sealed record Fleet(
 /// <summary>One problem in a fleet manifest: where, which service (and machine), what is wrong, and what to do.</summary>
 public sealed record FleetError(SourceSpan? Where, string? Service, string Message, string Fix)
 {
+    /// <summary>What <see cref="Service"/> names: a service, or an infrastructure entry.</summary>
+    public string Subject { get; init; } = "service";
+
     public override string ToString()
     {
         var where = Where is null ? string.Empty : $"{Where}: ";
-        var service = Service is null ? string.Empty : $"service '{Service}': ";
+        var service = Service is null ? string.Empty : $"{Subject} '{Service}': ";
         return $"{where}{service}{Message} {Fix}".TrimEnd();
     }
 }

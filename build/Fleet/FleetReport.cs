@@ -14,17 +14,28 @@ public sealed record FleetPort(int HostPort, int ContainerPort, string Service, 
 
 public sealed record FleetGpuService(string Service, string Family, string Arch);
 
+/// <summary>A container granted more than the hardened default (the Docker socket, a device, an extra group).</summary>
+public sealed record FleetPrivileged(string Service, IReadOnlyList<string> Grants);
+
 public sealed record FleetMachineReport(
     string Machine,
     int PortOffset,
     string? ComputeCapability,
+    string? Address,
     IReadOnlyList<string> Services,
+    IReadOnlyList<string> Infrastructure,
     IReadOnlyList<FleetGpuService> GpuServices,
     IReadOnlyList<FleetPort> Ports,
-    IReadOnlyList<string> Privileged,
+    IReadOnlyList<FleetPrivileged> Privileged,
     ImageBytes? Bytes = null);
 
+/// <summary>A service's 'confirm:': a question about that row, not yet answered.</summary>
 public sealed record FleetOpenQuestion(string Service, string Question, string Where);
+
+/// <summary>A fleet-level question with the decision in force.</summary>
+public sealed record FleetDecision(string Id, string Question, string Decision, string DecidedBy, string Where);
+
+public sealed record FleetInfrastructureReport(string Name, string Image, IReadOnlyList<string> Machines, int Port, IReadOnlyList<string> UsedBy, string? PasswordSecret, string? SecretVariable);
 
 public sealed record FleetFamilyServices(string Family, IReadOnlyList<string> Services);
 
@@ -59,7 +70,10 @@ public sealed record ImageBytes(int Images, long SumOfImages, long SharedOnce)
     }
 }
 
-/// <summary>fleet-report.json/.md: coverage, per machine placement and ports, open questions, family -> services.</summary>
+/// <summary>
+/// fleet-report.json/.md: coverage, per machine placement, ports and privileges, the links across machines, the
+/// infrastructure, the open questions (per service, and the fleet's with their decisions), family -> services.
+/// </summary>
 public sealed record FleetReport(
     int SchemaVersion,
     string Fleet,
@@ -67,11 +81,13 @@ public sealed record FleetReport(
     FleetCoverage Coverage,
     IReadOnlyList<FleetMachineReport> Machines,
     IReadOnlyList<FleetOpenQuestion> OpenQuestions,
-    IReadOnlyList<CrossMachineDependency> CrossMachineDependencies,
+    IReadOnlyList<FleetDecision> Questions,
+    IReadOnlyList<FleetLink> CrossMachine,
+    IReadOnlyList<FleetInfrastructureReport> Infrastructure,
     IReadOnlyList<FleetFamilyServices> Families,
     ImageBytes? Bytes)
 {
-    public const int CurrentSchema = 1;
+    public const int CurrentSchema = 2;
 
     public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
@@ -98,21 +114,26 @@ public sealed record FleetReport(
                 }
             }
 
+            var infra = fleet.Infrastructure.Where(i => i.Machines.Contains(machine.Name)).OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
             var ports = on.SelectMany(s => FleetValidator.PublishedPorts(s).Select(p => new FleetPort(p.Port + machine.PortOffset, p.Port, s.Name, p.What)))
+                .Concat(infra.Select(i => new FleetPort(i.Port + machine.PortOffset, i.Port, i.Name, "infrastructure port")))
                 .OrderBy(p => p.HostPort).ThenBy(p => p.Service, StringComparer.Ordinal).ToList();
             var measured = serviceLayers is null ? [] : on.Where(s => serviceLayers.ContainsKey(s.Name)).Select(s => serviceLayers[s.Name]).ToList();
             var machineBytes = measured.Count == 0 ? null : ImageBytes.Compute(measured);
-            machines.Add(new FleetMachineReport(machine.Name, machine.PortOffset, machine.ComputeCapability, on.Select(s => s.Name).ToList(), gpu, ports, on.Where(s => s.DockerSocket).Select(s => s.Name).ToList(), machineBytes));
+            var privileged = on.Select(s => new FleetPrivileged(s.Name, FleetWiring.Privileges(machine, s))).Where(p => p.Grants.Count > 0).ToList();
+            machines.Add(new FleetMachineReport(machine.Name, machine.PortOffset, machine.ComputeCapability, machine.Address, on.Select(s => s.Name).ToList(), infra.Select(i => i.Name).ToList(), gpu, ports, privileged, machineBytes));
         }
 
         var questions = fleet.Services.Where(s => s.Confirm is not null).Select(s => new FleetOpenQuestion(s.Name, s.Confirm!, s.At("confirm").ToString())).ToList();
+        var decisions = fleet.Questions.Select(q => new FleetDecision(q.Id, q.Question, q.Decision, q.DecidedBy, q.Source.ToString())).ToList();
+        var infrastructure = fleet.Infrastructure.Select(i => new FleetInfrastructureReport(i.Name, i.Image, i.Machines, i.Port, fleet.Services.Where(s => s.Uses.Contains(i.Name)).Select(s => s.Name).ToList(), i.PasswordSecret, i.SecretVariable)).ToList();
         var byFamily = fleet.Services.Where(s => families[s.Name] is not null)
             .GroupBy(s => families[s.Name]!.Name, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new FleetFamilyServices(g.Key, g.Select(s => s.Name).ToList()))
             .ToList();
         var bytes = serviceLayers is not { Count: > 0 } ? null : ImageBytes.Compute(serviceLayers.Values);
-        return new FleetReport(CurrentSchema, fleet.File, catalog.File, coverage, machines, questions, FleetValidator.CrossMachineDependencies(fleet), byFamily, bytes);
+        return new FleetReport(CurrentSchema, fleet.File, catalog.File, coverage, machines, questions, decisions, FleetWiring.CrossMachine(fleet), infrastructure, byFamily, bytes);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
@@ -169,7 +190,8 @@ public sealed record FleetReport(
 
         foreach (var m in Machines)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"\n### {m.Machine}\n\n{m.Services.Count} services, port_offset {m.PortOffset}, GPU compute capability {m.ComputeCapability ?? "none"}.\n");
+            var infra = m.Infrastructure.Count == 0 ? string.Empty : $" and {string.Join(", ", m.Infrastructure)}";
+            sb.Append(CultureInfo.InvariantCulture, $"\n### {m.Machine}\n\n{m.Services.Count} services{infra}, port_offset {m.PortOffset}, GPU compute capability {m.ComputeCapability ?? "none"}, address {m.Address ?? "none"}.\n");
             if (m.Bytes is { } mb)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"Image bytes ({mb.Images} measured): {Reports.Bytes.Format(mb.SharedOnce)} with shared layers counted once, against {Reports.Bytes.Format(mb.SumOfImages)} summed (saving {Reports.Bytes.Format(mb.Saving)}).\n");
@@ -186,13 +208,36 @@ public sealed record FleetReport(
 
             if (m.Privileged.Count > 0)
             {
-                sb.Append("\nPrivileged (Docker socket): ").Append(string.Join(", ", m.Privileged)).Append('\n');
+                sb.Append("\nPrivileged:\n\n");
+                foreach (var p in m.Privileged)
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $"- {p.Service}: {string.Join(", ", p.Grants)}\n");
+                }
             }
 
             sb.Append("\n| host port | container port | service | kind |\n|---:|---:|---|---|\n");
             foreach (var p in m.Ports)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"| {p.HostPort} | {p.ContainerPort} | {p.Service} | {p.Kind} |\n");
+            }
+        }
+
+        if (Infrastructure.Count > 0)
+        {
+            sb.Append("\n### Infrastructure\n\n| name | image | machines | port | used by | password |\n|---|---|---|---:|---|---|\n");
+            foreach (var i in Infrastructure)
+            {
+                var password = i.PasswordSecret is null ? "none" : $"secret `{i.PasswordSecret}` from `{i.SecretVariable}`";
+                sb.Append(CultureInfo.InvariantCulture, $"| {i.Name} | `{i.Image}` | {string.Join(", ", i.Machines)} | {i.Port} | {(i.UsedBy.Count == 0 ? "-" : string.Join(", ", i.UsedBy))} | {password} |\n");
+            }
+        }
+
+        if (CrossMachine.Count > 0)
+        {
+            sb.Append("\n### Across machines (Compose does not wait for these)\n\n");
+            foreach (var l in CrossMachine)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- {l.Service}@{l.Machine} → {l.Target}@{l.TargetMachine} {l.Endpoint} (`{l.Variable}`)\n");
             }
         }
 
@@ -205,18 +250,21 @@ public sealed record FleetReport(
             }
         }
 
-        if (CrossMachineDependencies.Count > 0)
+        if (Questions.Count > 0)
         {
-            sb.Append("\n### Dependencies across machines (not in Compose)\n\n");
-            foreach (var d in CrossMachineDependencies)
+            sb.Append("\n### Open questions and the decisions in force (`questions:`)\n\n| id | question | decision | decided by |\n|---|---|---|---|\n");
+            foreach (var q in Questions)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"- {d.Service} on {d.Machine} depends on {d.DependsOn} (runs on {string.Join(", ", d.DependencyMachines)})\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {q.Id} | {Cell(q.Question)} | {Cell(q.Decision)} | {Cell(q.DecidedBy)} |\n");
             }
         }
 
         sb.Append("\n### Families and their services\n\n```mermaid\n").Append(Mermaid(catalog)).Append("```\n");
         return sb.ToString();
     }
+
+    /// <summary>Text in a Markdown table cell: a '|' would end the cell, a line break the row.</summary>
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
     private static string Id(string prefix, string name) =>
         prefix + "_" + new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());

@@ -22,9 +22,6 @@ public sealed record ResolvedFleet(Fleet Fleet, Catalog.Catalog Catalog, IReadOn
     public IReadOnlyList<ResolvedService> On(string machine) => Services.Where(s => s.Service.Machines.Contains(machine)).ToList();
 }
 
-/// <summary>A dependency Compose cannot express: the dependency runs only on other machines.</summary>
-public sealed record CrossMachineDependency(string Service, string Machine, string DependsOn, IReadOnlyList<string> DependencyMachines);
-
 /// <summary>Catalog facts the fleet checks need: alias resolution, what a family provides, which GPUs it runs on.</summary>
 public static class FleetFamilies
 {
@@ -161,29 +158,6 @@ public static class FleetValidator
     {
         var (errors, resolved) = Run(fleet, catalog);
         return errors.Count > 0 ? throw new FleetException(errors) : resolved;
-    }
-
-    /// <summary>Dependencies on services that do not run on the same machine (Compose cannot wait for them).</summary>
-    public static IReadOnlyList<CrossMachineDependency> CrossMachineDependencies(Fleet fleet)
-    {
-        ArgumentNullException.ThrowIfNull(fleet);
-        var result = new List<CrossMachineDependency>();
-        foreach (var service in fleet.Services)
-        {
-            foreach (var machine in service.Machines)
-            {
-                foreach (var dep in service.DependsOn)
-                {
-                    var target = fleet.Services.FirstOrDefault(s => s.Name == dep);
-                    if (target is not null && !target.Machines.Contains(machine))
-                    {
-                        result.Add(new CrossMachineDependency(service.Name, machine, dep, target.Machines));
-                    }
-                }
-            }
-        }
-
-        return result;
     }
 
     /// <summary>
@@ -436,6 +410,11 @@ public static class FleetValidator
             errors.Add(new FleetError(service.At("needs"), service.Name, $"The service needs {names}, but family {label} provides only {string.Join(", ", provides.Select(FleetFamilies.NeedName))}.", fits.Count == 0 ? "No catalog family provides all its needs: add 'provides:' to a family in the catalog, or change the needs." : $"Use a family that provides them: {string.Join(", ", fits)}."));
         }
 
+        if (service.GpuOptional && archList is null)
+        {
+            errors.Add(new FleetError(service.At("gpu"), service.Name, $"'gpu: optional' is set, but family {label} has no GPU.", "Remove 'gpu: optional' (a CPU family never probes a GPU), or use a GPU family."));
+        }
+
         var user = lineage.Select(f => f.User).LastOrDefault(u => u is not null);
         if (user is null || user.Uid == 0)
         {
@@ -465,35 +444,38 @@ public static class FleetValidator
         return null;
     }
 
-    /// <summary>Per machine, every published host port (port + the machine's port_offset) belongs to one service.</summary>
+    /// <summary>Per machine, every published host port (port + the machine's port_offset) belongs to one service or infrastructure entry.</summary>
     private static void CheckPorts(Fleet fleet, List<FleetError> errors)
     {
         foreach (var machine in fleet.Machines.Values)
         {
-            var used = new Dictionary<int, (string Service, string What)>();
-            foreach (var service in fleet.On(machine.Name))
+            var used = new Dictionary<int, (string Service, string What, string Subject)>();
+            var published = fleet.Infrastructure.Where(i => i.Machines.Contains(machine.Name))
+                .Select(i => (Name: i.Name, At: (Func<string, SourceSpan>)i.At, Ports: (IReadOnlyList<(int Port, string What, string Key)>)[(i.Port, "infrastructure port", "port")], Subject: "infrastructure"))
+                .Concat(fleet.On(machine.Name).Select(s => (s.Name, (Func<string, SourceSpan>)s.At, PublishedPorts(s), Subject: "service")));
+            foreach (var (name, at, ports, subject) in published)
             {
-                foreach (var (port, what, key) in PublishedPorts(service))
+                foreach (var (port, what, key) in ports)
                 {
                     var host = port + machine.PortOffset;
                     var shown = machine.PortOffset == 0 ? $"host port {host}" : $"host port {host} ({what} {port} + port_offset {machine.PortOffset})";
                     if (host > 65535)
                     {
-                        errors.Add(new FleetError(service.At(key), service.Name, $"On machine '{machine.Name}', {shown} is above 65535.", $"Lower the port or machine '{machine.Name}''s port_offset."));
+                        errors.Add(new FleetError(at(key), name, $"On machine '{machine.Name}', {shown} is above 65535.", $"Lower the port or machine '{machine.Name}''s port_offset.") { Subject = subject });
                         continue;
                     }
 
                     if (used.TryGetValue(host, out var other))
                     {
-                        if (other.Service != service.Name)
+                        if (other.Service != name)
                         {
-                            errors.Add(new FleetError(service.At(key), service.Name, $"On machine '{machine.Name}', {shown} is already used by service '{other.Service}' (its {other.What}).", "Give one of them another port; ports and health ports are host ports after the machine's port_offset."));
+                            errors.Add(new FleetError(at(key), name, $"On machine '{machine.Name}', {shown} is already used by {other.Subject} '{other.Service}' (its {other.What}).", "Give one of them another port; ports and health ports are host ports after the machine's port_offset.") { Subject = subject });
                         }
 
                         continue;
                     }
 
-                    used[host] = (service.Name, what);
+                    used[host] = (name, what, subject);
                 }
             }
         }

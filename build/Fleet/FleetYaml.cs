@@ -13,12 +13,40 @@ internal sealed partial class FleetYaml(string file)
 {
     public List<FleetError> Errors { get; } = [];
 
+    /// <summary>Problems that are errors only when the read is strict (CI mode).</summary>
+    public List<FleetError> Warnings { get; } = [];
+
     public string File => file;
+
+    /// <summary>What the 'service' argument of the reads names while an entry is read ("service" or "infrastructure").</summary>
+    public string Subject { get; set; } = "service";
 
     public SourceSpan At(YamlNode node) => new(file, (int)node.Start.Line, (int)node.Start.Column);
 
     public void Error(YamlNode? node, string? service, string message, string fix) =>
-        Errors.Add(new FleetError(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix));
+        Errors.Add(new FleetError(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) { Subject = Subject });
+
+    /// <summary>An error when <paramref name="strict"/> (CI mode), else a warning: what CI must not let through but a local run may.</summary>
+    public void Problem(bool strict, YamlNode? node, string? service, string message, string fix) =>
+        (strict ? Errors : Warnings).Add(new FleetError(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) { Subject = Subject });
+
+    /// <summary>A list written as a YAML sequence (a command in exec form: a single string would be one argument).</summary>
+    public List<string>? Sequence(YamlMappingNode m, string key, string? service, string example)
+    {
+        var node = Node(m, key);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is YamlSequenceNode seq && seq.Children.All(c => c is YamlScalarNode))
+        {
+            return seq.Children.Select(c => ((YamlScalarNode)c).Value ?? string.Empty).ToList();
+        }
+
+        Error(node, service, $"'{key}' must be a list of strings (exec form: no shell splits it).", $"Write '{key}: {example}'.");
+        return null;
+    }
 
     public static YamlNode? Node(YamlMappingNode m, string key) =>
         m.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
@@ -161,14 +189,13 @@ internal sealed partial class FleetYaml(string file)
         return result;
     }
 
-    public List<(string Name, string Value, YamlNode KeyNode)> StringMap(YamlMappingNode m, string key, string? service)
+    public List<(string Name, string Value, YamlNode KeyNode)> StringMap(YamlMappingNode m, string key, string? service) =>
+        Mapping(m, key, service, "{ NAME: value }") is { } map ? StringMapOf(map, key, service) : [];
+
+    /// <summary>A mapping's entries as strings; <paramref name="what"/> names it in errors.</summary>
+    public List<(string Name, string Value, YamlNode KeyNode)> StringMapOf(YamlMappingNode map, string what, string? service)
     {
         var result = new List<(string, string, YamlNode)>();
-        if (Mapping(m, key, service, "{ NAME: value }") is not { } map)
-        {
-            return result;
-        }
-
         foreach (var (k, v) in map.Children)
         {
             var name = (k as YamlScalarNode)?.Value ?? string.Empty;
@@ -178,7 +205,7 @@ internal sealed partial class FleetYaml(string file)
             }
             else
             {
-                Error(v, service, $"The value of '{name}' in '{key}' must be a string, not {Kind(v)}.", "Quote it as a string.");
+                Error(v, service, $"The value of '{name}' in '{what}' must be a string, not {Kind(v)}.", "Quote it as a string.");
             }
         }
 

@@ -24,6 +24,8 @@ public static class ServiceDockerfileRenderer
 
     public const string AppDir = "/app";
 
+    public const string GpuOptionalVariable = "KILN_GPU_OPTIONAL";
+
     /// <summary>The named context holding the service's code: its import closure and 'files:', staged by Kiln.</summary>
     public const string CodeContext = "code";
 
@@ -78,6 +80,7 @@ public static class ServiceDockerfileRenderer
         ArgumentNullException.ThrowIfNull(service);
         var s = service.Service;
         var wheelhouse = fleet.Fleet.Wheelhouse;
+        var ids = service.User.Uid.ToString(CultureInfo.InvariantCulture) + ":" + service.User.Gid.ToString(CultureInfo.InvariantCulture);
         var sb = new StringBuilder(GeneratedHeader(fleet.Fleet.File));
         sb.Append("# Service: ").Append(s.Name).Append(" on ").Append(string.Join(", ", s.Machines));
         sb.Append(" (family ").Append(service.Family.Name);
@@ -136,6 +139,12 @@ public static class ServiceDockerfileRenderer
 
         sb.Append("COPY --link --from=").Append(CodeContext).Append(" / ").Append(AppDir).Append("/\n");
 
+        // The service's cache volume mounts here: a new named volume takes the owner of the directory it hides, so
+        // this one belongs to the service's user and the caches are writable while the root filesystem is read-only.
+        sb.Append("COPY --chown=").Append(ids).Append(" <<'KILN_EOF' ").Append(FleetWiring.CacheDir).Append("/.kiln-cache\n");
+        sb.Append("The service's cache volume (HF_HOME, TORCH_HOME and XDG_CACHE_HOME point here).\n");
+        sb.Append("KILN_EOF\n");
+
         // ---- metadata last: changing it never invalidates a layer above ----------------------------------------
         sb.Append("LABEL ").Append("dev.kiln.service=").Append(Quote(s.Name)).Append(" dev.kiln.service.family=").Append(Quote(service.Family.Name)).Append('\n');
         var env = Environment(fleet, service);
@@ -143,7 +152,7 @@ public static class ServiceDockerfileRenderer
         sb.Append("WORKDIR ").Append(AppDir).Append('\n');
         var ports = s.Ports.Append(s.Health.Port).Distinct().ToList();
         sb.Append("EXPOSE ").Append(string.Join(' ', ports.Select(p => p.ToString(CultureInfo.InvariantCulture)))).Append('\n');
-        sb.Append("USER ").Append(service.User.Uid.ToString(CultureInfo.InvariantCulture)).Append(':').Append(service.User.Gid.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append("USER ").Append(ids).Append('\n');
         var t = s.Health.Timing;
         sb.Append($"HEALTHCHECK --interval={t.Interval} --timeout={t.Timeout} --start-period={t.StartPeriod} --start-interval={t.StartInterval} --retries={t.Retries.ToString(CultureInfo.InvariantCulture)} \\\n");
         sb.Append("  CMD ").Append(JsonArray(HealthcheckCommand(service))).Append('\n');
@@ -151,30 +160,35 @@ public static class ServiceDockerfileRenderer
         return sb.ToString();
     }
 
-    /// <summary>kiln-healthcheck with the service's check; GPU services run the family's GPU probe first.</summary>
+    /// <summary>
+    /// kiln-healthcheck with the service's check; GPU services run the family's GPU probe first, except a service
+    /// with 'gpu: optional', which is healthy on its CPU path too.
+    /// </summary>
     public static IReadOnlyList<string> HealthcheckCommand(ResolvedService service)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return service.IsGpu ? [ImageScripts.HealthcheckPath, "gpu", service.Service.Health.Argument] : [ImageScripts.HealthcheckPath, service.Service.Health.Argument];
+        return service.IsGpu && !service.Service.GpuOptional ? [ImageScripts.HealthcheckPath, "gpu", service.Service.Health.Argument] : [ImageScripts.HealthcheckPath, service.Service.Health.Argument];
     }
 
     /// <summary>
     /// The image's environment: the machine's defaults (only for a service on one machine: an image on two machines
     /// gets them from its Compose file), then the deps path, the NVIDIA variables for GPU services, then the
-    /// service's own env, which wins. PORT_OFFSET is 0 inside: the offset is applied to host ports only.
+    /// service's own env, then its machine_env for that one machine, which wins. PORT_OFFSET is 0 inside: the offset
+    /// is applied to host ports only.
     /// </summary>
     public static IReadOnlyList<EnvVar> Environment(ResolvedFleet fleet, ResolvedService service)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(service);
         var env = new List<EnvVar>();
-        if (service.Service.Machines is [var only] && fleet.Catalog.Machines.TryGetValue(only, out var machine))
+        var only = service.Service.Machines is [var one] ? one : null;
+        if (only is not null && fleet.Catalog.Machines.TryGetValue(only, out var machine))
         {
             env.AddRange(machine.Env);
         }
 
         env.AddRange(RuntimeEnv(fleet.Fleet, service));
-        return Merge(env, service.Service.Env);
+        return Merge(Merge(env, service.Service.Env), only is null ? [] : service.Service.EnvOn(only));
     }
 
     /// <summary>What every container of the service needs regardless of machine.</summary>
@@ -187,6 +201,11 @@ public static class ServiceDockerfileRenderer
         {
             env.Add(new EnvVar("NVIDIA_VISIBLE_DEVICES", "all"));
             env.Add(new EnvVar("NVIDIA_DRIVER_CAPABILITIES", "compute,utility"));
+            if (service.Service.GpuOptional)
+            {
+                // kiln-gpu-probe reads it: without a matching GPU the service starts on its CPU path (KILN_DEVICE=cpu).
+                env.Add(new EnvVar(GpuOptionalVariable, "1"));
+            }
         }
 
         return env;

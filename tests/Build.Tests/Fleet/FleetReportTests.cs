@@ -44,14 +44,16 @@ public sealed class FleetReportTests
     {
         var fleet = FleetFixture.Parse(
             "  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n" +
-            "  B:\n    machines: [mainpc]\n    family: gpu-hopper\n    entrypoint: b/app.py\n    health: { port: 8001 }\n    docker_socket: true\n");
+            "  B:\n    machines: [mainpc]\n    family: gpu-hopper\n    entrypoint: b/app.py\n    health: { port: 8001 }\n    docker_socket: true\n",
+            "  mainpc: { port_offset: 0, compute_capability: \"8.9\", docker_gid: 998 }\n");
         var report = FleetReport.Build(fleet, FleetFixture.SmallCatalog());
 
         report.Coverage.Mapped.ShouldBe(1);
         report.Coverage.Total.ShouldBe(2);
         report.Coverage.Unmapped.ShouldBe(["B"]);
         report.Coverage.Percent.ShouldBe(50);
-        report.Machines[0].Privileged.ShouldBe(["B"]);
+        report.Machines[0].Privileged.ShouldHaveSingleItem().Service.ShouldBe("B");
+        report.Machines[0].Privileged[0].Grants.ShouldBe(["Docker socket /var/run/docker.sock", "group 998 (docker_gid)"]);
         report.ToMarkdown(FleetFixture.SmallCatalog()).ShouldContain("Unmapped: `B`");
     }
 
@@ -70,20 +72,37 @@ public sealed class FleetReportTests
         using var json = JsonDocument.Parse(report.ToJson());
         json.RootElement.GetProperty("coverage").GetProperty("mapped").GetInt32().ShouldBe(69);
         json.RootElement.GetProperty("machines")[0].GetProperty("machine").GetString().ShouldBe("mainpc");
-        json.RootElement.GetProperty("openQuestions").GetArrayLength().ShouldBe(7);
+        json.RootElement.GetProperty("openQuestions").GetArrayLength().ShouldBe(8);
         json.RootElement.GetProperty("bytes").GetProperty("saving").GetInt64().ShouldBe(1000);
         json.RootElement.GetProperty("machines")[0].GetProperty("bytes").GetProperty("sharedOnce").GetInt64().ShouldBe(2000);
         json.RootElement.GetProperty("machines")[1].GetProperty("bytes").ValueKind.ShouldBe(JsonValueKind.Null, "nothing measured on pc2: no figure, not a zero");
         FleetReport.Build(FleetFixture.RealFleet(), catalog, new Dictionary<string, ImageLayers>()).Bytes.ShouldBeNull();
-        json.RootElement.GetProperty("crossMachineDependencies")[0].GetProperty("dependsOn").GetString().ShouldBe("TTSService");
+        json.RootElement.GetProperty("schemaVersion").GetInt32().ShouldBe(2);
+        var link = json.RootElement.GetProperty("crossMachine").EnumerateArray().ShouldHaveSingleItem();
+        (link.GetProperty("service").GetString(), link.GetProperty("machine").GetString(), link.GetProperty("kind").GetString(), link.GetProperty("target").GetString(), link.GetProperty("targetMachine").GetString(), link.GetProperty("host").GetString(), link.GetProperty("port").GetInt32(), link.GetProperty("variable").GetString())
+            .ShouldBe(("SpeechRelayService", "pc2", "depends_on", "TTSService", "mainpc", "mainpc", 5801, "KILN_PEER_TTSSERVICE"));
+        var redis = json.RootElement.GetProperty("infrastructure").EnumerateArray().ShouldHaveSingleItem();
+        redis.GetProperty("usedBy").EnumerateArray().Select(u => u.GetString()).ShouldBe(["ServiceRegistry", "SystemDigitalTwin"]);
+        redis.GetProperty("secretVariable").GetString().ShouldBe("KILN_SECRET_REDIS_PASSWORD");
+        json.RootElement.GetProperty("questions").GetArrayLength().ShouldBe(17);
+        json.RootElement.GetProperty("questions")[0].GetProperty("decidedBy").GetString().ShouldBe("kiln default");
+        var mainpc = json.RootElement.GetProperty("machines")[0];
+        mainpc.GetProperty("address").GetString().ShouldBe("mainpc");
+        mainpc.GetProperty("infrastructure").EnumerateArray().Select(i => i.GetString()).ShouldBe(["redis"]);
+        mainpc.GetProperty("ports").EnumerateArray().ShouldContain(p => p.GetProperty("service").GetString() == "redis" && p.GetProperty("hostPort").GetInt32() == 6379);
+        mainpc.GetProperty("privileged").EnumerateArray().Select(p => p.GetProperty("service").GetString()).ShouldBe(["SelfHealingSupervisor", "RealTimeAudioPipeline", "AudioCapture"]);
 
         var md = report.ToMarkdown(catalog);
         md.ShouldContain("Coverage: **69 / 69** services mapped to a catalog family (100%)");
         md.ShouldContain("| ModelOpsCoordinator | cuda12.3-ada-py311 | 8.9 |");
         md.ShouldContain("| RealTimeAudioPipelinePC2 | cuda12.3-ampere-audio-py311 | 8.6 |");
-        md.ShouldContain("Privileged (Docker socket): SelfHealingSupervisor");
+        md.ShouldContain("- SelfHealingSupervisor: Docker socket /var/run/docker.sock, group 998 (docker_gid)\n");
+        md.ShouldContain("- AudioCapture: device /dev/snd, group 29 (audio_gid)\n");
+        md.ShouldContain("| redis | `redis:7.2-bookworm@sha256:");
+        md.ShouldContain("| ServiceRegistry, SystemDigitalTwin | secret `redis_password` from `KILN_SECRET_REDIS_PASSWORD` |");
+        md.ShouldContain("| H10 | Do all services get an HTTP health endpoint, or TCP port checks? |");
         md.ShouldContain("sum of image sizes 2.9 KiB, shared layers counted once 2.0 KiB (families save 1000 B)");
-        md.ShouldContain("- SpeechRelayService on pc2 depends on TTSService (runs on mainpc)");
+        md.ShouldContain("- SpeechRelayService@pc2 → TTSService@mainpc mainpc:5801 (`KILN_PEER_TTSSERVICE`)");
         md.ShouldContain("```mermaid\ngraph LR\n");
         md.ShouldContain("  f_cuda12_3_runtime_py311 -.-> f_cuda12_3_ada_py311\n");
         md.ShouldContain("  f_cuda12_3_ada_py311 --> s_ModelOpsCoordinator(\"ModelOpsCoordinator\")\n");

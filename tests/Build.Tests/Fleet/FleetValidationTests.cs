@@ -180,20 +180,34 @@ public sealed class FleetValidationTests
     }
 
     [Test]
-    public void A_dependency_on_another_machine_is_reported_not_dropped_silently()
+    public void A_dependency_on_another_machine_is_a_link_to_that_machines_address_and_offset_port()
     {
-        var yaml = "  Tts:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: t/app.py\n    health: { port: 8000 }\n" +
-                   "  Relay:\n    machines: [pc2]\n    family: cpu\n    entrypoint: r/app.py\n    health: { port: 8001 }\n    depends_on: [Tts]\n";
-        var deps = FleetValidator.CrossMachineDependencies(FleetFixture.Parse(yaml));
+        var yaml = "  Tts:\n    machines: [pc2]\n    family: cpu\n    entrypoint: t/app.py\n    ports: [5801]\n    health: { port: 8000 }\n" +
+                   "  Relay:\n    machines: [mainpc, pc2]\n    family: cpu\n    entrypoint: r/app.py\n    health: { port: 8001 }\n    depends_on: [Tts]\n";
+        var fleet = FleetFixture.Parse(yaml, "  mainpc: { port_offset: 0, compute_capability: \"8.9\" }\n  pc2: { port_offset: 100, compute_capability: \"8.6\", address: \"fd00::2\" }\n");
 
-        deps.ShouldHaveSingleItem().ShouldBe(new CrossMachineDependency("Relay", "pc2", "Tts", ["mainpc"]), new CrossMachineDependencyComparer());
+        FleetWiring.CrossMachine(fleet).ShouldHaveSingleItem().ShouldBe(new FleetLink("Relay", "mainpc", FleetLinkKind.DependsOn, "Tts", "pc2", "fd00::2", 5901, "KILN_PEER_TTS"));
+        FleetWiring.CrossMachine(fleet)[0].Endpoint.ShouldBe("[fd00::2]:5901");
+        FleetWiring.Links(fleet, fleet.Get("Relay"), "pc2").ShouldHaveSingleItem().ShouldBe(new FleetLink("Relay", "pc2", FleetLinkKind.DependsOn, "Tts", "pc2", "Tts", 5801, "KILN_PEER_TTS"), "on its own machine: the Compose name and the container port");
     }
 
-    private sealed class CrossMachineDependencyComparer : IEqualityComparer<CrossMachineDependency>
+    [Test]
+    public void Gpu_optional_on_a_cpu_family_is_an_error()
     {
-        public bool Equals(CrossMachineDependency? x, CrossMachineDependency? y) =>
-            x is not null && y is not null && x.Service == y.Service && x.Machine == y.Machine && x.DependsOn == y.DependsOn && x.DependencyMachines.SequenceEqual(y.DependencyMachines);
+        var yaml = "  A:\n" + Cpu + "    health: { port: 8000 }\n    gpu: optional\n";
+        var e = Single(Check(yaml));
 
-        public int GetHashCode(CrossMachineDependency obj) => obj.Service.GetHashCode(StringComparison.Ordinal);
+        e.ToString().ShouldBe($"docker/fleet.yaml:{FleetFixture.LineOf(FleetFixture.FleetYaml(yaml), "gpu: optional")}:10: service 'A': 'gpu: optional' is set, but family 'cpu-py311' (alias 'cpu') has no GPU. Remove 'gpu: optional' (a CPU family never probes a GPU), or use a GPU family.");
+    }
+
+    [Test]
+    public void An_infrastructure_port_collides_with_a_service_port_after_the_offset()
+    {
+        var yaml = "infrastructure:\n  redis: { image: \"redis:7.2@" + FleetFixture.D + "\", machines: [pc2], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } }\n" +
+                   FleetFixture.FleetYaml("  A:\n    machines: [pc2]\n    family: cpu\n    entrypoint: a/app.py\n    ports: [6379]\n    health: { port: 8000 }\n");
+        var e = Single(FleetValidator.Check(FleetLoader.Parse(yaml, "docker/fleet.yaml"), FleetFixture.SmallCatalog()));
+
+        e.Service.ShouldBe("A");
+        e.Message.ShouldBe("On machine 'pc2', host port 6479 (port 6379 + port_offset 100) is already used by infrastructure 'redis' (its infrastructure port).");
     }
 }

@@ -44,10 +44,55 @@ public sealed class RealFleetTests
         fleet.Services.Where(s => s.Confirm is not null).Select(s => s.Name).Order(StringComparer.Ordinal).ShouldBe(
         [
             "AffectiveProcessingCenter", "EmotionSynthesisAgent", "GoTToTAgent", "LearningOpportunityDetector", "MemoryFusionHub",
-            "SmartHomeAgent", "UnifiedObservabilityCenter",
+            "RealTimeAudioPipelinePC2", "SmartHomeAgent", "UnifiedObservabilityCenter",
         ]);
         fleet.Machines.Keys.ShouldBe(["mainpc", "pc2"]);
-        FleetValidator.CrossMachineDependencies(fleet).Select(d => $"{d.Service}@{d.Machine}->{d.DependsOn}").ShouldBe(["SpeechRelayService@pc2->TTSService"]);
+        FleetWiring.CrossMachine(fleet).Select(l => l.ToString()).ShouldBe(["SpeechRelayService@pc2 → TTSService@mainpc mainpc:5801"]);
+    }
+
+    [Test]
+    public void The_fleet_runs_as_a_fleet_redis_models_sound_and_the_optional_gpu()
+    {
+        var fleet = FleetFixture.RealFleet();
+
+        var redis = fleet.Infrastructure.ShouldHaveSingleItem();
+        (redis.Name, redis.Machines.Single(), redis.Port, redis.User, redis.PasswordSecret).ShouldBe(("redis", "mainpc", 6379, "999:999", "redis_password"));
+        redis.Image.ShouldStartWith("redis:7.2-bookworm@sha256:");
+        fleet.Services.Where(s => s.Uses.Contains("redis")).Select(s => s.Name).ShouldBe(["ServiceRegistry", "SystemDigitalTwin"]);
+        fleet.Services.Where(s => s.Volumes.Any(v => v.Target == "/models")).ShouldBeEmpty("models come from the machine's models_dir");
+        fleet.Services.Count(s => s.Models).ShouldBe(12);
+        fleet.Services.Where(s => s.AudioDevice).Select(s => s.Name).Order(StringComparer.Ordinal).ShouldBe(["AudioCapture", "RealTimeAudioPipeline", "RealTimeAudioPipelinePC2", "SpeechRelayService"]);
+        fleet.Services.Where(s => s.GpuOptional).Select(s => s.Name).ShouldBe(["RealTimeAudioPipelinePC2"]);
+        fleet.Get("RealTimeAudioPipelinePC2").Confirm.ShouldNotBeNull();
+        fleet.Get("ModelOpsCoordinator").EnvOn("mainpc").ShouldBe([new Build.Catalog.EnvVar("OMP_NUM_THREADS", "16"), new Build.Catalog.EnvVar("MAX_WORKERS", "16")]);
+        fleet.Machines.Values.ShouldAllBe(m => m.Address != null && m.DockerGid != null && m.ModelsDir != null && m.AudioGid != null);
+        fleet.Questions.Select(q => q.Id).ShouldBe(["H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10", "omp-threads", "max-workers", "redis-image", "audio-devices", "gpu-optional", "machine-addresses", "host-ids"]);
+        FleetLoader.Load("docker/fleet.yaml", Build.Tests.Infra.TestInfra.RepoRoot, strict: true).Warnings.ShouldBeEmpty("the redis image is pinned, so CI mode accepts it");
+    }
+
+    [Test]
+    public void Every_mainpc_service_gets_8_to_16_openmp_threads_and_pc2_keeps_2()
+    {
+        var fleet = FleetValidator.Resolve(FleetFixture.RealFleet(), FleetFixture.RealCatalog());
+        foreach (var file in Build.Deploy.ComposeRenderer.RenderAll(fleet, Build.Deploy.ComposeOptions.ForGeneration(fleet.Catalog)))
+        {
+            var stream = new YamlDotNet.RepresentationModel.YamlStream();
+            stream.Load(new StringReader(file.File.Content));
+            var services = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlMappingNode)stream.Documents[0].RootNode).Children["services"];
+            foreach (var (key, value) in services.Children.Where(kv => fleet.Fleet.Services.Any(s => s.Name == kv.Key.ToString())))
+            {
+                var env = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlMappingNode)value).Children["environment"];
+                var threads = int.Parse(env.Children["OMP_NUM_THREADS"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+                if (file.Machine == "mainpc")
+                {
+                    threads.ShouldBeInRange(8, 16, $"{key} on mainpc");
+                }
+                else
+                {
+                    threads.ShouldBe(2, $"{key} on pc2");
+                }
+            }
+        }
     }
 
     private sealed class CoverageComparer : IEqualityComparer<FleetCoverage>
