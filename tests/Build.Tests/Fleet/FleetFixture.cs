@@ -66,7 +66,7 @@ public static class FleetFixture
         defaults:
           user: { name: app, uid: 10001, gid: 10001 }
         machines:
-          mainpc: { env: { OMP_NUM_THREADS: "8", PYTORCH_CUDA_ALLOC_CONF: "expandable_segments:True", UVICORN_WORKERS: "4" } }
+          mainpc: { env: { OMP_NUM_THREADS: "8", PYTORCH_CUDA_ALLOC_CONF: "expandable_segments:True" } }
           pc2: { env: { OMP_NUM_THREADS: "2", PYTORCH_CUDA_ALLOC_CONF: "expandable_segments:True", UVICORN_WORKERS: "1" } }
         gpu_archs:
           ada: { arch_list: ["8.9"], machine: mainpc }

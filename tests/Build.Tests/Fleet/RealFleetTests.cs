@@ -86,6 +86,7 @@ public sealed class RealFleetTests
                 if (file.Machine == "mainpc")
                 {
                     threads.ShouldBeInRange(8, 16, $"{key} on mainpc");
+                    env.Children.ContainsKey("UVICORN_WORKERS").ShouldBeFalse($"{key}: UVICORN_WORKERS is PC2's only");
                 }
                 else
                 {
