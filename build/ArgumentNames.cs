@@ -23,6 +23,7 @@ public static class ArgumentNames
     public const string Shard = "shard";
     public const string Machine = "machine";
     public const string Gpu = "gpu";
+    public const string Devices = "devices";
     public const string ComposeOverride = "compose-override";
     public const string Shards = "shards";
     public const string ExpectShards = "expect-shards";

@@ -83,8 +83,11 @@ public static partial class ContainerInspect
 
 public sealed record DeployEntry(string Service, string Image, string Status, string Health, double? SecondsToHealthy, int Restarts, string? LastHealthOutput);
 
-/// <summary>deploy-report.json/.md: per service of a machine, its image, health, seconds to healthy and restarts.</summary>
-public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, string ComposeFile, IReadOnlyList<DeployEntry> Services)
+/// <summary>
+/// deploy-report.json/.md: per service of a machine, its image, health, seconds to healthy and restarts; whether GPU
+/// reservations and sound devices were left out; and the links to other machines that Compose did not wait for.
+/// </summary>
+public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, bool Devices, string ComposeFile, IReadOnlyList<DeployEntry> Services, IReadOnlyList<Fleet.FleetLink> CrossMachine)
 {
     public const int CurrentSchema = 1;
 
@@ -95,13 +98,13 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, s
     /// <summary>Services that are not healthy, each with its last health output: what a failing Deploy prints.</summary>
     public IReadOnlyList<DeployEntry> Unhealthy => Services.Where(s => s.Health != "healthy").ToList();
 
-    public static DeployReport Build(string machine, bool gpu, string composeFile, IEnumerable<ContainerState> containers)
+    public static DeployReport Build(string machine, bool gpu, string composeFile, IEnumerable<ContainerState> containers, bool devices = true, IReadOnlyList<Fleet.FleetLink>? crossMachine = null)
     {
         ArgumentNullException.ThrowIfNull(containers);
         var entries = containers.OrderBy(c => c.Service, StringComparer.Ordinal)
             .Select(c => new DeployEntry(c.Service, c.Image, c.Status, c.Health ?? "none", c.SecondsToHealthy, c.Restarts, c.LastHealthOutput))
             .ToList();
-        return new DeployReport(CurrentSchema, machine, gpu, composeFile, entries);
+        return new DeployReport(CurrentSchema, machine, gpu, devices, composeFile, entries, crossMachine ?? []);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
@@ -109,13 +112,33 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, s
     public string ToMarkdown()
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"## Deploy: {Machine}\n\n`{ComposeFile}`{(Gpu ? string.Empty : " with `--gpu=off` (no GPU device reservations; the GPU probe decides)")}: ");
+        var off = new List<string>();
+        if (!Gpu)
+        {
+            off.Add("`--gpu=off` (no GPU device reservations; the GPU probe decides)");
+        }
+
+        if (!Devices)
+        {
+            off.Add("`--devices=off` (no sound devices or audio group)");
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"## Deploy: {Machine}\n\n`{ComposeFile}`{(off.Count == 0 ? string.Empty : " with " + string.Join(" and ", off))}: ");
         sb.Append(CultureInfo.InvariantCulture, $"{Services.Count(s => s.Health == "healthy")} of {Services.Count} services healthy.\n\n");
         sb.Append("| service | image | health | seconds to healthy | restarts |\n|---|---|---|---:|---:|\n");
         foreach (var s in Services)
         {
             var seconds = s.SecondsToHealthy is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";
             sb.Append(CultureInfo.InvariantCulture, $"| {s.Service} | `{s.Image}` | {s.Health} | {seconds} | {s.Restarts} |\n");
+        }
+
+        if (CrossMachine.Count > 0)
+        {
+            sb.Append("\nAcross machines (not waited for; each service reads the address from its variable):\n\n");
+            foreach (var l in CrossMachine)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- {l.Service}@{l.Machine} → {l.Target}@{l.TargetMachine} {l.Endpoint} (`{l.Variable}`)\n");
+            }
         }
 
         foreach (var s in Unhealthy.Where(s => !string.IsNullOrEmpty(s.LastHealthOutput)))

@@ -24,24 +24,59 @@ internal static class MachineProject
     }
 
     /// <summary>--gpu=off drops the GPU device reservations (a machine without an NVIDIA runtime); the GPU probe still decides.</summary>
-    public static bool Gpu(BuildContext context) => context.Argument(ArgumentNames.Gpu) switch
+    public static bool Gpu(BuildContext context) => OnOff(ArgumentNames.Gpu, context.Argument(ArgumentNames.Gpu));
+
+    /// <summary>--devices=off drops the sound devices and the audio group (a machine without them, e.g. a CI host).</summary>
+    public static bool Devices(BuildContext context) => OnOff(ArgumentNames.Devices, context.Argument(ArgumentNames.Devices));
+
+    /// <summary>An on/off switch, on unless given; anything else is a usage error (exit 2).</summary>
+    internal static bool OnOff(string name, string? value) => value switch
     {
         null or "on" or "true" => true,
         "off" or "false" => false,
-        var other => throw new CakeException(2, $"--gpu={other} is not a choice: use --gpu=on or --gpu=off."),
+        _ => throw new CakeException(2, $"--{name}={value} is not a choice: use --{name}=on or --{name}=off."),
     };
 
-    /// <summary>The committed Compose file, or (--gpu=off) the same file rendered without reservations into .work.</summary>
-    public static string ComposeFile(BuildContext context, ResolvedFleet fleet, string machine, bool gpu)
+    /// <summary>The committed Compose file, or (--gpu=off, --devices=off) the same file rendered without them into .work.</summary>
+    public static string ComposeFile(BuildContext context, ResolvedFleet fleet, string machine, bool gpu, bool devices)
     {
-        if (gpu)
+        if (gpu && devices)
         {
             return ComposeRenderer.PathFor(fleet.Fleet, machine);
         }
 
         var path = context.Paths.WorkCompose(machine);
-        AtomicFile.WriteAllText(path, ComposeRenderer.Render(fleet, machine, ComposeOptions.ForGeneration(fleet.Catalog) with { Gpu = false }).File.Content);
+        AtomicFile.WriteAllText(path, ComposeRenderer.Render(fleet, machine, ComposeOptions.ForGeneration(fleet.Catalog) with { Gpu = gpu, Devices = devices }).File.Content);
         return Path.GetRelativePath(context.Root, path);
+    }
+
+    /// <summary>
+    /// A socket-mounting service joins the machine's docker_gid, so that must be the socket's real group here: checked
+    /// before anything starts (a remote engine's socket is not on this host and is not checked).
+    /// </summary>
+    public static void CheckDockerSocket(BuildContext context, KilnEnvironment environment, ResolvedFleet fleet, string machine)
+    {
+        var services = fleet.On(machine).Where(s => s.Service.DockerSocket).Select(s => s.Name).ToList();
+        if (services.Count == 0 || fleet.Fleet.Machines[machine].DockerGid is not { } expected)
+        {
+            return;
+        }
+
+        var dockerHost = environment.Get("DOCKER_HOST");
+        if (DockerSocketCheck.SocketPath(dockerHost) is not { } path)
+        {
+            context.Log.Warning($"DOCKER_HOST={dockerHost} is not a unix socket on this host: the group of the Docker socket {string.Join(", ", services)} mount is not checked against docker_gid {expected}.");
+            return;
+        }
+
+        var stat = ProcessRunner.Run(new CommandLine("stat").Add("-L", "-c", "%g", path), new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+        int? actual = stat.Succeeded && int.TryParse(stat.StandardOutput.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var gid) ? gid : null;
+        if (DockerSocketCheck.Problem(fleet.Fleet.File, machine, expected, path, actual, services, stat.StandardError) is { } problem)
+        {
+            throw new CakeException(1, problem);
+        }
+
+        context.Log.Information($"{path} belongs to group {expected}, the docker_gid {string.Join(", ", services)} join.");
     }
 
     public static CommandLine Compose(BuildContext context, string machine, string file)
@@ -58,9 +93,10 @@ internal static class MachineProject
 
 [TaskName("Deploy")]
 [IsDependentOn(typeof(Bake))]
-[TaskDescription("Brings one machine's Compose project up healthy: after Bake (which builds the machine's services with their families), runs `docker compose up -d --wait` on the images this run hashed (pinned by digest once published), and writes deploy-report.json/.md (service, image, health, seconds to healthy, restarts). A service that never becomes healthy fails it with its last health output and logs.")]
+[TaskDescription("Brings one machine's Compose project up healthy: after Bake (which builds the machine's services with their families), checks the Docker socket's group against docker_gid and that every secret is in the environment (KILN_SECRET_*), runs `docker compose up -d --wait` on the images this run hashed (pinned by digest once published), lists the links to the other machine, and writes deploy-report.json/.md (service, image, health, seconds to healthy, restarts). A service that never becomes healthy fails it with its last health output and logs.")]
 [TaskArgument("--machine=NAME", "The machine of the fleet to deploy (mainpc, pc2).")]
 [TaskArgument("--gpu=on|off", "off: drop the GPU device reservations (a machine without an NVIDIA runtime); the GPU probe in each healthcheck still decides, and the report says so.")]
+[TaskArgument("--devices=on|off", "off: drop the sound devices and the audio group (a machine without them); the report says so.")]
 [TaskArgument("--compose-override=FILE", "An extra Compose file on top of the generated one (repeatable).")]
 public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildContext>
 {
@@ -88,18 +124,42 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
         return env;
     }
 
+    /// <summary>
+    /// Each secret the machine's file declares, from the deployer's environment (Compose reads it there; it is never
+    /// written to a file). A missing one fails before anything starts, naming the variable.
+    /// </summary>
+    internal static IReadOnlyList<(string Name, string Value)> SecretEnvironment(IReadOnlyList<ComposeSecret> secrets, Func<string, string?> environment, string machine)
+    {
+        var missing = secrets.Where(s => string.IsNullOrEmpty(environment(s.Variable))).ToList();
+        return missing.Count > 0
+            ? throw new CakeException(1, $"Deploy of {machine} needs {string.Join(", ", missing.Select(s => $"{s.Variable} (the secret '{s.Name}')"))} in its environment: Compose reads each secret from there. Set it from your secret store where Deploy runs; never write it into a file of the repository.")
+            : secrets.Select(s => (s.Variable, environment(s.Variable)!)).ToList();
+    }
+
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var (fleet, machine) = MachineProject.Target(context);
         var gpu = MachineProject.Gpu(context);
+        var devices = MachineProject.Devices(context);
         var hashes = context.Results.Hashes ?? throw new CakeException(1, "Deploy needs this run's hashes: run ./build.sh --target=Deploy (Bake runs first and builds the services), not --exclusive.");
         var env = DeployEnvironment(context.Repository, fleet.On(machine).Select(s => s.Name).ToList(), hashes);
+        foreach (var (name, value) in SecretEnvironment(ComposeRenderer.Secrets(fleet.Fleet, machine), environment.Get, machine))
+        {
+            env[name] = value;
+        }
 
-        var file = MachineProject.ComposeFile(context, fleet, machine, gpu);
+        MachineProject.CheckDockerSocket(context, environment, fleet, machine);
+        var crossMachine = FleetWiring.CrossMachine(fleet.Fleet).Where(l => l.Machine == machine).ToList();
+        foreach (var link in crossMachine)
+        {
+            context.Log.Information($"Across machines (not waited for): {link} ({link.Variable})");
+        }
+
+        var file = MachineProject.ComposeFile(context, fleet, machine, gpu, devices);
         var compose = MachineProject.Compose(context, machine, file);
         var up = compose.Add("up", "-d", "--wait", "--wait-timeout", "300", "--remove-orphans");
-        context.Log.Information((gpu ? string.Empty : "GPU reservations dropped (--gpu=off). ") + up.Render());
+        context.Log.Information((gpu ? string.Empty : "GPU reservations dropped (--gpu=off). ") + (devices ? string.Empty : "Sound devices and the audio group dropped (--devices=off). ") + up.Render());
         var started = ProcessRunner.Run(up, new ProcessOptions { WorkingDirectory = context.Root, Environment = env, Timeout = TimeSpan.FromMinutes(10), OnStandardError = Console.Error.WriteLine });
         IReadOnlyList<ContainerState> States()
         {
@@ -116,7 +176,7 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
             states = States();
         }
 
-        var report = DeployReport.Build(machine, gpu, file, states);
+        var report = DeployReport.Build(machine, gpu, file, states, devices, crossMachine);
         AtomicFile.WriteAllText(context.Paths.DeployReportJson, report.ToJson());
         AtomicFile.WriteAllText(context.Paths.DeployReportMarkdown, report.ToMarkdown());
         if (environment.Get("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
@@ -150,7 +210,7 @@ public sealed class Down : FrostingTask<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         var (fleet, machine) = MachineProject.Target(context);
-        var file = MachineProject.ComposeFile(context, fleet, machine, MachineProject.Gpu(context));
+        var file = MachineProject.ComposeFile(context, fleet, machine, MachineProject.Gpu(context), MachineProject.Devices(context));
         var down = ProcessRunner.Run(MachineProject.Compose(context, machine, file).Add("down", "--remove-orphans"), new ProcessOptions { WorkingDirectory = context.Root, Timeout = TimeSpan.FromMinutes(5) });
         if (!down.Succeeded)
         {
