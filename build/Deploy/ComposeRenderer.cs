@@ -247,8 +247,11 @@ public static class ComposeRenderer
         }
 
         var conf = $"/tmp/kiln-{infra.Name}-auth.conf";
-        var script = $"set -eu; umask 077; pw=$(cat {infra.SecretPath}); " +
-            $"[ -n \"$pw\" ] || {{ echo \"{infra.Name}: the secret {infra.PasswordSecret} is empty: set {infra.SecretVariable} where Deploy runs\" >&2; exit 1; }}; " +
+        // The config file takes the password as one bare word: an empty one, or one a config parser would split or
+        // unquote, stops the server with the reason instead of starting it with another password than intended.
+        var script = $"set -eu; umask 077; pw=$(cat {infra.SecretPath}); case \"$pw\" in " +
+            $"'') echo \"{infra.Name}: the secret {infra.PasswordSecret} is empty: set {infra.SecretVariable} where Deploy runs\" >&2; exit 1;; " +
+            $"*[[:space:]\\\"\\'\\\\]*) echo \"{infra.Name}: the secret {infra.PasswordSecret} has a space, quote or backslash: use letters and digits (e.g. openssl rand -hex 32)\" >&2; exit 1;; esac; " +
             $"printf 'requirepass %s\\n' \"$pw\" > {conf}; exec \"$@\" --include {conf}";
         return ["sh", "-c", script, "kiln-" + infra.Name, .. infra.Command ?? ["redis-server"]];
     }

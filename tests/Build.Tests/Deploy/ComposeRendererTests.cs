@@ -231,7 +231,7 @@ public sealed class ComposeRendererTests
                 security_opt:
                   - "no-new-privileges:true"
                 restart: "unless-stopped"
-                command: ["sh", "-c", "set -eu; umask 077; pw=$$(cat /run/secrets/redis_password); [ -n \"$$pw\" ] || { echo \"redis: the secret redis_password is empty: set KILN_SECRET_REDIS_PASSWORD where Deploy runs\" >&2; exit 1; }; printf 'requirepass %s\\n' \"$$pw\" > /tmp/kiln-redis-auth.conf; exec \"$$@\" --include /tmp/kiln-redis-auth.conf", "kiln-redis", "redis-server", "--appendonly", "yes"]
+                command: ["sh", "-c", "set -eu; umask 077; pw=$$(cat /run/secrets/redis_password); case \"$$pw\" in '') echo \"redis: the secret redis_password is empty: set KILN_SECRET_REDIS_PASSWORD where Deploy runs\" >&2; exit 1;; *[[:space:]\\\"\\'\\\\]*) echo \"redis: the secret redis_password has a space, quote or backslash: use letters and digits (e.g. openssl rand -hex 32)\" >&2; exit 1;; esac; printf 'requirepass %s\\n' \"$$pw\" > /tmp/kiln-redis-auth.conf; exec \"$$@\" --include /tmp/kiln-redis-auth.conf", "kiln-redis", "redis-server", "--appendonly", "yes"]
                 ports:
                   - "6379:6379"
                 volumes:
@@ -365,6 +365,30 @@ public sealed class ComposeRendererTests
         var pc2 = ComposeRenderer.Render(fleet, "pc2", Options()).File.Content;
         pc2.ShouldContain("      REDIS_URL: \"redis://main.lan:6379/0\"\n    ports:");
         pc2.ShouldNotContain("REDIS_PASSWORD_FILE");
+    }
+
+    [TestCase("s3cr3t-Value_42", 0, "args: --appendonly yes --include {conf}\n600\nrequirepass s3cr3t-Value_42\n", "")]
+    [TestCase("", 1, "", "redis: the secret redis_password is empty: set KILN_SECRET_REDIS_PASSWORD where Deploy runs\n")]
+    [TestCase("two words", 1, "", "redis: the secret redis_password has a space, quote or backslash: use letters and digits (e.g. openssl rand -hex 32)\n")]
+    [TestCase("quo\"te", 1, "", "redis: the secret redis_password has a space, quote or backslash: use letters and digits (e.g. openssl rand -hex 32)\n")]
+    [TestCase("back\\slash", 1, "", "redis: the secret redis_password has a space, quote or backslash: use letters and digits (e.g. openssl rand -hex 32)\n")]
+    public void The_redis_wrapper_passes_the_password_in_a_private_include_file_and_refuses_one_it_cannot_write(string password, int code, string stdout, string stderr)
+    {
+        // The wrapper as rendered, run by this host's sh with the secret and the include file moved into a temp folder
+        // and a stand-in server that prints its arguments, the include file's mode and content.
+        using var dir = new TempDir("kiln-redis-");
+        var secret = dir.Write("redis_password", password);
+        var conf = System.IO.Path.Combine(dir.Path, "auth.conf");
+        var server = dir.Write("redis-server", "#!/bin/sh\necho \"args: $*\"\neval conf=\\${$#}\nstat -c %a \"$conf\"\ncat \"$conf\"\n");
+        File.SetUnixFileMode(server, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var command = ComposeRenderer.InfrastructureCommand(Fleet().Fleet.Infrastructure.Single())!
+            .Select(a => a.Replace("/run/secrets/redis_password", secret, StringComparison.Ordinal).Replace("/tmp/kiln-redis-auth.conf", conf, StringComparison.Ordinal))
+            .Select(a => a == "redis-server" ? server : a).ToList();
+
+        command.Take(2).ShouldBe(["sh", "-c"]);
+        var r = ProcessRunner.Run(new CommandLine(command[0]).Add([.. command.Skip(1)]), new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+
+        (r.ExitCode, r.StandardOutput, r.StandardError).ShouldBe((code, stdout.Replace("{conf}", conf, StringComparison.Ordinal), stderr));
     }
 
     [Test]
