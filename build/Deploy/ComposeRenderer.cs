@@ -162,7 +162,7 @@ public static class ComposeRenderer
                 y.Append("      ").Append(e.Name).Append(": ").Append(Q(Literal(e.Value))).Append('\n');
             }
 
-            List("ports", FleetValidator.PublishedPorts(s).Select(p => $"{Invariant(p.Port + fm.PortOffset)}:{Invariant(p.Port)}"));
+            List("ports", FleetValidator.PublishedPorts(s).Select(p => fm.Publish(p.Port + fm.PortOffset, p.Port)));
 
             var volumes = s.Volumes.Select(v => v.ToString()).ToList();
             if (s.Models)
@@ -266,7 +266,7 @@ public static class ComposeRenderer
             y.Append("    command: [").Append(string.Join(", ", command.Select(a => Q(Literal(a))))).Append("]\n");
         }
 
-        y.Append("    ports:\n      - ").Append(Q($"{Invariant(infra.Port + machine.PortOffset)}:{Invariant(infra.Port)}")).Append('\n');
+        y.Append("    ports:\n      - ").Append(Q(machine.Publish(infra.Port + machine.PortOffset, infra.Port))).Append('\n');
         if (infra.Volumes.Count > 0)
         {
             y.Append("    volumes:\n");

@@ -26,7 +26,7 @@ public static partial class FleetLoader
 
     internal static readonly string[] HealthKeys = ["port", "check", "path", "interval", "timeout", "start_period", "start_interval", "retries"];
 
-    internal static readonly string[] MachineKeys = ["port_offset", "compute_capability", "description", "address", "docker_gid", "models_dir", "audio_gid", "sound_device"];
+    internal static readonly string[] MachineKeys = ["port_offset", "compute_capability", "description", "address", "publish_ip", "docker_gid", "models_dir", "audio_gid", "sound_device"];
 
     internal static readonly string[] InfrastructureKeys = ["image", "machines", "port", "volumes", "health", "user", "command", "password_secret"];
 
@@ -178,6 +178,13 @@ public static partial class FleetLoader
                     address = null;
                 }
 
+                var publishIp = y.Scalar(m, "publish_ip", null);
+                if (publishIp is not null && !System.Net.IPAddress.TryParse(publishIp, out _))
+                {
+                    y.Error(FleetYaml.Node(m, "publish_ip"), null, $"Machine '{name}': publish_ip '{publishIp}' is not an IP address.", "Write the host address its ports are published on, e.g. 'publish_ip: 192.168.1.20', or remove it to publish on every interface.");
+                    publishIp = null;
+                }
+
                 var audioGid = y.Int(m, "audio_gid", null, 1, int.MaxValue);
                 var sound = HostPath(y, m, "sound_device", name);
                 if (sound is not null && !sound.StartsWith("/dev/", StringComparison.Ordinal))
@@ -189,7 +196,9 @@ public static partial class FleetLoader
                 machines[name] = new FleetMachine(name, y.Int(m, "port_offset", null, 0, 60000) ?? 0, cap, y.At(k))
                 {
                     Address = address,
-                    DockerGid = y.Int(m, "docker_gid", null, 1, int.MaxValue),
+                    // 0 is a host whose socket belongs to root's group: still the socket's real group, which Deploy checks.
+                    DockerGid = y.Int(m, "docker_gid", null, 0, int.MaxValue),
+                    PublishIp = publishIp,
                     ModelsDir = HostPath(y, m, "models_dir", name),
                     AudioGid = audioGid,
                     SoundDevice = sound ?? (audioGid is null ? null : FleetWiring.DefaultSoundDevice),

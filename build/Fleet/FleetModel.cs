@@ -60,6 +60,14 @@ public sealed record FleetMachine(string Name, int PortOffset, string? ComputeCa
 
     /// <summary>The host's sound device folder; /dev/snd when the machine has an audio_gid and says nothing else.</summary>
     public string? SoundDevice { get; init; }
+
+    /// <summary>The host address ports are published on (one interface, e.g. the LAN's); all interfaces when unset.</summary>
+    public string? PublishIp { get; init; }
+
+    /// <summary>A published port as Compose writes it: [ip:]host:container.</summary>
+    public string Publish(int hostPort, int containerPort) =>
+        (PublishIp is null ? string.Empty : (PublishIp.Contains(':', StringComparison.Ordinal) ? $"[{PublishIp}]:" : PublishIp + ":"))
+        + hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + containerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>

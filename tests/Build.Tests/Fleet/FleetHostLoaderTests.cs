@@ -99,7 +99,7 @@ public sealed class FleetHostLoaderTests
         yield return Case("Address_not_a_host", Yaml(A, machines: Machines.Replace("address: main.lan", "address: main_pc", StringComparison.Ordinal)), "main_pc",
             "Machine 'mainpc': 'main_pc' is not a host name or an IP address. Write the name or IP the other machines reach it by, e.g. 'address: pc2.lan' or 'address: 192.168.1.20'.");
         yield return Case("Docker_gid_not_a_number", Yaml(A, machines: Machines.Replace("docker_gid: 998", "docker_gid: docker", StringComparison.Ordinal)), "docker,",
-            "'docker_gid' must be an integer from 1 to 2147483647, not 'docker'. Write a whole number from 1 to 2147483647.");
+            "'docker_gid' must be an integer from 0 to 2147483647, not 'docker'. Write a whole number from 0 to 2147483647.");
         yield return Case("Audio_gid_zero", Yaml(A, machines: Machines.Replace("audio_gid: 29", "audio_gid: 0", StringComparison.Ordinal)), "0 }",
             "'audio_gid' must be an integer from 1 to 2147483647, not '0'. Write a whole number from 1 to 2147483647.");
         yield return Case("Models_dir_relative", Yaml(A, machines: Machines.Replace("models_dir: /srv/models", "models_dir: srv/models", StringComparison.Ordinal)), "srv/models",
