@@ -33,4 +33,6 @@ public static class ArgumentNames
     public const string NoInfra = "no-infra";
     public const string Format = "format";
     public const string IndexUrl = "index-url";
+    public const string Keep = "keep";
+    public const string Reduced = "reduced";
 }
