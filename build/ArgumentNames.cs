@@ -32,4 +32,6 @@ public static class ArgumentNames
     public const string NoInfra = "no-infra";
     public const string Format = "format";
     public const string IndexUrl = "index-url";
+    public const string Against = "against";
+    public const string Explain = "explain";
 }

@@ -8,10 +8,10 @@ using Cake.Core.Diagnostics;
 namespace Build.Tasks;
 
 [TaskName("ComputeHash")]
-[TaskDescription("A content hash per family (inputs + parent's hash) and per service of the fleet (its inputs + its family's hash) -> artifacts/hashes.json, tags, and whether <name>-<hash> is already in the registry.")]
+[TaskDescription("A content hash per family (inputs + parent's hash) and per service of the fleet (its inputs + its family's hash) -> artifacts/hashes.json and artifacts/inputs/<name>.json (what each hash was made of), tags, and whether <name>-<hash> is already in the registry.")]
 [TaskArgument("--date=yyyymmdd", "The date tag (default: today, UTC).")]
 [TaskArgument("--offline", "Do not ask the registry; existence is 'unknown'.")]
-public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<BuildContext>, IDryRunTask
+public sealed class ComputeHash(Services.HashResolver resolver, Services.RunClock clock) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
@@ -21,6 +21,8 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
         var local = context.Options.Mode == BuildMode.Local;
         var path = context.Paths.Hashes;
         AtomicFile.WriteAllText(path, report.ToJson());
+        var inputs = clock.Time("inputs records", () => Record(context, report));
+        clock.Time("inputs records written", () => new Explain.LocalInputStore(context.Root, context.Paths).Write(inputs));
 
         Console.Out.Write(TextTable.Render(
             local ? ["Image", "Hash", "Parent", "In registry", "In local store", "Inputs"] : ["Image", "Hash", "Parent", "In registry", "Inputs"],
@@ -58,7 +60,16 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
         var ctx = (BuildContext)context;
         var report = resolver.Resolve();
         ctx.Results.Set(report);
+        Record(ctx, report);
         Console.Out.WriteLine($"Hashed {report.Families.Count - report.Services.Count} families and {report.Services.Count} services (nothing written).");
+    }
+
+    /// <summary>Each image's inputs record, published for Bake (its label) and Publish (the artifact).</summary>
+    private static IReadOnlyList<Explain.InputsDocument> Record(BuildContext context, HashReport report)
+    {
+        var inputs = new Explain.InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(report);
+        context.Results.Set(inputs);
+        return inputs;
     }
 
     /// <summary>HASH_&lt;FAMILY&gt;=hash per family, SERVICE_HASH_&lt;SERVICE&gt;=hash per service, and hashes={"name":"hash",…} (multi-line safe).</summary>
