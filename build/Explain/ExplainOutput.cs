@@ -25,7 +25,7 @@ public static class ExplainOutput
         int Count(ExplainStatus s) => images.Count(i => i.Status == s);
         var services = images.Count(i => i.Kind == ImageKind.Service);
         sb.Append(CultureInfo.InvariantCulture, $"Explain against {report.Against}: {Plural(images.Count, "image")}")
-          .Append(services == 0 ? string.Empty : $" ({images.Count - services} families, {services} services)")
+          .Append(services == 0 ? string.Empty : $" ({Plural(images.Count - services, "family", "families")}, {Plural(services, "service")})")
           .Append(CultureInfo.InvariantCulture, $": {Count(ExplainStatus.Changed)} changed, {Count(ExplainStatus.Cascaded)} rebuilt because of a parent or family, {Count(ExplainStatus.Unknown)} cannot be told, {Count(ExplainStatus.Unchanged)} unchanged.\n");
 
         var explainedCascades = new HashSet<string>(StringComparer.Ordinal);
@@ -195,5 +195,5 @@ public static class ExplainOutput
 
     private static string Kind(ImageExplanation image) => image.Kind == ImageKind.Service ? "service" : "family";
 
-    private static string Plural(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+    private static string Plural(int n, string what, string? plural = null) => n == 1 ? $"1 {what}" : $"{n} {plural ?? what + "s"}";
 }

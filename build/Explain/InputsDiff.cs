@@ -140,6 +140,12 @@ public static class InputsDiff
             }
         }
 
+        // The entry spells the base too: with the base input changed, its "base" field would only say it twice.
+        if (changes.Any(c => c.Kind == ChangeKind.Base))
+        {
+            changes.RemoveAll(c => c.Kind == ChangeKind.EntryField && c.Field == "base");
+        }
+
         var oldParent = before.ParentHash ?? before.Inputs.FirstOrDefault(i => ParentInputs.Contains(i.Name))?.Digest;
         var newParent = after.ParentHash ?? after.Inputs.FirstOrDefault(i => ParentInputs.Contains(i.Name))?.Digest;
         return new ImageDiff(changes.OrderBy(Rank).ToList(), oldParent, newParent);

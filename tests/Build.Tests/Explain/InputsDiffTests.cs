@@ -275,3 +275,66 @@ public sealed class InputsDiffTests
         InputsDocument.Of(record).Json.ShouldBe(InputsDocument.Of(new InputsRecorder(repo.Root, catalog, null, generated).Record(entry)).Json, "the same hash gives the same bytes");
     }
 }
+
+/// <summary>The artifact that carries a record: its manifest, the referrers tag's index and the tags' names.</summary>
+[TestFixture]
+[Category("Unit")]
+public sealed class InputsArtifactTests
+{
+    private static InputsDocument Document()
+    {
+        var inputs = new List<RecordedInput> { new("scheme", "kiln-service-hash/2") };
+        return InputsDocument.Of(new InputsRecord("hello", ImageKind.Service, FamilyHasher.Combine(inputs.Select(i => new HashInput(i.Name, i.Digest))), "kiln-service-hash/2", null, null, inputs, new Dictionary<string, string>()));
+    }
+
+    [Test]
+    public void The_manifest_is_an_artifact_of_the_empty_config_and_one_layer_with_the_image_as_subject()
+    {
+        var document = Document();
+        var subject = new Build.Registry.ManifestInfo("sha256:" + new string('b', 64), "application/vnd.oci.image.index.v1+json", 856);
+
+        var bytes = InputsArtifact.Manifest(document, subject);
+
+        InputsArtifact.Manifest(document, subject).ShouldBe(bytes, "nothing of the moment goes in: the same image and record, the same digest");
+        using var doc = JsonDocument.Parse(bytes);
+        var root = doc.RootElement;
+        root.GetProperty("mediaType").GetString().ShouldBe("application/vnd.oci.image.manifest.v1+json");
+        root.GetProperty("artifactType").GetString().ShouldBe("application/vnd.kiln.build-inputs.v1+json");
+        root.GetProperty("config").GetProperty("mediaType").GetString().ShouldBe("application/vnd.oci.empty.v1+json");
+        root.GetProperty("config").GetProperty("digest").GetString().ShouldBe("sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        root.GetProperty("layers").EnumerateArray().Single().GetProperty("digest").GetString().ShouldBe(document.Digest);
+        root.GetProperty("subject").GetProperty("size").GetInt64().ShouldBe(856);
+        Encoding.UTF8.GetString(bytes).ShouldContain("v1+json", Case.Sensitive, "media types keep their '+'");
+        InputsArtifact.RecordLayer(bytes).ShouldBe(document.Digest);
+        InputsArtifact.Subject(bytes).ShouldBe(subject.Digest);
+    }
+
+    [Test]
+    public void The_referrers_tag_index_keeps_other_referrers_and_lists_the_record_once()
+    {
+        var document = Document();
+        var other = """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:cccc","size":5,"artifactType":"application/vnd.dev.sbom"}]}"""u8.ToArray();
+
+        var once = InputsArtifact.Index(other, "sha256:aaaa", 700, document);
+        var twice = InputsArtifact.Index(once, "sha256:aaaa", 700, document);
+
+        twice.ShouldBe(once);
+        InputsArtifact.Referrers(once).ShouldBe(["sha256:aaaa"], "only inputs records, not the SBOM");
+        using var doc = JsonDocument.Parse(once);
+        doc.RootElement.GetProperty("manifests").GetArrayLength().ShouldBe(2);
+        InputsArtifact.Index(null, "sha256:aaaa", 700, document).ShouldBe(InputsArtifact.Index("""{"manifests":[]}"""u8.ToArray(), "sha256:aaaa", 700, document));
+    }
+
+    [Test]
+    public void The_tags_are_the_referrers_fallback_and_the_hash()
+    {
+        InputsArtifact.ReferrersTag("sha256:" + new string('a', 64)).ShouldBe("sha256-" + new string('a', 64));
+        InputsArtifact.ReferrersTag("sha512:" + new string('a', 128)).ShouldBe("sha512-" + new string('a', 64), "the hex is cut to 64 characters");
+        InputsArtifact.HashTag("hello", "a33db80c7e60").ShouldBe("hello-a33db80c7e60.inputs");
+        ExplainAgainst.Parse(null).Tags("hello").ShouldBe(["hello-latest"]);
+        ExplainAgainst.Parse("20260101").Tags("hello").ShouldBe(["hello-20260101"]);
+        ExplainAgainst.Parse("a33db80c7e60").Tags("hello").ShouldBe(["hello-a33db80c7e60.inputs", "hello-a33db80c7e60"]);
+        ExplainAgainst.ForBake("20260101").Tags("hello").ShouldBe(["hello-latest", "hello-20260101"]);
+        Should.Throw<ArgumentException>(() => ExplainAgainst.Parse("yesterday")).Message.ShouldStartWith("--against=yesterday is not a reference");
+    }
+}
