@@ -56,8 +56,86 @@ public sealed record InputsRecord(
 
     public RecordedInput? Get(string name) => Inputs.FirstOrDefault(i => i.Name == name);
 
-    /// <summary>The canonical bytes: what is written, labelled and published.</summary>
+    /// <summary>
+    /// The canonical bytes: what is written, labelled and published. Keys are written in ordinal order by hand (the
+    /// same bytes as <see cref="CanonicalJson"/> of the record as a dictionary, tested): a run makes one per image.
+    /// </summary>
     public byte[] ToJson()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var w = CanonicalJson.Writer(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("buildArgs");
+            foreach (var (key, value) in BuildArgs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                w.WriteString(key, value);
+            }
+
+            w.WriteEndObject();
+            w.WriteString("hash", Hash);
+            w.WriteString("image", Image);
+            w.WriteStartArray("inputs");
+            foreach (var input in Inputs.OrderBy(i => i.Name, StringComparer.Ordinal))
+            {
+                w.WriteStartObject();
+                w.WriteString("digest", input.Digest);
+                if (input.Entry is { } entry)
+                {
+                    w.WritePropertyName("entry");
+                    CanonicalJson.Write(w, entry);
+                }
+
+                if (input.LineHashes is { } hashes)
+                {
+                    w.WriteStartArray("lineHashes");
+                    foreach (var h in hashes)
+                    {
+                        w.WriteStringValue(h);
+                    }
+
+                    w.WriteEndArray();
+                }
+
+                if (input.Lines is { } lines)
+                {
+                    w.WriteNumber("lines", lines);
+                }
+
+                w.WriteString("name", input.Name);
+                if (input.Path is { } path)
+                {
+                    w.WriteString("path", path);
+                }
+
+                if (input.Size is { } size)
+                {
+                    w.WriteNumber("size", size);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("kind", IO.JsonText.EnumName(Kind));
+            if (Parent is not null)
+            {
+                w.WriteStartObject("parent");
+                w.WriteString("hash", ParentHash);
+                w.WriteString("name", Parent);
+                w.WriteEndObject();
+            }
+
+            w.WriteString("schema", Schema);
+            w.WriteString("scheme", Scheme);
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The record as plain data (dictionaries and lists): what <see cref="ToJson"/> writes, in canonical form.</summary>
+    internal SortedDictionary<string, object?> AsData()
     {
         var root = new SortedDictionary<string, object?>(StringComparer.Ordinal)
         {
@@ -74,7 +152,7 @@ public sealed record InputsRecord(
             root["parent"] = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["name"] = Parent, ["hash"] = ParentHash };
         }
 
-        return CanonicalJson.Bytes(root);
+        return root;
     }
 
     public static string DigestOf(byte[] json) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(json));

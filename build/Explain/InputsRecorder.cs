@@ -49,12 +49,12 @@ public sealed class InputsRecorder(string repoRoot, Catalog.Catalog catalog, Res
     private readonly Dictionary<string, string> _generated = generated.ToDictionary(f => f.Path, f => f.Content, StringComparer.Ordinal);
 
     /// <summary>Every image's record, in the report's order (images are recorded in parallel).</summary>
-    public IReadOnlyList<InputsDocument> RecordAll(HashReport report)
+    public IReadOnlyList<InputsDocument> RecordAll(IReadOnlyList<FamilyHashEntry> images)
     {
-        ArgumentNullException.ThrowIfNull(report);
-        var documents = new InputsDocument[report.Families.Count];
-        Parallel.For(0, report.Families.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            documents[i] = InputsDocument.Of(Record(report.Families[i])));
+        ArgumentNullException.ThrowIfNull(images);
+        var documents = new InputsDocument[images.Count];
+        Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            documents[i] = InputsDocument.Of(Record(images[i])));
         return documents;
     }
 

@@ -31,8 +31,13 @@ public static class CanonicalJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void Write(Utf8JsonWriter writer, object? value)
+    /// <summary>A writer with the canonical options, for a caller that writes its own keys in ordinal order.</summary>
+    public static Utf8JsonWriter Writer(IBufferWriter<byte> buffer) => new(buffer, WriterOptions);
+
+    /// <summary>One value in canonical form, into a writer made by <see cref="Writer"/>.</summary>
+    public static void Write(Utf8JsonWriter writer, object? value)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         switch (value)
         {
             case null:

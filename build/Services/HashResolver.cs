@@ -13,7 +13,9 @@ namespace Build.Services;
 /// </summary>
 public sealed class HashResolver(BuildContext context, Registries registries, Prechecks prechecks, RunClock clock)
 {
-    public HashReport Resolve()
+    /// <param name="hashed">Called with the hashed images before any lookup: work that needs only the hashes (the
+    /// inputs records) starts there and overlaps the store's and the registry's answers.</param>
+    public HashReport Resolve(Action<IReadOnlyList<FamilyHashEntry>>? hashed = null)
     {
         var catalog = context.Catalog;
         var registry = context.Repository;
@@ -41,6 +43,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
 
         // Existence is filled in below, once the store and the registry have answered.
         var images = Hash(registry, date);
+        hashed?.Invoke(images);
 
         // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.

@@ -16,12 +16,15 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var report = resolver.Resolve();
+        // The records need only the hashes: they are made while the image store and the registry are asked.
+        Task<IReadOnlyList<Explain.InputsDocument>>? recording = null;
+        var report = resolver.Resolve(images => recording = Task.Run(() => clock.Time("inputs records (beside the lookups)", () => Recorder(context).RecordAll(images))));
         context.Results.Set(report);
+        var inputs = clock.Time("inputs records (waited)", () => recording!.GetAwaiter().GetResult());
+        context.Results.Set(inputs);
         var local = context.Options.Mode == BuildMode.Local;
         var path = context.Paths.Hashes;
         AtomicFile.WriteAllText(path, report.ToJson());
-        var inputs = clock.Time("inputs records", () => Record(context, report));
         clock.Time("inputs records written", () => new Explain.LocalInputStore(context.Root, context.Paths).Write(inputs));
 
         Console.Out.Write(TextTable.Render(
@@ -60,17 +63,12 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
         var ctx = (BuildContext)context;
         var report = resolver.Resolve();
         ctx.Results.Set(report);
-        Record(ctx, report);
+        ctx.Results.Set(Recorder(ctx).RecordAll(report.Families));
         Console.Out.WriteLine($"Hashed {report.Families.Count - report.Services.Count} families and {report.Services.Count} services (nothing written).");
     }
 
-    /// <summary>Each image's inputs record, published for Bake (its label) and Publish (the artifact).</summary>
-    private static IReadOnlyList<Explain.InputsDocument> Record(BuildContext context, HashReport report)
-    {
-        var inputs = new Explain.InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(report);
-        context.Results.Set(inputs);
-        return inputs;
-    }
+    /// <summary>Each image's inputs record, for Bake (its label), Publish (the artifact) and artifacts/inputs/.</summary>
+    private static Explain.InputsRecorder Recorder(BuildContext context) => new(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles);
 
     /// <summary>HASH_&lt;FAMILY&gt;=hash per family, SERVICE_HASH_&lt;SERVICE&gt;=hash per service, and hashes={"name":"hash",…} (multi-line safe).</summary>
     internal static string GitHubOutputs(HashReport report)

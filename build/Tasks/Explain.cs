@@ -33,7 +33,7 @@ public sealed class ExplainTask(Services.HashResolver resolver, Services.Explana
         var hashes = context.Results.Hashes ?? resolver.HashOnly();
         if (context.Results.Inputs.Count == 0)
         {
-            context.Results.Set(new InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(hashes));
+            context.Results.Set(new InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(hashes.Families));
         }
 
         var report = explanations.Explain(hashes, against);

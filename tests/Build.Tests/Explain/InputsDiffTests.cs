@@ -92,6 +92,9 @@ public sealed class InputsDiffTests
 
         Encoding.UTF8.GetString(json).ShouldStartWith("{\"buildArgs\":{},\"hash\":\"" + record.Hash + "\",\"image\":\"hello\",\"inputs\":[");
         Encoding.UTF8.GetString(json).ShouldNotContain("\n");
+        json.ShouldBe(CanonicalJson.Bytes(record.AsData()), "the hand-written keys are in canonical order");
+        (record with { Parent = null, ParentHash = null, BuildArgs = new Dictionary<string, string> { ["B"] = "2", ["A"] = "1" } }).ToJson()
+            .ShouldBe(CanonicalJson.Bytes((record with { Parent = null, ParentHash = null, BuildArgs = new Dictionary<string, string> { ["B"] = "2", ["A"] = "1" } }).AsData()));
         var read = InputsRecord.Parse(json);
         read.ToJson().ShouldBe(json);
         read.Inconsistency().ShouldBeNull();
