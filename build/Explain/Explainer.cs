@@ -103,7 +103,7 @@ public static class Explainer
         var (cause, detail) = earlier.GetValueOrDefault(parent) switch
         {
             { Status: ExplainStatus.Changed } p => (p.Name, p.Changes[0].Subject),
-            { Status: ExplainStatus.Cascaded, Cause: { } root } p when earlier.TryGetValue(root, out var r) => (root, $"{root}: {r.Changes.FirstOrDefault()?.Subject ?? "changed"}"),
+            { Status: ExplainStatus.Cascaded, Cause: { } root } when earlier.TryGetValue(root, out var r) => (root, $"{root}: {(r.Status == ExplainStatus.Changed ? r.Changes[0].Subject : r.Why)}"),
             { Status: ExplainStatus.Unknown } p => (p.Name, "cannot tell why: " + p.Why),
             _ => (parent, $"{parent}-{diff.OldParentHash} → {parent}-{diff.NewParentHash}"),
         };

@@ -91,9 +91,9 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
         // The registry's image is there but carries a label whose record is only kept here.
         foreach (var (outcome, tag) in outcomes.Zip(request.Tags))
         {
-            if (outcome is { Kind: Found.NoRecord, Label: { } label } && Local(request, tag, label) is { } kept)
+            if (outcome is { Kind: Found.NoRecord, Label: { } label } && Local(request, tag, label) is { Kind: Found.Record } kept)
             {
-                return ReferenceLookup.Found(request.Image, tag, kept, outcome.Digest, "registry's image label and this machine's record");
+                return ReferenceLookup.Found(request.Image, tag, kept.Record!, outcome.Digest, "registry's image label and this machine's record");
             }
         }
 
@@ -114,32 +114,38 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
                 continue;
             }
 
-            if (Local(request, tag, label) is { } record)
+            switch (Local(request, tag, label))
             {
-                return ReferenceLookup.Found(request.Image, tag, record, null, "local store");
+                case { Kind: Found.Record } kept:
+                    return ReferenceLookup.Found(request.Image, tag, kept.Record!, null, "local store");
+                case { } unusable:
+                    localNote ??= unusable.Reason;
+                    break;
+                default:
+                    localNote ??= $"the local {tag} is labelled {Abbrev(label)}, but no record with that digest is kept here (.kiln/inputs, artifacts/inputs)";
+                    break;
             }
-
-            localNote ??= $"the local {tag} is labelled {Abbrev(label)}, but no record with that digest is kept here (.kiln/inputs, artifacts/inputs)";
         }
 
-        var first = outcomes.FirstOrDefault();
+        var named = request.Tags.FirstOrDefault(t => !IsHashTag(t)) ?? primary;
         if (down is not null)
         {
             // "unreachable after 2 attempts: Connection refused (…)": the sentence says unreachable already.
             down = down.StartsWith("unreachable after", StringComparison.Ordinal) && down.IndexOf(": ", StringComparison.Ordinal) is > 0 and var colon ? down[(colon + 2)..] : down;
-            var tail = localNote ?? $"the local store has no {primary}";
+            var tail = localNote ?? $"the local store has no {named}";
             return ReferenceLookup.Missing(request.Image, primary, $"the registry {request.Repository.Registry} is unreachable ({down}) and {tail}",
-                $"the registry {request.Repository.Registry} is unreachable ({down}) and {(localNote is null ? $"the local store has no {Generic(request, primary)}" : "the local images carry no usable record")}");
+                $"the registry {request.Repository.Registry} is unreachable ({down}) and {(localNote is null ? $"the local store has no {Generic(request, named)}" : "the local images carry no usable record")}");
         }
 
-        return first switch
+        // The most telling answer: an image without a usable record says more than a tag that is not there.
+        if (outcomes.FirstOrDefault(o => o.Kind is Found.NoRecord or Found.Error) is { } telling)
         {
-            { Kind: Found.NoRecord } o => ReferenceLookup.Missing(request.Image, primary, o.Reason!),
-            { Kind: Found.Error } o => ReferenceLookup.Missing(request.Image, primary, o.Reason!),
-            _ => ReferenceLookup.Missing(request.Image, primary,
-                $"{primary} is in neither {request.Repository.Registry}/{request.Repository.Repository} nor the local store (deleted, or never published){(localNote is null ? string.Empty : "; " + localNote)}",
-                $"{Generic(request, primary)} is in neither {request.Repository.Registry}/{request.Repository.Repository} nor the local store (deleted, or never published)"),
-        };
+            return ReferenceLookup.Missing(request.Image, primary, telling.Reason!);
+        }
+
+        return ReferenceLookup.Missing(request.Image, primary,
+            $"{named} is in neither {request.Repository.Registry}/{request.Repository.Repository} nor the local store (deleted, or never published){(localNote is null ? string.Empty : "; " + localNote)}",
+            $"{Generic(request, named)} is in neither {request.Repository.Registry}/{request.Repository.Repository} nor the local store (deleted, or never published)");
     }
 
     /// <summary>Each tag's outcome in the registry, in order, stopping at the first record.</summary>
@@ -263,11 +269,9 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
         }
     }
 
-    private InputsRecord? Local(ReferenceRequest request, string tag, string digest)
-    {
-        var bytes = local.Record(digest);
-        return bytes is not null && InputsRecord.DigestOf(bytes) == digest && Checked(request, tag, bytes, null) is { Kind: Found.Record } o ? o.Record : null;
-    }
+    /// <summary>The record this machine keeps under a digest: null when none is kept, else the checked outcome.</summary>
+    private Outcome? Local(ReferenceRequest request, string tag, string digest) =>
+        local.Record(digest) is { } bytes && InputsRecord.DigestOf(bytes) == digest ? Checked(request, tag, bytes, null) : null;
 
     /// <summary>The image's <see cref="InputsRecord.Label"/>, read from its config (the first manifest of an index).</summary>
     private async Task<string?> LabelAsync(ImageName repository, string digest, CancellationToken cancellationToken)
