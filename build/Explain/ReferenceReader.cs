@@ -35,6 +35,8 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
         Error,
     }
 
+    private bool _referrersApi = true;
+
     private sealed record Outcome(Found Kind, InputsRecord? Record = null, string? Digest = null, string? Reason = null, string? Label = null, string Source = "registry");
 
     /// <param name="unreachable">Why the registry is already known to be unreachable (this run asked it before), or null.</param>
@@ -52,7 +54,10 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
         {
             try
             {
-                await client.HeadManifestAsync(requests[0].Repository, requests[0].Tags[0], cancellationToken).ConfigureAwait(false);
+                var probe = await client.HeadManifestAsync(requests[0].Repository, requests[0].Tags[0], cancellationToken).ConfigureAwait(false);
+                // One question for the registry as a whole: without the referrers API (a 404), every image goes
+                // straight to its referrers tag instead of asking the API once more each.
+                _referrersApi = probe is null || await client.GetReferrersAsync(requests[0].Repository, probe.Digest, InputsRecord.MediaType, cancellationToken).ConfigureAwait(false) is not null;
             }
             catch (RegistryException ex) when (ex.Unreachable)
             {
@@ -203,7 +208,7 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
             return new Outcome(Found.Absent);
         }
 
-        var index = await client.GetReferrersAsync(repository, head.Digest, InputsRecord.MediaType, cancellationToken).ConfigureAwait(false)
+        var index = (_referrersApi ? await client.GetReferrersAsync(repository, head.Digest, InputsRecord.MediaType, cancellationToken).ConfigureAwait(false) : null)
             ?? (await client.GetManifestAsync(repository, InputsArtifact.ReferrersTag(head.Digest), cancellationToken).ConfigureAwait(false))?.Bytes;
         foreach (var artifact in index is null ? [] : InputsArtifact.Referrers(index))
         {
