@@ -35,4 +35,6 @@ public static class ArgumentNames
     public const string IndexUrl = "index-url";
     public const string Keep = "keep";
     public const string Reduced = "reduced";
+    public const string Against = "against";
+    public const string Explain = "explain";
 }

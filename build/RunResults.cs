@@ -17,6 +17,9 @@ public sealed class RunResults
 
     public HashReport? Hashes { get; private set; }
 
+    /// <summary>Each image's inputs record, made with the hashes (ComputeHash): Bake labels images with their digests.</summary>
+    public IReadOnlyDictionary<string, Explain.InputsDocument> Inputs { get; private set; } = new Dictionary<string, Explain.InputsDocument>();
+
     public BakeResult? Bake { get; private set; }
 
     /// <summary>Each image's measurement (ExportArtifacts made it; SizeGate judges it without measuring again).</summary>
@@ -39,6 +42,12 @@ public sealed class RunResults
     }
 
     public void Set(HashReport hashes) => Hashes = Once(Hashes, hashes, "hashes");
+
+    public void Set(IReadOnlyList<Explain.InputsDocument> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        Inputs = Inputs.Count == 0 ? inputs.ToDictionary(d => d.Record.Image, StringComparer.Ordinal) : throw new InvalidOperationException("The inputs records were published twice in one run.");
+    }
 
     public void Set(BakeResult bake) => Bake = Once(Bake, bake, "bake result");
 

@@ -21,7 +21,11 @@ public sealed record PlannedFamily(
     string ImageTag,
     string? ReuseReference,
     bool Export,
-    ImageKind Kind = ImageKind.Family);
+    ImageKind Kind = ImageKind.Family)
+{
+    /// <summary>The first root cause of a build (Explain's answer), or <see cref="Reason"/> when there is none.</summary>
+    public string Why { get; init; } = Reason;
+}
 
 /// <summary>Everything a bake run needs: the planned families, the command line and its environment.</summary>
 public sealed record BakeInvocation(
@@ -57,7 +61,8 @@ public sealed record BakeSettings(
     string? Cache = null,
     bool Reproducible = true,
     bool ActionsCacheRuntime = false,
-    IReadOnlyDictionary<string, string>? BaseVariables = null)
+    IReadOnlyDictionary<string, string>? BaseVariables = null,
+    IReadOnlyDictionary<string, string>? InputsDigests = null)
 {
     /// <summary>type=gha caches need the Actions cache runtime's variables, which only some workflow steps get.</summary>
     public static bool HasActionsCacheRuntime(Func<string, string?> environment)
@@ -161,6 +166,13 @@ public static class BakePlanner
             if (settings.Mode == BuildMode.Local)
             {
                 command = command.Add("--set", $"{family.BakeTarget}.platform=linux/amd64");
+            }
+
+            // The record's digest as a label, set through bake: the image says what it was made of, and the hash
+            // (made before the record) cannot depend on it. Same inputs, same record, same label: digests stay reproducible.
+            if (settings.InputsDigests?.GetValueOrDefault(family.Name) is { } inputs)
+            {
+                command = command.Add("--set", $"{family.BakeTarget}.labels.{Explain.InputsRecord.Label}={inputs}");
             }
 
             targets.Add(family.BakeTarget);

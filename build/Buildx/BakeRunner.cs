@@ -19,6 +19,7 @@ public enum Outcome
     NotBuilt,
 }
 
+/// <param name="Why">The first root cause of a build (what changed since the reference image), or why it was reused.</param>
 public sealed record FamilyOutcome(
     string Name,
     Outcome Outcome,
@@ -31,7 +32,8 @@ public sealed record FamilyOutcome(
     int CachedSteps,
     IReadOnlyList<string> Errors,
     Gates.ImageOrigin Origin = Gates.ImageOrigin.Built,
-    Hashing.ImageKind Kind = Hashing.ImageKind.Family)
+    Hashing.ImageKind Kind = Hashing.ImageKind.Family,
+    string? Why = null)
 {
     /// <summary>The image the gates judge and Publish pushes: only a built or reused image has one.</summary>
     [JsonIgnore]
@@ -90,6 +92,7 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
             w.WriteStrings("errors", f.Errors);
             w.WriteString("origin", JsonText.EnumName(f.Origin));
             w.WriteString("kind", JsonText.EnumName(f.Kind));
+            w.WriteString("why", f.Why);
             w.WriteEndObject();
         }
 
@@ -237,7 +240,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
             }
 
             var outcome = result.Succeeded && digest is not null ? Outcome.Built : p.Errors.Count > 0 ? Outcome.Failed : Outcome.NotBuilt;
-            outcomes.Add(new FamilyOutcome(family.Name, outcome, family.Reason, family.Hash, family.ImageTag, digest, Math.Round(p.Seconds, 1), p.Steps, p.Cached, p.Errors, Kind: family.Kind));
+            outcomes.Add(new FamilyOutcome(family.Name, outcome, family.Reason, family.Hash, family.ImageTag, digest, Math.Round(p.Seconds, 1), p.Steps, p.Cached, p.Errors, Kind: family.Kind, Why: family.Why));
         }
 
         record?.Invoke("metadata read-back", readBack.Elapsed);

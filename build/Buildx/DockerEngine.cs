@@ -132,6 +132,67 @@ public sealed class DockerEngine : IDisposable
         return found.Where(f => f.Id is not null).ToDictionary(f => f.reference, f => f.Id!, StringComparer.Ordinal);
     }
 
+    /// <summary>One label of each image the store holds ("" when the image has no such label); the others are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ImageLabelsAsync(IEnumerable<string> references, string label, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        var found = await Task.WhenAll(references.Distinct(StringComparer.Ordinal).Select(async reference =>
+        {
+            using var inspect = await GetImageJsonAsync($"images/{reference}/json", cancellationToken).ConfigureAwait(false);
+            if (inspect is null)
+            {
+                return (reference, Value: (string?)null);
+            }
+
+            var root = inspect.RootElement;
+            var value = root.TryGetProperty("Config", out var config) && config.ValueKind == JsonValueKind.Object
+                && config.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object
+                && labels.TryGetProperty(label, out var v) ? v.GetString() ?? string.Empty : string.Empty;
+            return (reference, Value: (string?)value);
+        })).ConfigureAwait(false);
+        return found.Where(f => f.Value is not null).ToDictionary(f => f.reference, f => f.Value!, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// <see cref="ImageLabelsAsync"/> over the socket when the API answers, else `docker image inspect` per reference.
+    /// Never throws: no engine means no local images.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LocalLabels(IReadOnlyList<string> references, string label)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        if (references.Count == 0)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        if (TryApi(engine => engine.ImageLabelsAsync(references, label)) is { } answered)
+        {
+            return answered;
+        }
+
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var reference in references.Distinct(StringComparer.Ordinal))
+            {
+                var inspect = ProcessRunner.Run(
+                    new CommandLine("docker").Add("image", "inspect", "--format", $"{{{{index .Config.Labels \"{label}\"}}}}", reference),
+                    new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+                if (inspect.Succeeded)
+                {
+                    var value = inspect.StandardOutput.Trim();
+                    found[reference] = value == "<no value>" ? string.Empty : value;
+                }
+            }
+        }
+        catch (ToolNotFoundException)
+        {
+            // No docker CLI: nothing is local.
+        }
+
+        return found;
+    }
+
     /// <summary>GET an image endpoint: its JSON, or null when the engine does not hold the image (404).</summary>
     private async Task<JsonDocument?> GetImageJsonAsync(string path, CancellationToken cancellationToken)
     {

@@ -8,6 +8,11 @@ public sealed record ArtifactLayout(string Root)
 {
     public string Hashes => File("hashes.json");
 
+    /// <summary>Each image's inputs record (what its hash was made of), beside hashes.json.</summary>
+    public string InputsRoot => Path.Combine(Root, "inputs");
+
+    public string Inputs(string image) => Path.Combine(InputsRoot, image + ".json");
+
     public string BakePlan => File("bake-plan.json");
 
     public string BakeMetadata => File("bake-metadata.json");

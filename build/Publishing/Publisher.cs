@@ -11,7 +11,9 @@ namespace Build.Publishing;
 public sealed record PushedTag(string Tag, string Digest, string Action);
 
 /// <param name="Repository">Where this image's tags live (a service's is the services repository); null in reports written before services.</param>
-public sealed record FamilyPublish(string Family, string Hash, string? Digest, string Decision, string Why, IReadOnlyList<PushedTag> Tags, string? Repository = null);
+/// <param name="Cause">Why the image was built: its first root cause (Bake's why); null for a reused image.</param>
+/// <param name="Inputs">Where its inputs record was published beside it, or null (not pushed, or the record could not be attached).</param>
+public sealed record FamilyPublish(string Family, string Hash, string? Digest, string Decision, string Why, IReadOnlyList<PushedTag> Tags, string? Repository = null, string? Cause = null, Explain.InputsAttachment? Inputs = null);
 
 /// <summary>artifacts/publish.json: what was pushed, what was not and why, and the gate results it relied on.</summary>
 public sealed record PublishReport(
@@ -42,7 +44,8 @@ public sealed class Publisher(
     Func<CommandLine, ProcessOptions?, ProcessResult>? run = null,
     int attempts = 3,
     TimeSpan? backoff = null,
-    IReadOnlyDictionary<string, string?>? dockerEnvironment = null)
+    IReadOnlyDictionary<string, string?>? dockerEnvironment = null,
+    Func<string, Explain.InputsDocument?>? inputs = null)
 {
     private readonly Func<CommandLine, ProcessOptions?, ProcessResult> _run = run ?? ((c, o) => ProcessRunner.Run(c, o));
     private readonly IReadOnlyDictionary<string, string?> _environment = dockerEnvironment ?? new Dictionary<string, string?>();
@@ -100,7 +103,9 @@ public sealed class Publisher(
                 }
             }
 
-            results.Add(new FamilyPublish(family.Name, family.Hash, family.Digest, decision, reason, pushed, tags[family.Name].Repository));
+            var attachment = decision == "pushed" || pushed.Count > 0 ? Attach(tags[family.Name], family.Name, family.Hash, family.Digest!) : null;
+            results.Add(new FamilyPublish(family.Name, family.Hash, family.Digest, decision, reason, pushed, tags[family.Name].Repository,
+                family.Outcome == Outcome.Built ? family.Why : null, attachment));
         }
 
         if (moveLatest)
@@ -144,6 +149,33 @@ public sealed class Publisher(
             }
 
             throw new PublishException($"moving -latest failed at {targets[moved.Count].Tags.Latest} ({ex.Message}); {(restored.Count == 0 ? "no -latest had moved" : "moved back: " + string.Join(", ", restored))}.");
+        }
+    }
+
+    /// <summary>
+    /// Publishes the image's inputs record beside it (an artifact with the image as subject, the referrers tag and
+    /// &lt;name&gt;-&lt;hash&gt;.inputs), unless that tag already holds it. A failure is reported, not fatal: the image is
+    /// what was judged, and an image without a record is still explained as far as it can be ("no inputs record").
+    /// </summary>
+    private Explain.InputsAttachment? Attach(FamilyTags tags, string image, string hash, string digest)
+    {
+        if (inputs?.Invoke(image) is not { } document || document.Record.Hash != hash)
+        {
+            return null;
+        }
+
+        var repository = ImageName.ParseRepository(tags.Repository);
+        var hashTag = Explain.InputsArtifact.HashTag(image, hash);
+        try
+        {
+            var attachment = new Explain.InputsPublisher(registry).AttachAsync(repository, document, digest).GetAwaiter().GetResult();
+            log($"attached {image}'s inputs record {document.Digest[..19]} as {attachment.Artifact[..19]} ({hashTag}{(attachment.ReferrersTag is { } r ? ", " + r : string.Empty)})");
+            return attachment;
+        }
+        catch (RegistryException ex)
+        {
+            log($"could not attach {image}'s inputs record ({ex.Message}); Explain will say it has none");
+            return null;
         }
     }
 

@@ -34,6 +34,9 @@ public sealed record RegistryClientOptions
 /// <summary>What HEAD or GET of a manifest says: its digest, media type and size.</summary>
 public sealed record ManifestInfo(string Digest, string MediaType, long Size);
 
+/// <summary>What a manifest PUT stored: its digest, and whether the registry indexes its subject (OCI-Subject).</summary>
+public sealed record ManifestPut(string Digest, bool ReferrersApi);
+
 public sealed record ManifestContent(ManifestInfo Info, byte[] Bytes)
 {
     public JsonDocument Parse() => JsonDocument.Parse(Bytes);
@@ -166,7 +169,7 @@ public sealed partial class OciRegistryClient : IDisposable
         ArgumentNullException.ThrowIfNull(repository);
         var manifest = await GetManifestAsync(repository, digest, cancellationToken).ConfigureAwait(false)
             ?? throw new RegistryException(repository.Registry, repository.Repository, digest, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN", "the manifest to tag is not in the repository");
-        using var response = await SendAsync(repository, tag, HttpMethod.Put, $"manifests/{tag}", ManifestAccept, cancellationToken, body: manifest).ConfigureAwait(false);
+        using var response = await SendAsync(repository, tag, HttpMethod.Put, $"manifests/{tag}", ManifestAccept, cancellationToken, content: () => Content(manifest.Bytes, manifest.Info.MediaType)).ConfigureAwait(false);
         await EnsureSuccessAsync(response, repository, tag, cancellationToken).ConfigureAwait(false);
         var written = DigestHeader(response) ?? manifest.Info.Digest;
         if (written != digest)
@@ -175,6 +178,87 @@ public sealed partial class OciRegistryClient : IDisposable
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// PUTs a manifest (or index) under a tag or its own digest and returns the digest the registry stored it as.
+    /// <see cref="ManifestPut.ReferrersApi"/>: the registry answered with OCI-Subject, so it indexes the manifest's
+    /// subject itself and no referrers tag is needed.
+    /// </summary>
+    public async Task<ManifestPut> PutManifestAsync(ImageName repository, string reference, byte[] bytes, string mediaType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(bytes);
+        using var response = await SendAsync(repository, reference, HttpMethod.Put, $"manifests/{reference}", ManifestAccept, cancellationToken, content: () => Content(bytes, mediaType)).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, repository, reference, cancellationToken).ConfigureAwait(false);
+        var computed = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var written = DigestHeader(response) ?? computed;
+        if (written != computed)
+        {
+            throw new RegistryException(repository.Registry, repository.Repository, reference, response.StatusCode, "DIGEST_INVALID", $"the registry stored {written}, not {computed}");
+        }
+
+        return new ManifestPut(written, response.Headers.Contains("OCI-Subject"));
+    }
+
+    /// <summary>Whether the repository holds a blob (HEAD).</summary>
+    public async Task<bool> BlobExistsAsync(ImageName repository, string digest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        using var response = await SendAsync(repository, digest, HttpMethod.Head, $"blobs/{digest}", "*/*", cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, repository, digest, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Uploads a small blob in one request (POST for an upload session, then PUT of the bytes with their digest);
+    /// nothing is sent when the repository already has it. Returns the blob's digest.
+    /// </summary>
+    public async Task<string> PutBlobAsync(ImageName repository, byte[] bytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(bytes);
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+        {
+            return digest;
+        }
+
+        string location;
+        using (var start = await SendAsync(repository, digest, HttpMethod.Post, "blobs/uploads/", "*/*", cancellationToken).ConfigureAwait(false))
+        {
+            await EnsureSuccessAsync(start, repository, digest, cancellationToken).ConfigureAwait(false);
+            location = start.Headers.Location?.OriginalString
+                ?? throw new RegistryException(repository.Registry, repository.Repository, digest, start.StatusCode, "BLOB_UPLOAD_INVALID", "the registry started an upload without a Location");
+        }
+
+        var target = location + (location.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest);
+        using var put = await SendAsync(repository, digest, HttpMethod.Put, target, "*/*", cancellationToken, content: () => Content(bytes, "application/octet-stream")).ConfigureAwait(false);
+        await EnsureSuccessAsync(put, repository, digest, cancellationToken).ConfigureAwait(false);
+        return digest;
+    }
+
+    /// <summary>
+    /// The referrers API's index for a manifest (filtered by artifact type when given), or null when the registry has
+    /// no such API (it answers 404: Distribution 2.8 does) — then the referrers tag is where to look.
+    /// </summary>
+    public async Task<byte[]?> GetReferrersAsync(ImageName repository, string digest, string? artifactType = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var path = $"referrers/{digest}" + (artifactType is null ? string.Empty : "?artifactType=" + Uri.EscapeDataString(artifactType));
+        using var response = await SendAsync(repository, digest, HttpMethod.Get, path, "application/vnd.oci.image.index.v1+json", cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.BadRequest)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, repository, digest, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<byte[]> GetBlobAsync(ImageName repository, string digest, CancellationToken cancellationToken = default)
@@ -243,12 +327,13 @@ public sealed partial class OciRegistryClient : IDisposable
         return new Uri($"{(plain ? "http" : "https")}://{repository.Registry}/v2/{repository.Repository}/");
     }
 
-    private async Task<HttpResponseMessage> SendAsync(ImageName repository, string? reference, HttpMethod method, string path, string accept, CancellationToken cancellationToken, bool retry = true, ManifestContent? body = null)
+    private async Task<HttpResponseMessage> SendAsync(ImageName repository, string? reference, HttpMethod method, string path, string accept, CancellationToken cancellationToken, bool retry = true, Func<HttpContent>? content = null)
     {
-        var scope = $"repository:{repository.Repository}:{(method == HttpMethod.Put ? "pull,push" : "pull")}";
+        var writes = method == HttpMethod.Put || method == HttpMethod.Post;
+        var scope = $"repository:{repository.Repository}:{(writes ? "pull,push" : "pull")}";
         var uri = new Uri(BaseUri(repository), path);
         var key = repository.Registry + " " + scope;
-        var response = await SendWithRetriesAsync(() => Request(method, uri, accept, _auth.GetValueOrDefault(key), body), repository, reference, cancellationToken, retry).ConfigureAwait(false);
+        var response = await SendWithRetriesAsync(() => Request(method, uri, accept, _auth.GetValueOrDefault(key), content), repository, reference, cancellationToken, retry).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.Count == 0)
         {
             return response;
@@ -274,7 +359,7 @@ public sealed partial class OciRegistryClient : IDisposable
         }
 
         _auth[key] = header;
-        return await SendWithRetriesAsync(() => Request(method, uri, accept, header, body), repository, reference, cancellationToken, retry).ConfigureAwait(false);
+        return await SendWithRetriesAsync(() => Request(method, uri, accept, header, content), repository, reference, cancellationToken, retry).ConfigureAwait(false);
     }
 
     private async Task<string> FetchTokenAsync(ImageName repository, string? reference, IReadOnlyDictionary<string, string> challenge, string scope, RegistryCredential? credential, CancellationToken cancellationToken, bool retry)
@@ -347,18 +432,21 @@ public sealed partial class OciRegistryClient : IDisposable
         }
     }
 
-    private static HttpRequestMessage Request(HttpMethod method, Uri uri, string accept, AuthenticationHeaderValue? auth, ManifestContent? body = null)
+    private static HttpRequestMessage Request(HttpMethod method, Uri uri, string accept, AuthenticationHeaderValue? auth, Func<HttpContent>? content = null)
     {
         var request = new HttpRequestMessage(method, uri);
         request.Headers.Accept.ParseAdd(accept);
         request.Headers.Authorization = auth;
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(body.Bytes);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(body.Info.MediaType);
-        }
-
+        // A new body per attempt: a retried request must not reuse a content already sent.
+        request.Content = content?.Invoke();
         return request;
+    }
+
+    private static ByteArrayContent Content(byte[] bytes, string mediaType)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        return content;
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, ImageName repository, string? reference, CancellationToken cancellationToken)

@@ -43,6 +43,7 @@ public static class RunSummary
             [
                 family.Name,
                 outcome,
+                b.Outcome == Buildx.Outcome.Reused ? "-" : b.Why ?? b.Reason,
                 $"`{b.Hash}`",
                 b.Digest is null ? "-" : $"`{b.Digest[..Math.Min(19, b.Digest.Length)]}`",
                 .. reports.Select(r => r.Report?.SummaryCell(family.Name) ?? "not run"),
@@ -50,7 +51,7 @@ public static class RunSummary
             ]);
         }
 
-        sb.Append(TextTable.Markdown(["Image", "Outcome", "Hash", "Digest", .. reports.Select(r => $"{r.Gate.Name} gate"), "Pushed tags"], rows));
+        sb.Append(TextTable.Markdown(["Image", "Outcome", "Why built", "Hash", "Digest", .. reports.Select(r => $"{r.Gate.Name} gate"), "Pushed tags"], rows));
         sb.Append("\n```mermaid\nflowchart TD\n");
         foreach (var family in images.Where(f => outcomes.ContainsKey(f.Name)))
         {

@@ -13,7 +13,9 @@ namespace Build.Services;
 /// </summary>
 public sealed class HashResolver(BuildContext context, Registries registries, Prechecks prechecks, RunClock clock)
 {
-    public HashReport Resolve()
+    /// <param name="hashed">Called with the hashed images before any lookup: work that needs only the hashes (the
+    /// inputs records) starts there and overlaps the store's and the registry's answers.</param>
+    public HashReport Resolve(Action<IReadOnlyList<FamilyHashEntry>>? hashed = null)
     {
         var catalog = context.Catalog;
         var registry = context.Repository;
@@ -39,20 +41,9 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             prechecks.PrepareBuild();
         }
 
-        var selected = context.SelectedFamilies;
-        var generated = context.GeneratedFiles;
-        var families = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), generated).Compute(catalog, selected));
         // Existence is filled in below, once the store and the registry have answered.
-        var images = families.Select(h =>
-        {
-            var f = catalog.Get(h.Family);
-            return Entry(h.Family, h.Hash, h.Parent, f.Group, f.BakeTarget, h.Inputs, new FamilyTags(registry, h.Family, h.Hash, date), ImageKind.Family);
-        }).ToList();
-        if (services.Count > 0)
-        {
-            var familyHash = families.ToDictionary(f => f.Family, f => f.Hash, StringComparer.Ordinal);
-            images.AddRange(clock.Time("service hashing", () => HashServices(services, familyHash, registry, date)));
-        }
+        var images = Hash(registry, date);
+        hashed?.Invoke(images);
 
         // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.
@@ -96,6 +87,33 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             var results = await Task.WhenAll(lookups).ConfigureAwait(false);
             return results.SelectMany(r => r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         }
+    }
+
+    /// <summary>The selected images' hashes and inputs, asking nothing of the engine or the registry (existence: "not asked").</summary>
+    public HashReport HashOnly()
+    {
+        var images = Hash(context.Repository, context.DateTag);
+        return new HashReport(HashReport.CurrentSchema, context.Catalog.File, context.Repository, context.DateTag,
+            images.Select(i => i with { ExistsDetail = "not asked: hashing only" }).ToList());
+    }
+
+    private List<FamilyHashEntry> Hash(string registry, string date)
+    {
+        var catalog = context.Catalog;
+        var services = context.SelectedServices;
+        var families = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), context.GeneratedFiles).Compute(catalog, context.SelectedFamilies));
+        var images = families.Select(h =>
+        {
+            var f = catalog.Get(h.Family);
+            return Entry(h.Family, h.Hash, h.Parent, f.Group, f.BakeTarget, h.Inputs, new FamilyTags(registry, h.Family, h.Hash, date), ImageKind.Family);
+        }).ToList();
+        if (services.Count > 0)
+        {
+            var familyHash = families.ToDictionary(f => f.Family, f => f.Hash, StringComparer.Ordinal);
+            images.AddRange(clock.Time("service hashing", () => HashServices(services, familyHash, registry, date)));
+        }
+
+        return images;
     }
 
     /// <summary>A service's hash needs its code: every missing path is named with the source_root in use.</summary>

@@ -16,6 +16,7 @@ public static class ServiceRegistration
             s.AddSingleton<Prechecks>();
             s.AddSingleton<HashResolver>();
             s.AddSingleton<RunClock>();
+            s.AddSingleton<Explanations>();
         });
     }
 }

@@ -19,20 +19,21 @@ namespace Build.Tasks;
 [TaskArgument("--cache-ref=REPO", "Registry cache repository (CI mode without the Actions cache).")]
 [TaskArgument("--reproducible", "Local mode: build through OCI tarballs with timestamps rewritten to the commit time (identical digests for identical inputs), as CI mode always does.")]
 [TaskArgument("--progress=auto|plain", "auto: a live per-family view on a terminal (the full log still goes to build.log); plain: BuildKit's plain progress.")]
+[TaskArgument("--explain", "Print why each image is built (Explain against -latest, else today's date tag) before building.")]
 [TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
-public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) : FrostingTask<BuildContext>, IDryRunTask
+public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, Services.Explanations explanations) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var hashes = Hashes(context);
         CheckEngineAndFiles(context);
-        var plan = Plan(context, hashes);
+        var plan = Explained(context, hashes, Plan(context, hashes));
         var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context), clock.Record);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
-                ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry, p.Kind)
-                : new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, h.LocalImage, 0, 0, 0, [], Gates.ImageOrigin.Local, p.Kind))
+                ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry, p.Kind, p.Why)
+                : new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, h.LocalImage, 0, 0, 0, [], Gates.ImageOrigin.Local, p.Kind, p.Why))
             .ToList();
 
         BakeResult result;
@@ -81,8 +82,8 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
         var ctx = (BuildContext)context;
         var hashes = Hashes(ctx);
         CheckEngineAndFiles(ctx);
-        var plan = Plan(ctx, hashes);
-        Console.Out.Write(TextTable.Render(["Image", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Reason, p.ImageTag])));
+        var plan = Explained(ctx, hashes, Plan(ctx, hashes));
+        Console.Out.Write(TextTable.Render(["Image", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Why, p.ImageTag])));
         if (plan.All(p => p.Action == FamilyAction.Reuse))
         {
             Console.Out.WriteLine("Nothing would be built.");
@@ -126,7 +127,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
         [
             f.Name,
             f.Outcome switch { Outcome.Built => "built", Outcome.Reused => "reused (hash hit)", Outcome.Failed => "FAILED", _ => "not built" },
-            f.Reason,
+            f.Why ?? f.Reason,
             f.Hash,
             f.Outcome == Outcome.Reused ? "-" : f.Seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s",
             f.Steps == 0 ? "-" : $"{f.CachedSteps}/{f.Steps}",
@@ -147,6 +148,38 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
             || !console.Profile.Capabilities.Interactive;
         return plain ? null : console;
     }
+
+    /// <summary>
+    /// Each image to build gets its first root cause as its why (what changed since its -latest, else since today's
+    /// date tag): Explain's answer, read only for what is built (a no-op asks nothing). --explain prints the whole
+    /// explanation first. --force builds without a cause, and says so.
+    /// </summary>
+    private IReadOnlyList<PlannedFamily> Explained(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedFamily> plan)
+    {
+        var print = context.Flag(ArgumentNames.Explain);
+        var changed = plan.Where(p => p.Action == FamilyAction.Build && !context.Flag(ArgumentNames.Force)).Select(p => p.Name).ToList();
+        if ((changed.Count == 0 && !print) || context.Results.Inputs.Count == 0)
+        {
+            return plan;
+        }
+
+        var report = explanations.Explain(hashes, Explain.ExplainAgainst.ForBake(context.DateTag), print ? null : changed);
+        if (print)
+        {
+            Console.Out.Write(Explain.ExplainOutput.Text(report));
+        }
+
+        return plan.Select(p => changed.Contains(p.Name) && report.Find(p.Name) is { } e ? p with { Why = Why(e) } : p).ToList();
+    }
+
+    /// <summary>A build's why, in one line: the root cause, the family it comes from, or why it cannot be told.</summary>
+    internal static string Why(Explain.ImageExplanation explanation) => explanation.Status switch
+    {
+        Explain.ExplainStatus.Changed => $"changed: {explanation.Why}",
+        Explain.ExplainStatus.Cascaded => explanation.Why,
+        Explain.ExplainStatus.Unchanged => $"no image for this hash, though its inputs are those of {explanation.Reference.Tag}",
+        _ => $"cannot tell what changed: {explanation.Why}",
+    };
 
     private static Hashing.HashReport Hashes(BuildContext context) => context.Results.Hashes
         ?? throw new CakeException(1, "Bake needs this run's hashes: run ./build.sh --target=Bake (ComputeHash runs first), not --exclusive.");
@@ -214,7 +247,8 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock) 
             context.Argument(ArgumentNames.Cache),
             context.Options.Mode == BuildMode.Ci || context.Flag(ArgumentNames.Reproducible),
             BakeSettings.HasActionsCacheRuntime(context.Env.Lookup),
-            context.BaseVariables);
+            context.BaseVariables,
+            context.Results.Inputs.ToDictionary(kv => kv.Key, kv => kv.Value.Digest, StringComparer.Ordinal));
         try
         {
             return BakePlanner.Render(context.Catalog, hashes, plan, settings, context.Repository);

@@ -8,19 +8,24 @@ using Cake.Core.Diagnostics;
 namespace Build.Tasks;
 
 [TaskName("ComputeHash")]
-[TaskDescription("A content hash per family (inputs + parent's hash) and per service of the fleet (its inputs + its family's hash) -> artifacts/hashes.json, tags, and whether <name>-<hash> is already in the registry.")]
+[TaskDescription("A content hash per family (inputs + parent's hash) and per service of the fleet (its inputs + its family's hash) -> artifacts/hashes.json and artifacts/inputs/<name>.json (what each hash was made of), tags, and whether <name>-<hash> is already in the registry.")]
 [TaskArgument("--date=yyyymmdd", "The date tag (default: today, UTC).")]
 [TaskArgument("--offline", "Do not ask the registry; existence is 'unknown'.")]
-public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<BuildContext>, IDryRunTask
+public sealed class ComputeHash(Services.HashResolver resolver, Services.RunClock clock) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var report = resolver.Resolve();
+        // The records need only the hashes: they are made while the image store and the registry are asked.
+        Task<IReadOnlyList<Explain.InputsDocument>>? recording = null;
+        var report = resolver.Resolve(images => recording = Task.Run(() => clock.Time("inputs records (beside the lookups)", () => Recorder(context).RecordAll(images))));
         context.Results.Set(report);
+        var inputs = clock.Time("inputs records (waited)", () => recording!.GetAwaiter().GetResult());
+        context.Results.Set(inputs);
         var local = context.Options.Mode == BuildMode.Local;
         var path = context.Paths.Hashes;
         AtomicFile.WriteAllText(path, report.ToJson());
+        clock.Time("inputs records written", () => new Explain.LocalInputStore(context.Root, context.Paths).Write(inputs));
 
         Console.Out.Write(TextTable.Render(
             local ? ["Image", "Hash", "Parent", "In registry", "In local store", "Inputs"] : ["Image", "Hash", "Parent", "In registry", "Inputs"],
@@ -58,8 +63,12 @@ public sealed class ComputeHash(Services.HashResolver resolver) : FrostingTask<B
         var ctx = (BuildContext)context;
         var report = resolver.Resolve();
         ctx.Results.Set(report);
+        ctx.Results.Set(Recorder(ctx).RecordAll(report.Families));
         Console.Out.WriteLine($"Hashed {report.Families.Count - report.Services.Count} families and {report.Services.Count} services (nothing written).");
     }
+
+    /// <summary>Each image's inputs record, for Bake (its label), Publish (the artifact) and artifacts/inputs/.</summary>
+    private static Explain.InputsRecorder Recorder(BuildContext context) => new(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles);
 
     /// <summary>HASH_&lt;FAMILY&gt;=hash per family, SERVICE_HASH_&lt;SERVICE&gt;=hash per service, and hashes={"name":"hash",…} (multi-line safe).</summary>
     internal static string GitHubOutputs(HashReport report)

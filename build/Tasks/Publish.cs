@@ -12,7 +12,7 @@ using Cake.Core.Diagnostics;
 namespace Build.Tasks;
 
 [TaskName("Publish")]
-[TaskDescription("Pushes each image (family, or service into <registry>-services) that every gate passed for its very digest: <name>-<hash>, the date tag, then -latest only when every gate passed for every image (and this run is not one shard of several); then ghcr-status.json/.md. --exclusive resumes from an earlier run's artifacts, with the same digest checks.")]
+[TaskDescription("Pushes each image (family, or service into <registry>-services) that every gate passed for its very digest: <name>-<hash> with its inputs record beside it (an OCI artifact, the referrers tag sha256-<hex> and <name>-<hash>.inputs), the date tag, then -latest only when every gate passed for every image (and this run is not one shard of several); then ghcr-status.json/.md. --exclusive resumes from an earlier run's artifacts, with the same digest checks.")]
 [TaskArgument("--registry=local", "Publish to the loopback test registry (tests/infra/up.sh starts it): try the whole chain without credentials.")]
 [TaskArgument("--shard=NAME", "This run is one shard of a sharded workflow: push hash and date tags only; Promote moves -latest once every shard passed.")]
 public sealed class Publish(Services.Registries registries, KilnEnvironment environment) : FrostingTask<BuildContext>
@@ -42,7 +42,10 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
 
             try
             {
-                var publisher = new Publisher(registries.Client, line => context.Log.Information(line), dockerEnvironment: scope.Environment);
+                // Each pushed image's inputs record goes with it: this run's, or (resuming) the one artifacts/inputs kept.
+                var store = new Explain.LocalInputStore(context.Root, context.Paths);
+                Explain.InputsDocument? Inputs(string image) => context.Results.Inputs.GetValueOrDefault(image) ?? store.Artifact(image);
+                var publisher = new Publisher(registries.Client, line => context.Log.Information(line), dockerEnvironment: scope.Environment, inputs: Inputs);
                 report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), Buildx.DockerEngine.LocalImages);
             }
             catch (Exception ex) when (ex is PublishException or RegistryException)
@@ -57,7 +60,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         var status = ReadStatus(context, report);
         AtomicFile.WriteAllText(context.Paths.GhcrStatusJson, status.ToJson());
         AtomicFile.WriteAllText(context.Paths.GhcrStatusMarkdown, status.Markdown());
-        Console.Out.Write(TextTable.Render(["Image", "Decision", "Why", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
+        Console.Out.Write(TextTable.Render(["Image", "Decision", "Why", "Why built", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, f.Cause ?? "-", string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
         context.Log.Information(report.LatestMoved ? "Every gate passed: -latest moved." : report.Why);
 
         var refused = report.Families.Where(f => f.Decision == "not-pushed").ToList();

@@ -1,0 +1,42 @@
+using Build.Explain;
+using Build.Host;
+using Cake.Core;
+
+namespace Build.Tasks;
+
+[TaskName("Explain")]
+[TaskDescription("Why each selected image would be rebuilt: today's inputs against the inputs recorded for its reference image (-latest by default), from the registry, else the local store. Files with +/- line counts, entry fields old -> new, base digests, the hash scheme; an image whose own inputs are unchanged names the family it was rebuilt for. Root causes first, cascades collapsed; a reference that cannot be read gives its one-line reason.")]
+[TaskArgument("--against=latest|yyyymmdd|HASH", "The reference: each image's -latest (default), its -<yyyymmdd> date tag, or the image of a hash (<name>-<hash>.inputs, else <name>-<hash>).")]
+[TaskArgument("--format=text|json", "json: every image with every change, for tools (schemaVersion 1).")]
+public sealed class ExplainTask(Services.HashResolver resolver, Services.Explanations explanations) : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var json = context.Argument(ArgumentNames.Format) switch
+        {
+            null or "text" => false,
+            "json" => true,
+            var other => throw new CakeException(2, $"--format={other}: use --format=text or --format=json."),
+        };
+        ExplainAgainst against;
+        try
+        {
+            against = ExplainAgainst.Parse(context.Argument(ArgumentNames.Against));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CakeException(2, ex.Message);
+        }
+
+        // Today's inputs: this run's hashes when ComputeHash ran, else hashed here without asking any registry.
+        var hashes = context.Results.Hashes ?? resolver.HashOnly();
+        if (context.Results.Inputs.Count == 0)
+        {
+            context.Results.Set(new InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(hashes.Families));
+        }
+
+        var report = explanations.Explain(hashes, against);
+        Console.Out.Write(json ? ExplainOutput.Json(report) : ExplainOutput.Text(report));
+    }
+}
