@@ -19,6 +19,11 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
         clock.RecordStartUp();
         Fill(context, environment, info.TasksToExecute.Select(t => t.Name), clock);
         CheckGateConfiguration(context);
+        if (context.PlannedTasks.Contains("Deploy") || context.PlannedTasks.Contains("Down"))
+        {
+            Tasks.MachineProject.CheckArguments(context);
+        }
+
         context.Log.Verbose($"Kiln: run {context.Stamp.Id}, mode={context.Options.Mode}, catalog={context.Options.Catalog}, artifacts={context.Options.Artifacts}");
     }
 

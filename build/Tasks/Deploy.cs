@@ -20,7 +20,25 @@ internal static class MachineProject
             ?? throw new CakeException(2, $"Which machine? Pass --machine=NAME ({string.Join(", ", machines)}).");
         return fleet.Fleet.Machines.ContainsKey(machine)
             ? (fleet, machine)
-            : throw new CakeException(2, $"--machine={machine} is not a machine of {fleet.Fleet.File} ({string.Join(", ", machines)}).");
+            : throw new CakeException(2, $"--machine={machine} is not a machine of {fleet.Fleet.File} ({string.Join(", ", machines)}).{Catalog.Suggest.DidYouMean(machine, machines)}");
+    }
+
+    /// <summary>
+    /// Every Deploy/Down argument, checked when the run is planned: a typo costs a second, not a bake that ends in an
+    /// engine error. Override files must exist.
+    /// </summary>
+    public static void CheckArguments(BuildContext context)
+    {
+        Target(context);
+        Gpu(context);
+        Devices(context);
+        foreach (var extra in context.Arguments.HasArgument(ArgumentNames.ComposeOverride) ? context.Arguments.GetArguments(ArgumentNames.ComposeOverride) : [])
+        {
+            if (extra.Length == 0 || !File.Exists(Path.Combine(context.Root, extra)))
+            {
+                throw new CakeException(2, $"--compose-override={extra}: no such file (paths are relative to the repository root).");
+            }
+        }
     }
 
     /// <summary>--gpu=off drops the GPU device reservations (a machine without an NVIDIA runtime); the GPU probe still decides.</summary>

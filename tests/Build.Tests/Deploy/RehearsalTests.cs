@@ -20,7 +20,7 @@ public sealed class RehearsalTests
         using var repo = new TempDir("kiln-rehearsal-");
         foreach (var dir in new[] { "docker", "examples/demo" })
         {
-            Copy(Path.Combine(TestInfra.RepoRoot, dir), Path.Combine(repo.Path, dir));
+            TestTree.Copy(Path.Combine(TestInfra.RepoRoot, dir), Path.Combine(repo.Path, dir));
         }
 
         File.Copy(Path.Combine(TestInfra.RepoRoot, "pixi.toml"), Path.Combine(repo.Path, "pixi.toml"));
@@ -50,19 +50,5 @@ public sealed class RehearsalTests
         }
 
         ProcessRunner.Run(new CommandLine("docker").Add("network", "inspect", Build.Deploy.RehearsalLan.Network)).Succeeded.ShouldBeFalse("the LAN network is removed");
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
-
-        foreach (var dir in Directory.GetDirectories(from))
-        {
-            Copy(dir, Path.Combine(to, Path.GetFileName(dir)));
-        }
     }
 }

@@ -429,7 +429,7 @@ public sealed class DebianDemoTests
         public DebianRepo()
         {
             Root = Directory.CreateTempSubdirectory("kiln-debian-").FullName;
-            CopyTree(Path.Combine(TestInfra.RepoRoot, "examples", "demo"), Path.Combine(Root, "examples", "demo"));
+            TestTree.Copy(Path.Combine(TestInfra.RepoRoot, "examples", "demo"), Path.Combine(Root, "examples", "demo"));
             Registry = $"{TestInfra.Registry}/{TestInfra.UniqueRepository("debian")}";
         }
 
@@ -452,20 +452,6 @@ public sealed class DebianDemoTests
             }
             catch (UnauthorizedAccessException)
             {
-            }
-        }
-
-        private static void CopyTree(string from, string to)
-        {
-            Directory.CreateDirectory(to);
-            foreach (var file in Directory.GetFiles(from))
-            {
-                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-            }
-
-            foreach (var dir in Directory.GetDirectories(from))
-            {
-                CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
             }
         }
     }

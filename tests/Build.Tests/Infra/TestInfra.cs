@@ -97,6 +97,24 @@ public static class TestInfra
     }
 }
 
+/// <summary>Copies of repository folders for tests that run the app on a tree of their own.</summary>
+public static class TestTree
+{
+    public static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        foreach (var dir in Directory.GetDirectories(from))
+        {
+            Copy(dir, Path.Combine(to, Path.GetFileName(dir)));
+        }
+    }
+}
+
 /// <summary>A temporary directory deleted at dispose.</summary>
 public sealed class TempDir : IDisposable
 {
