@@ -157,6 +157,13 @@ public static partial class FleetLoader
             foreach (var (k, v) in machinesNode.Children)
             {
                 var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                if (!MachineNamePattern().IsMatch(name))
+                {
+                    // A machine's name becomes a folder (deploy_dir/<machine>), a Compose project and a file name.
+                    y.Error(k, null, $"'{name}' is not a valid machine name.", "Use lowercase letters, digits, '_' or '-', starting with a letter or digit (it names deploy/<machine>/ and the Compose project kiln-<machine>).");
+                    continue;
+                }
+
                 if (v is not YamlMappingNode m)
                 {
                     y.Error(v, null, $"Machine '{name}' must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'mainpc: { port_offset: 0, compute_capability: \"8.9\" }'.");
@@ -256,6 +263,12 @@ public static partial class FleetLoader
             {
                 y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, "A service cannot depend on itself.", "Remove it from depends_on."));
             }
+        }
+
+        foreach (var cycle in DependencyCycles(services))
+        {
+            var first = services.First(s => s.Name == cycle[0]);
+            y.Errors.Add(new FleetError(first.At("depends_on"), first.Name, $"depends_on forms a cycle: {string.Join(" → ", cycle.Append(cycle[0]))}.", "Compose would refuse it: remove one of these dependencies."));
         }
 
         return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services)
@@ -444,6 +457,12 @@ public static partial class FleetLoader
             if (!EnvNamePattern().IsMatch(key))
             {
                 y.Error(node, service, $"'{key}' is not a valid environment variable name.", "Use letters, digits and '_', not starting with a digit.");
+                continue;
+            }
+
+            if (Credentials.Why(key, value) is { } why)
+            {
+                y.Error(node, service, $"'{key}' looks like a credential ({why}): its value would be written into the committed Compose file and the image.", $"Give it through a Compose secret or an env file that is not committed (e.g. infrastructure's password_secret, or 'env_file' in a --compose-override kept outside the repository), and keep only its name here with an empty value if the code needs it set.");
                 continue;
             }
 
@@ -914,6 +933,52 @@ public static partial class FleetLoader
 
         return normal.Length == 0 || Path.IsPathRooted(normal) || normal.Split('/').Contains("..") ? null : normal;
     }
+
+    /// <summary>Each depends_on cycle once (as its services, from the first in file order), self-dependencies aside.</summary>
+    private static List<List<string>> DependencyCycles(IReadOnlyList<FleetService> services)
+    {
+        var deps = services.ToDictionary(s => s.Name, s => s.DependsOn.Where(d => d != s.Name).ToList(), StringComparer.Ordinal);
+        var state = new Dictionary<string, int>(StringComparer.Ordinal);
+        var path = new List<string>();
+        var cycles = new List<List<string>>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Visit(string name)
+        {
+            state[name] = 1;
+            path.Add(name);
+            foreach (var dep in deps.TryGetValue(name, out var list) ? list : [])
+            {
+                if (state.GetValueOrDefault(dep) == 1)
+                {
+                    var cycle = path.Skip(path.IndexOf(dep)).ToList();
+                    if (seen.Add(string.Join(',', cycle.Order(StringComparer.Ordinal))))
+                    {
+                        cycles.Add(cycle);
+                    }
+                }
+                else if (state.GetValueOrDefault(dep) == 0 && deps.ContainsKey(dep))
+                {
+                    Visit(dep);
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            state[name] = 2;
+        }
+
+        foreach (var s in services)
+        {
+            if (state.GetValueOrDefault(s.Name) == 0)
+            {
+                Visit(s.Name);
+            }
+        }
+
+        return cycles;
+    }
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,62}$")]
+    private static partial Regex MachineNamePattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
     private static partial Regex ServiceNamePattern();
