@@ -36,24 +36,10 @@ public sealed record RehearsalReport(string Kind, IReadOnlyList<RehearsedService
             w.WriteString("machine", s.Machine);
             w.WriteString("service", s.Service);
             w.WriteString("image", s.Image);
-            if (s.Bytes is { } bytes)
-            {
-                w.WriteNumber("bytes", bytes);
-            }
-            else
-            {
-                w.WriteNull("bytes");
-            }
+            w.WriteNumberOrNull("bytes", s.Bytes);
 
             w.WriteString("health", s.Health);
-            if (s.SecondsToHealthy is { } seconds)
-            {
-                w.WriteNumber("secondsToHealthy", Math.Round(seconds, 2));
-            }
-            else
-            {
-                w.WriteNull("secondsToHealthy");
-            }
+            w.WriteNumberOrNull("secondsToHealthy", s.SecondsToHealthy is { } seconds ? Math.Round(seconds, 2) : null);
 
             w.WriteEndObject();
         }

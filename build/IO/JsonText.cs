@@ -57,4 +57,18 @@ public static class JsonText
 
         writer.WriteEndArray();
     }
+
+    /// <summary>A number, or null when there is none (a measurement that was not made).</summary>
+    public static void WriteNumberOrNull(this Utf8JsonWriter writer, string name, double? value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (value is { } v)
+        {
+            writer.WriteNumber(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
 }
