@@ -52,7 +52,7 @@ public sealed record Catalog(
     public FamilyGraph Graph => FamilyGraph.Of(Families);
 }
 
-/// <summary>Hardware defaults for one host (spec 002 §D).</summary>
+/// <summary>Hardware defaults for one host: the env every image placed on it starts from (threads, CUDA allocator).</summary>
 public sealed record Machine(string Name, string? Description, IReadOnlyList<EnvVar> Env);
 
 /// <summary>A GPU architecture variant: one catalog definition expands to a sibling family per arch.</summary>

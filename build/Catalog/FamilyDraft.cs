@@ -481,7 +481,7 @@ internal sealed class FamilyDraft(CatalogScope scope, string name, IReadOnlyDict
         var export = Export;
         if (Python is { Kind: PythonKind.Pixi })
         {
-            // pixi-pack's tarball is what a pixi family exports (spec 000: the export stage ships it).
+            // pixi-pack's tarball is what a pixi family exports: the export stage ships the packed environment, nothing else.
             export = [.. export.Append("environment.tar.gz").Distinct(StringComparer.Ordinal)];
             if (scope.Pixi.ToolsImage is null)
             {

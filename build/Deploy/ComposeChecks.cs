@@ -9,7 +9,7 @@ public sealed record ComposeProblem(string File, string Service, string Message)
 }
 
 /// <summary>
-/// Reads a Compose file back (as Compose would see it, not as Kiln meant it) and checks spec 002 §C's posture on
+/// Reads a Compose file back (as Compose would see it, not as Kiln meant it) and checks the hardened posture on
 /// every service: a non-root user, all capabilities dropped, no new privileges, a read-only root, a healthcheck, and
 /// the Docker socket and host devices only where the fleet allows them.
 /// </summary>

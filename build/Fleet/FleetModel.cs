@@ -2,7 +2,7 @@ using Build.Catalog;
 
 namespace Build.Fleet;
 
-/// <summary>What a service needs from its family (spec 002 §F, the "needs" column).</summary>
+/// <summary>What a service needs from its family: each need must be something the family provides.</summary>
 public enum FleetNeed
 {
     Cpu,
@@ -40,7 +40,7 @@ public sealed record FleetVolume(string Source, string Target, bool ReadOnly)
 }
 
 /// <summary>
-/// A host as the fleet sees it: its port offset (spec 002 §F PORT_OFFSET), its GPU's compute capability, how the other
+/// A host as the fleet sees it: its port offset (added to every host port it publishes), its GPU's compute capability, how the other
 /// machines reach it, and the host resources its services may be granted (each grant names a number or path of this
 /// host, so nothing is guessed inside a container).
 /// </summary>

@@ -418,7 +418,7 @@ public static class FleetValidator
         var user = lineage.Select(f => f.User).LastOrDefault(u => u is not null);
         if (user is null || user.Uid == 0)
         {
-            errors.Add(new FleetError(service.At("family"), service.Name, $"Family {label} runs as root; fleet services run as a non-root user (spec 002 §C).", "Give the family (or the catalog's defaults) a 'user:' with a non-zero uid."));
+            errors.Add(new FleetError(service.At("family"), service.Name, $"Family {label} runs as root; fleet services run as a non-root user (a container's root is the host's root once it escapes).", "Give the family (or the catalog's defaults) a 'user:' with a non-zero uid."));
         }
 
         return errors.Count > before || user is null ? null : new ResolvedService(service, family, lineage, user);

@@ -22,7 +22,7 @@ public sealed class BakePrint : FrostingTask<BuildContext>
     }
 }
 
-/// <summary>The canonical local gate (spec 001): what CI checks before building, runnable before every push.</summary>
+/// <summary>The canonical local gate : what CI checks before building, runnable before every push.</summary>
 [TaskName("PrePush")]
 [IsDependentOn(typeof(GenerateCheck))]
 [IsDependentOn(typeof(Lint))]

@@ -10,7 +10,7 @@ public static class FleetFixture
     public const string D = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     /// <summary>
-    /// The `aliases:` block docker/families.yaml needs (spec 002 §F family keys -> catalog families). Used only when
+    /// The `aliases:` block docker/families.yaml needs (the fleet's family keys -> catalog families). Used only when
     /// the catalog in this tree has no aliases yet (the loader support lands from another branch).
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> ProposedAliases = new SortedDictionary<string, string>(StringComparer.Ordinal)

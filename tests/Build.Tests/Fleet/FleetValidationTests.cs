@@ -154,7 +154,7 @@ public sealed class FleetValidationTests
         catalog = catalog with { Families = catalog.Families.Select(f => f.Name == "cpu-py311" ? f with { User = null } : f).ToList() };
         var fleet = FleetFixture.Parse("  A:\n" + Cpu + "    health: { port: 8000 }\n");
 
-        Single(FleetValidator.Check(fleet, catalog)).Message.ShouldBe("Family 'cpu-py311' (alias 'cpu') runs as root; fleet services run as a non-root user (spec 002 §C).");
+        Single(FleetValidator.Check(fleet, catalog)).Message.ShouldBe("Family 'cpu-py311' (alias 'cpu') runs as root; fleet services run as a non-root user (a container's root is the host's root once it escapes).");
     }
 
     [Test]

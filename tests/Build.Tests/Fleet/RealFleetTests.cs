@@ -2,7 +2,7 @@ using Build.Fleet;
 
 namespace Build.Tests.Fleet;
 
-/// <summary>docker/fleet.yaml against docker/families.yaml: the whole spec 002 §F table, mapped and placed correctly.</summary>
+/// <summary>docker/fleet.yaml against docker/families.yaml: all 69 services, mapped and placed correctly.</summary>
 [TestFixture]
 [Category("Unit")]
 public sealed class RealFleetTests

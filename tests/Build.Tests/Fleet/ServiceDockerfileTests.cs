@@ -3,7 +3,7 @@ using Build.Fleet;
 
 namespace Build.Tests.Fleet;
 
-/// <summary>Service Dockerfiles in the spec 002 §E shape, byte-for-byte, and their .dockerignore files.</summary>
+/// <summary>Service Dockerfiles (family → deps → runtime), byte-for-byte, and their .dockerignore files.</summary>
 [TestFixture]
 [Category("Unit")]
 public sealed class ServiceDockerfileTests
