@@ -18,7 +18,11 @@ public sealed record ServiceCode(
     ImportAnalysis Analysis,
     IReadOnlyList<CodeFile> Files,
     IReadOnlyList<FleetError> Errors,
-    IReadOnlyList<FleetError> Warnings);
+    IReadOnlyList<FleetError> Warnings)
+{
+    /// <summary>The import names the service's family provides (what Lock subtracts and Deps reports as the family's).</summary>
+    public IReadOnlySet<string> FamilyModules { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Reads the fleet's code for the selected services: one <see cref="ImportAnalyzer"/> for the whole fleet (a module
@@ -46,12 +50,12 @@ public static class ServiceCodeReader
                 provided[s.Family.Name] = modules;
             }
 
-            return Read(fleet, sourceRoot, analyzer, s, modules, checkLocks);
+            return Read(fleet, sourceRoot, analyzer, s, modules, checkLocks) with { FamilyModules = modules };
         }).ToList();
     }
 
     /// <summary>The import names a family's Python environment provides (its lineage's locked distributions).</summary>
-    public static IReadOnlySet<string> FamilyModules(ResolvedFleet fleet, Family family, string repoRoot)
+    private static IReadOnlySet<string> FamilyModules(ResolvedFleet fleet, Family family, string repoRoot)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         return FleetFamilies.LockedPackages(fleet.Catalog, family, repoRoot)
@@ -199,32 +203,20 @@ public static class ServiceCodeReader
             ? $"Remove 'requirements: none' from the service, then run ./build.sh --target=Lock --services={s.Name} (or map the import with the fleet's module_map)."
             : $"Run ./build.sh --target=Lock --services={s.Name} (or map the import with the fleet's module_map).";
 
+    /// <summary>A dotted name and each of its parents, longest first: a.b.c, a.b, a.</summary>
+    private static IEnumerable<string> Prefixes(string dotted)
+    {
+        for (var name = dotted; name.Length > 0; name = name.LastIndexOf('.') is var i && i > 0 ? name[..i] : string.Empty)
+        {
+            yield return name;
+        }
+    }
+
     /// <summary>True when a dotted import is provided as a dotted module (a namespace like google.protobuf).</summary>
-    private static bool Covered(IReadOnlySet<string> modules, string dotted)
-    {
-        for (var name = dotted; name.Length > 0; name = name.LastIndexOf('.') is var i && i > 0 ? name[..i] : string.Empty)
-        {
-            if (modules.Contains(name))
-            {
-                return true;
-            }
-        }
+    private static bool Covered(IReadOnlySet<string> modules, string dotted) => Prefixes(dotted).Any(modules.Contains);
 
-        return false;
-    }
-
-    private static LockedPackage? Covering(Dictionary<string, LockedPackage> modules, string dotted)
-    {
-        for (var name = dotted; name.Length > 0; name = name.LastIndexOf('.') is var i && i > 0 ? name[..i] : string.Empty)
-        {
-            if (modules.TryGetValue(name, out var p))
-            {
-                return p;
-            }
-        }
-
-        return null;
-    }
+    private static LockedPackage? Covering(Dictionary<string, LockedPackage> modules, string dotted) =>
+        Prefixes(dotted).Select(n => modules.GetValueOrDefault(n)).FirstOrDefault(p => p is not null);
 
     private static CodeFile Describe(string sourceRoot, string path, string why)
     {

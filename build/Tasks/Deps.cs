@@ -22,9 +22,8 @@ public sealed class Deps : FrostingTask<BuildContext>
         var services = context.NamedServices;
         var missing = FleetValidator.RequireSources(fleet, Path.Combine(context.Root, fleet.Fleet.SourceRoot), f => FleetFamilies.LockedPackages(fleet.Catalog, f, context.Root), services.Select(s => s.Name).ToList());
         var code = ServiceCodeReader.Read(fleet, context.Root, services);
-        var modules = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-        IReadOnlySet<string> FamilyModules(ResolvedService s) =>
-            modules.TryGetValue(s.Family.Name, out var m) ? m : modules[s.Family.Name] = ServiceCodeReader.FamilyModules(fleet, s.Family, context.Root);
+        var modules = code.ToDictionary(c => c.Service, c => c.FamilyModules, StringComparer.Ordinal);
+        IReadOnlySet<string> FamilyModules(ResolvedService s) => modules[s.Name];
         Console.Out.Write(json ? DepsReport.Json(fleet, code, FamilyModules) : DepsReport.Text(fleet, code, FamilyModules));
         var errors = missing.Concat(code.SelectMany(c => c.Errors)).ToList();
         if (errors.Count > 0)

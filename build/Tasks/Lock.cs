@@ -39,9 +39,8 @@ public sealed class Lock : FrostingTask<BuildContext>
         var requests = services.GroupBy(s => s.Family.Name, StringComparer.Ordinal).Select(g =>
         {
             var family = g.First().Family;
-            var modules = ServiceCodeReader.FamilyModules(fleet, family, context.Root);
             return new FamilyLockRequest(family.Name, FamilyImage(hashes.Get(family.Name)), FleetFamilies.LockedPins(fleet.Catalog, family, context.Root),
-                g.Select(s => new LockRequest(s.Name, Required(fleet, codeOf[s.Name], modules))).ToList());
+                g.Select(s => new LockRequest(s.Name, Required(fleet, codeOf[s.Name], codeOf[s.Name].FamilyModules))).ToList());
         }).ToList();
 
         var settings = new LockSettings(source, fleet.Fleet.ModuleMap, Path.Combine(context.Paths.Work, "lock"), context.Argument(ArgumentNames.Builder),

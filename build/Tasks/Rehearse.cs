@@ -121,7 +121,7 @@ public sealed class Rehearse : FrostingTask<BuildContext>
                 Directory.Delete(Path.Combine(tree, "examples"), recursive: true);
             }
 
-            CopyTree(Path.Combine(context.Root, "examples", "demo"), Path.Combine(tree, "examples", "demo"));
+            Generation.Generator.CopyTree(Path.Combine(context.Root, "examples", "demo"), Path.Combine(tree, "examples", "demo"));
             foreach (var host in hosts)
             {
                 Directory.CreateDirectory(host.ModelsDir);
@@ -287,30 +287,20 @@ public sealed class Rehearse : FrostingTask<BuildContext>
         ProcessRunner.Run(new CommandLine("docker").Add("image", "inspect", "-f", "{{.Size}}", image), new ProcessOptions()) is { Succeeded: true } r
             && long.TryParse(r.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
 
-    private static void CopyTree(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
-        }
-
-        foreach (var dir in Directory.GetDirectories(from))
-        {
-            CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
-        }
-    }
 
     /// <summary>Kiln itself on the rehearsal tree: the same app, another working directory, the demo's base images.</summary>
     private sealed class Child(BuildContext context, string tree)
     {
+        // The demo catalog's base variables, as this run has them: read once, given to every child run.
+        private readonly Dictionary<string, string?> _env = Buildx.BakeFileRenderer.BaseVariables(Catalog.CatalogLoader.Load(DemoCatalog, new Catalog.CatalogLoadOptions(context.Root, context.Env.Get, Strict: false)).Catalog)
+            .Where(v => context.Env.Get(v.Name) is { Length: > 0 })
+            .ToDictionary(v => v.Name, v => context.Env.Get(v.Name), StringComparer.Ordinal);
+
         public ProcessResult Run(string target, params string[] args)
         {
             var app = typeof(BuildContext).Assembly.Location;
             var command = new CommandLine("dotnet").Add(app, $"--target={target}", $"--working={tree}", $"--catalog={RehearsalTree.Catalog}", $"--registry={Registry}", "--mode=local", "--offline", "--no-report").Add(args);
-            var env = Buildx.BakeFileRenderer.BaseVariables(Catalog.CatalogLoader.Load(DemoCatalog, new Catalog.CatalogLoadOptions(context.Root, context.Env.Get, Strict: false)).Catalog)
-                .Where(v => context.Env.Get(v.Name) is { Length: > 0 })
-                .ToDictionary(v => v.Name, v => context.Env.Get(v.Name), StringComparer.Ordinal);
+            var env = _env;
             context.Log.Information($"rehearsal: {target} {string.Join(' ', args)}");
             return ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = tree, Environment = env, Timeout = TimeSpan.FromMinutes(30), OnStandardOutput = l => context.Log.Verbose(l), OnStandardError = l => context.Log.Verbose(l) });
         }
