@@ -132,6 +132,39 @@ public sealed class DockerEngine : IDisposable
         return found.Where(f => f.Id is not null).ToDictionary(f => f.reference, f => f.Id!, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The image events the engine still holds in memory from <paramref name="sinceNano"/> (0: all of them) up to
+    /// <paramref name="until"/>, oldest first: with both bounds GET /events answers from that buffer and ends instead
+    /// of streaming on. The buffer is one sequence for every kind of event, so an image event found in it proves that
+    /// every image event since is there too.
+    /// </summary>
+    public async Task<IReadOnlyList<EngineEvent>> ImageEventsAsync(long sinceNano, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        var since = sinceNano == 0 ? "0" : $"{sinceNano / 1_000_000_000}.{sinceNano % 1_000_000_000:D9}";
+        var seconds = (until.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        using var response = await _http.GetAsync(new Uri($"events?since={since}&until={seconds}&filters=%7B%22type%22%3A%5B%22image%22%5D%7D", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<EngineEvent>();
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var e = doc.RootElement;
+            var actor = e.TryGetProperty("Actor", out var a) ? a : default;
+            var name = actor.ValueKind == JsonValueKind.Object && actor.TryGetProperty("Attributes", out var attributes)
+                && attributes.ValueKind == JsonValueKind.Object && attributes.TryGetProperty("name", out var n) ? n.GetString() : null;
+            events.Add(new EngineEvent(
+                e.TryGetProperty("timeNano", out var t) ? t.GetInt64() : 0,
+                e.TryGetProperty("Type", out var type) ? type.GetString() ?? string.Empty : string.Empty,
+                e.TryGetProperty("Action", out var action) ? action.GetString() ?? string.Empty : string.Empty,
+                actor.ValueKind == JsonValueKind.Object && actor.TryGetProperty("ID", out var id) ? id.GetString() ?? string.Empty : string.Empty,
+                name));
+        }
+
+        return events;
+    }
+
     /// <summary>One label of each image the store holds ("" when the image has no such label); the others are left out.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ImageLabelsAsync(IEnumerable<string> references, string label, CancellationToken cancellationToken = default)
     {
@@ -208,6 +241,8 @@ public sealed class DockerEngine : IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    private sealed record StoreAnswer(IReadOnlyDictionary<string, string> Found, int Asked);
+
     /// <summary>
     /// Asks the engine's API when this environment reaches it over a socket; null when it does not, or when the
     /// request fails — the caller then runs the docker CLI, which has the engine's own words for what is wrong.
@@ -230,6 +265,53 @@ public sealed class DockerEngine : IDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// <see cref="LocalImages(IReadOnlyList{string})"/>, asking the store only about what the record at
+    /// <paramref name="recordPath"/> cannot vouch for (see <see cref="LocalStoreRecord"/>), and recording this answer for
+    /// the next run. <paramref name="asked"/> says how many references the store was asked about.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, string recordPath, out int asked)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        var answer = references.Count == 0 ? null : TryApi(async engine =>
+        {
+            // Only the events from the last run's watermark on: usually a handful, where the whole buffer is 256
+            // events of ~1 KB (image events carry every label).
+            var record = LocalStoreRecord.Read(recordPath);
+            var events = await engine.ImageEventsAsync(record?.Watermark.TimeNano ?? 0, DateTimeOffset.UtcNow).ConfigureAwait(false);
+            var trusted = LocalStoreRecord.Trusted(record, events) ?? new Dictionary<string, string>();
+            var unknown = references.Where(r => !trusted.ContainsKey(r)).ToList();
+            var found = new Dictionary<string, string>(trusted, StringComparer.Ordinal);
+            foreach (var (reference, id) in unknown.Count == 0 ? new Dictionary<string, string>() : await engine.ImageIdsAsync(unknown).ConfigureAwait(false))
+            {
+                found[reference] = id;
+            }
+
+            if (events.Count > 0)
+            {
+                try
+                {
+                    new LocalStoreRecord(events[^1], found).Write(recordPath);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Without a record the next run asks the store about every image: slower, never wrong.
+                }
+            }
+
+            return new StoreAnswer(found, unknown.Count);
+        });
+        if (answer is null)
+        {
+            asked = references.Count;
+            return LocalImages(references);
+        }
+
+        asked = answer.Asked;
+        var wanted = references.ToHashSet(StringComparer.Ordinal);
+        return answer.Found.Where(kv => wanted.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
     }
 
     /// <summary>

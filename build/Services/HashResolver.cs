@@ -29,11 +29,13 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             prechecks.StartEngine();
         }
 
-        // CI mode always asks the registry: its connection and token are settled while the files are hashed.
+        // CI mode always asks the registry: its connection and token are settled while the files are hashed. Local
+        // mode asks it only about what the store lacks, but an edit makes that likely: the connection is settled in
+        // the background too, and a run that needs nothing from the registry never waits for it.
         var services = context.SelectedServices;
         var repository = ImageName.ParseRepository(registry);
         var servicesRepository = ImageName.ParseRepository(ServiceImages.Repository(registry));
-        var prepared = offline || local
+        var prepared = offline || (local && force)
             ? Task.CompletedTask
             : Task.WhenAll(Task.Run(() => registries.Client.PrepareAsync(repository)), services.Count == 0 ? Task.CompletedTask : Task.Run(() => registries.Client.PrepareAsync(servicesRepository)));
         if (force)
@@ -50,7 +52,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         // Local --force builds every image whatever exists: there is nothing to look up, here or in the registry.
         var lookup = !(local && force);
         var stored = local && lookup
-            ? clock.Time("local store lookup", () => Buildx.DockerEngine.LocalImages(images.Select(i => i.Tags.Immutable).ToList()))
+            ? clock.Time("local store lookup", () => LocalStore(images.Select(i => i.Tags.Immutable).ToList()))
             : new Dictionary<string, string>();
         string? LocalImage(FamilyHashEntry i) => stored.GetValueOrDefault(i.Tags.Immutable);
         var ask = offline || !lookup ? [] : images.Where(i => LocalImage(i) is null).ToList();
@@ -87,6 +89,14 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             var results = await Task.WhenAll(lookups).ConfigureAwait(false);
             return results.SelectMany(r => r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         }
+    }
+
+    /// <summary>The local store's images by reference, asked only about what the last run's record cannot vouch for.</summary>
+    private IReadOnlyDictionary<string, string> LocalStore(IReadOnlyList<string> references)
+    {
+        var found = Buildx.DockerEngine.LocalImages(references, Path.Combine(context.Root, ".kiln", "local-store.json"), out var asked);
+        context.Log.Debug($"Local store: asked about {asked} of {references.Count} images ({references.Count - asked} vouched for by the last run's record and the engine's events since).");
+        return found;
     }
 
     /// <summary>The selected images' hashes and inputs, asking nothing of the engine or the registry (existence: "not asked").</summary>

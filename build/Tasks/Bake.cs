@@ -28,7 +28,11 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         ArgumentNullException.ThrowIfNull(context);
         var hashes = Hashes(context);
         CheckEngineAndFiles(context);
-        var plan = Explained(context, hashes, Plan(context, hashes));
+        var planned = Plan(context, hashes);
+        // The whys of what is built are read beside the bake (they need the registry, the bake does not) unless
+        // --explain prints them first; they reach the summary and bake-summary.json, which come after the bake.
+        var explained = context.Flag(ArgumentNames.Explain) ? Task.FromResult(Explained(context, hashes, planned)) : Task.Run(() => Explained(context, hashes, planned));
+        var plan = context.Flag(ArgumentNames.Explain) ? explained.GetAwaiter().GetResult() : planned;
         var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context), clock.Record);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
@@ -64,6 +68,8 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
             }
         }
 
+        var whys = clock.Time("reference records (waited)", () => explained.GetAwaiter().GetResult()).ToDictionary(p => p.Name, p => p.Why, StringComparer.Ordinal);
+        result = result with { Families = result.Families.Select(f => f.Outcome is Outcome.Reused || !whys.TryGetValue(f.Name, out var why) ? f : f with { Why = why }).ToList() };
         result = result with { Phases = clock.Phases };
         context.Results.Set(result);
         AtomicFile.WriteAllText(context.Paths.BakeSummary, result.ToJson());
