@@ -48,6 +48,12 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths)
     public byte[]? Find(string digest)
     {
         ArgumentNullException.ThrowIfNull(digest);
+        if (!IsDigest(digest))
+        {
+            // Digests come from labels and registries: one that is not a sha256 digest never becomes a path.
+            return null;
+        }
+
         var kept = Path.Combine(KeptRoot, InputsDocument.StoreName(digest));
         if (File.Exists(kept))
         {
@@ -82,8 +88,58 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths)
         }
     }
 
-    /// <summary>What <see cref="ReferenceReader"/> asks of this machine: the engine's labels and these records.</summary>
-    public LocalInputs Reader() => new(references => Buildx.DockerEngine.LocalLabels(references, InputsRecord.Label), Find);
+    /// <summary>What <see cref="ReferenceReader"/> asks of this machine: the engine's labels, these records, and the records read for image digests before.</summary>
+    public LocalInputs Reader() => new(references => Buildx.DockerEngine.LocalLabels(references, InputsRecord.Label), Find, OfImage, Remember);
+
+    /// <summary>The record read from the registry for this image manifest digest by an earlier run, or null.</summary>
+    public byte[]? OfImage(string imageDigest)
+    {
+        ArgumentNullException.ThrowIfNull(imageDigest);
+        var link = ImageLink(imageDigest);
+        return IsDigest(imageDigest) && File.Exists(link) && File.ReadAllText(link).Trim() is var digest && IsDigest(digest)
+            && Path.Combine(KeptRoot, InputsDocument.StoreName(digest)) is var kept && File.Exists(kept) ? File.ReadAllBytes(kept) : null;
+    }
+
+    /// <summary>Keeps a record read from the registry by its digest, and which image manifest it belongs to.</summary>
+    public void Remember(string imageDigest, byte[] record)
+    {
+        ArgumentNullException.ThrowIfNull(imageDigest);
+        ArgumentNullException.ThrowIfNull(record);
+        if (!IsDigest(imageDigest))
+        {
+            return;
+        }
+
+        try
+        {
+            var digest = InputsRecord.DigestOf(record);
+            Directory.CreateDirectory(Path.Combine(KeptRoot, "images"));
+            // Content-addressed and re-made by any later read: renamed into place, no fsync needed.
+            Put(Path.Combine(KeptRoot, InputsDocument.StoreName(digest)), record);
+            Put(ImageLink(imageDigest), System.Text.Encoding.ASCII.GetBytes(digest + "\n"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not kept: the next Explain reads it from the registry again.
+        }
+
+        static void Put(string path, byte[] bytes)
+        {
+            if (File.Exists(path))
+            {
+                return;
+            }
+
+            var temp = path + $".{Guid.NewGuid():N}.tmp";
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    private static bool IsDigest(string digest) =>
+        digest.Length == 71 && digest.StartsWith("sha256:", StringComparison.Ordinal) && digest.AsSpan(7).IndexOfAnyExcept("0123456789abcdef") < 0;
+
+    private string ImageLink(string imageDigest) => Path.Combine(KeptRoot, "images", imageDigest.Replace(':', '-'));
 
     private static bool SameBytes(string path, byte[] bytes)
     {

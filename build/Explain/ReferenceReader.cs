@@ -13,7 +13,14 @@ public sealed record ReferenceRequest(string Image, ImageName Repository, IReadO
 /// This machine's side: which local images carry which inputs label (reference → label value, "" for an image
 /// without one; references the store lacks are left out) and the records kept here by digest.
 /// </summary>
-public sealed record LocalInputs(Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>> Labels, Func<string, byte[]?> Record)
+/// <param name="OfImage">The record this machine already read for an image manifest digest (an image's record never
+/// changes: its label, part of the digest, names it), or null.</param>
+/// <param name="Remember">Keeps a record read from the registry under its image's manifest digest.</param>
+public sealed record LocalInputs(
+    Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>> Labels,
+    Func<string, byte[]?> Record,
+    Func<string, byte[]?>? OfImage = null,
+    Action<string, byte[]>? Remember = null)
 {
     public static LocalInputs None { get; } = new(_ => new Dictionary<string, string>(), _ => null);
 }
@@ -35,7 +42,9 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
         Error,
     }
 
-    private bool _referrersApi = true;
+    private readonly Lock _gate = new();
+
+    private Task<bool>? _referrersApi;
 
     private sealed record Outcome(Found Kind, InputsRecord? Record = null, string? Digest = null, string? Reason = null, string? Label = null, string Source = "registry");
 
@@ -54,10 +63,7 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
         {
             try
             {
-                var probe = await client.HeadManifestAsync(requests[0].Repository, requests[0].Tags[0], cancellationToken).ConfigureAwait(false);
-                // One question for the registry as a whole: without the referrers API (a 404), every image goes
-                // straight to its referrers tag instead of asking the API once more each.
-                _referrersApi = probe is null || await client.GetReferrersAsync(requests[0].Repository, probe.Digest, InputsRecord.MediaType, cancellationToken).ConfigureAwait(false) is not null;
+                await client.HeadManifestAsync(requests[0].Repository, requests[0].Tags[0], cancellationToken).ConfigureAwait(false);
             }
             catch (RegistryException ex) when (ex.Unreachable)
             {
@@ -208,7 +214,13 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
             return new Outcome(Found.Absent);
         }
 
-        var index = (_referrersApi ? await client.GetReferrersAsync(repository, head.Digest, InputsRecord.MediaType, cancellationToken).ConfigureAwait(false) : null)
+        // The tag moves; what the image it names was made of does not: read once, kept by its manifest digest.
+        if (local.OfImage?.Invoke(head.Digest) is { } known && Checked(request, tag, known, head.Digest) is { Kind: Found.Record } remembered)
+        {
+            return remembered;
+        }
+
+        var index = (await ReferrersApiAsync(repository, head.Digest, cancellationToken).ConfigureAwait(false) ? await client.GetReferrersAsync(repository, head.Digest, InputsRecord.MediaType, cancellationToken).ConfigureAwait(false) : null)
             ?? (await client.GetManifestAsync(repository, InputsArtifact.ReferrersTag(head.Digest), cancellationToken).ConfigureAwait(false))?.Bytes;
         foreach (var artifact in index is null ? [] : InputsArtifact.Referrers(index))
         {
@@ -243,6 +255,21 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
             Reason: $"{tag} ({Abbrev(head.Digest)}) is labelled with inputs {Abbrev(label)}, but neither the registry nor this machine holds that record");
     }
 
+    /// <summary>
+    /// One question for the registry as a whole, asked by the first image that needs its referrers (an image whose
+    /// record is kept here needs none): without the referrers API (a 404), every image goes straight to its referrers
+    /// tag instead of asking the API once more each.
+    /// </summary>
+    private Task<bool> ReferrersApiAsync(ImageName repository, string digest, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _referrersApi ??= Ask();
+        }
+
+        async Task<bool> Ask() => await client.GetReferrersAsync(repository, digest, InputsRecord.MediaType, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
     private async Task<Outcome> RecordBlobAsync(ReferenceRequest request, string tag, string digest, string? imageDigest, CancellationToken cancellationToken)
     {
         var bytes = await client.GetBlobAsync(request.Repository, digest, cancellationToken).ConfigureAwait(false);
@@ -251,7 +278,13 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
             return new Outcome(Found.Error, Reason: $"the inputs record of {tag} does not match its digest {Abbrev(digest)}");
         }
 
-        return Checked(request, tag, bytes, imageDigest);
+        var outcome = Checked(request, tag, bytes, imageDigest);
+        if (outcome.Kind == Found.Record && imageDigest is not null)
+        {
+            local.Remember?.Invoke(imageDigest, bytes);
+        }
+
+        return outcome;
     }
 
     private static Outcome Checked(ReferenceRequest request, string tag, byte[] bytes, string? imageDigest)

@@ -205,7 +205,9 @@ public sealed class ExplainDemoTests
         there.ShouldBe(here);
         there.ShouldContain("\"hello\":\"changed:");
         there.ShouldContain("\"web\":\"changed:env.HELLO_ADDRESS: \\\"hello:17001\\\" → \\\"hello:17002\\\" (and 1 more)\"");
-        Directory.Exists(fresh.Full(".kiln")).ShouldBeFalse("Explain keeps nothing");
+        // Explain keeps only the records it read, by digest and by the image digest they belong to.
+        Directory.EnumerateFileSystemEntries(fresh.Full(".kiln")).ShouldBe([fresh.Full(".kiln/inputs")]);
+        Directory.EnumerateFiles(fresh.Full(".kiln/inputs"), "*", SearchOption.AllDirectories).ShouldAllBe(f => Path.GetFileName(f).StartsWith("sha256-", StringComparison.Ordinal));
 
         // Each image's status and why, as one comparable text; the records came from the registry in both copies.
         string Answers(string root)

@@ -17,9 +17,9 @@ public sealed class ReferenceReaderTests
 
     private static string Sha(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static InputsDocument Record(string image = "hello")
+    private static InputsDocument Record(string image = "hello", string file = "1")
     {
-        var inputs = new List<RecordedInput> { new("scheme", "kiln-service-hash/2"), new("file:a.py", "sha256:" + new string('1', 64)) };
+        var inputs = new List<RecordedInput> { new("scheme", "kiln-service-hash/2"), new("file:a.py", "sha256:" + string.Concat(Enumerable.Repeat(file, 64))) };
         return InputsDocument.Of(new InputsRecord(image, ImageKind.Service, FamilyHasher.Combine(inputs.Select(i => new HashInput(i.Name, i.Digest))), "kiln-service-hash/2", null, null, inputs, new Dictionary<string, string>()));
     }
 
@@ -110,6 +110,49 @@ public sealed class ReferenceReaderTests
         (found.Tag, found.Digest, found.Source).ShouldBe(("hello-latest", image, "registry"));
         registry.Asked.ShouldContain($"GET referrers/{image}");
         registry.Asked.ShouldContain($"GET manifests/{InputsArtifact.ReferrersTag(image)}");
+    }
+
+    [Test]
+    public void A_record_read_once_is_kept_by_its_image_digest_and_the_next_read_asks_only_where_the_tag_points()
+    {
+        var registry = new MemoryRegistry();
+        var document = Record();
+        var image = registry.Image("hello-latest", document.Digest);
+        registry.Attach(image, document);
+        using var dir = new Infra.TempDir();
+        var store = new LocalInputStore(dir.Path, new IO.ArtifactLayout(Path.Combine(dir.Path, "artifacts")));
+
+        Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader())["hello"].Record.ShouldNotBeNull();
+        registry.Asked.Clear();
+        var again = Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader())["hello"];
+
+        again.Record.ShouldNotBeNull().Hash.ShouldBe(document.Record.Hash);
+        (again.Tag, again.Digest).ShouldBe(("hello-latest", image));
+        registry.Asked.Distinct().ShouldBe(["HEAD manifests/hello-latest"], "the tag may move; the record of the image it names does not");
+        store.OfImage(image).ShouldBe(document.Json);
+
+        // The tag moved to an image this machine has not read: the registry is asked again.
+        var next = Record("hello", "2");
+        var moved = registry.Image("hello-latest", next.Digest);
+        registry.Attach(moved, next);
+        registry.Asked.Clear();
+        Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader())["hello"].Digest.ShouldBe(moved);
+        registry.Asked.ShouldContain($"GET blobs/{next.Digest}");
+    }
+
+    [TestCase("sha256:../../../etc/passwd")]
+    [TestCase("sha256:ABCDEF")]
+    [TestCase("md5:0123")]
+    public void A_digest_that_is_not_a_sha256_never_becomes_a_path(string digest)
+    {
+        using var dir = new Infra.TempDir();
+        var store = new LocalInputStore(dir.Path, new IO.ArtifactLayout(Path.Combine(dir.Path, "artifacts")));
+
+        store.Remember(digest, Record().Json);
+
+        store.OfImage(digest).ShouldBeNull();
+        store.Find(digest).ShouldBeNull();
+        Directory.Exists(store.KeptRoot).ShouldBeFalse();
     }
 
     [Test]
