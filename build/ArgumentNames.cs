@@ -25,6 +25,8 @@ public static class ArgumentNames
     public const string Gpu = "gpu";
     public const string Devices = "devices";
     public const string ComposeOverride = "compose-override";
+    public const string AllowDrift = "allow-drift";
+    public const string AllowPrivilegedOverride = "allow-privileged-override";
     public const string Shards = "shards";
     public const string ExpectShards = "expect-shards";
     public const string Check = "check";

@@ -85,11 +85,13 @@ public sealed record DeployEntry(string Service, string Image, string Status, st
 
 /// <summary>
 /// deploy-report.json/.md: per service of a machine, its image, health, seconds to healthy and restarts; whether GPU
-/// reservations and sound devices were left out; and the links to other machines that Compose did not wait for.
+/// reservations and sound devices were left out; the links to other machines that Compose did not wait for; and
+/// what was deployed that was not reviewed: the Compose file's drift from its render (--allow-drift) and the
+/// override grants the fleet does not declare (--allow-privileged-override).
 /// </summary>
-public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, bool Devices, string ComposeFile, IReadOnlyList<DeployEntry> Services, IReadOnlyList<Fleet.FleetLink> CrossMachine)
+public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, bool Devices, string ComposeFile, IReadOnlyList<DeployEntry> Services, IReadOnlyList<Fleet.FleetLink> CrossMachine, string? ComposeDrift, IReadOnlyList<PostureFinding> OverrideFindings)
 {
-    public const int CurrentSchema = 1;
+    public const int CurrentSchema = 2;
 
     public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
@@ -98,13 +100,13 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, b
     /// <summary>Services that are not healthy, each with its last health output: what a failing Deploy prints.</summary>
     public IReadOnlyList<DeployEntry> Unhealthy => Services.Where(s => s.Health != "healthy").ToList();
 
-    public static DeployReport Build(string machine, bool gpu, string composeFile, IEnumerable<ContainerState> containers, bool devices = true, IReadOnlyList<Fleet.FleetLink>? crossMachine = null)
+    public static DeployReport Build(string machine, bool gpu, string composeFile, IEnumerable<ContainerState> containers, bool devices = true, IReadOnlyList<Fleet.FleetLink>? crossMachine = null, string? composeDrift = null, IReadOnlyList<PostureFinding>? overrideFindings = null)
     {
         ArgumentNullException.ThrowIfNull(containers);
         var entries = containers.OrderBy(c => c.Service, StringComparer.Ordinal)
             .Select(c => new DeployEntry(c.Service, c.Image, c.Status, c.Health ?? "none", c.SecondsToHealthy, c.Restarts, c.LastHealthOutput))
             .ToList();
-        return new DeployReport(CurrentSchema, machine, gpu, devices, composeFile, entries, crossMachine ?? []);
+        return new DeployReport(CurrentSchema, machine, gpu, devices, composeFile, entries, crossMachine ?? [], composeDrift, overrideFindings ?? []);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
@@ -139,6 +141,20 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, b
             {
                 sb.Append(CultureInfo.InvariantCulture, $"- {l.Service}@{l.Machine} → {l.Target}@{l.TargetMachine} {l.Endpoint} (`{l.Variable}`)\n");
             }
+        }
+
+        if (OverrideFindings.Count > 0)
+        {
+            sb.Append("\nOverride grants the fleet does not declare (`--allow-privileged-override`):\n\n");
+            foreach (var f in OverrideFindings)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- `{f.File}:{f.Line}` {f.Service}: {f.What}\n");
+            }
+        }
+
+        if (ComposeDrift is { } drift)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n`{ComposeFile}` was deployed as edited, not as Generate renders it (`--allow-drift`):\n\n```diff\n{drift.TrimEnd('\n')}\n```\n");
         }
 
         foreach (var s in Unhealthy.Where(s => !string.IsNullOrEmpty(s.LastHealthOutput)))

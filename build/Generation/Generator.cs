@@ -15,7 +15,8 @@ public enum ChangeKind
     Deleted,
 }
 
-public sealed record FileChange(string Path, ChangeKind Kind, string Diff);
+/// <param name="Why">For a deletion: which catalog or fleet entry the file was generated for, and that it is gone.</param>
+public sealed record FileChange(string Path, ChangeKind Kind, string Diff, string? Why = null);
 
 /// <summary>Generate cannot write the tree as planned (something in the way); nothing has been written.</summary>
 public sealed class GenerationException : Exception
@@ -57,7 +58,10 @@ public static class Generator
         return files;
     }
 
-    /// <summary>What differs between the plan and the repository (with diffs), including generated folders of removed families.</summary>
+    /// <summary>
+    /// What differs between the plan and the repository (with diffs), including the generated folders of removed
+    /// families and services and the Compose files of removed machines.
+    /// </summary>
     /// <exception cref="GenerationException">A file stands where a generated folder belongs, or a folder where a generated file belongs.</exception>
     public static IReadOnlyList<FileChange> Compare(string repoRoot, Catalog.Catalog catalog, IReadOnlyList<GeneratedFile> plan)
     {
@@ -80,9 +84,9 @@ public static class Generator
                 : new(file.Path, ChangeKind.Updated, UnifiedDiff.Create(current, file.Content, "a/" + file.Path, "b/" + file.Path)));
         }
 
-        foreach (var orphan in Orphans(repoRoot, catalog))
+        foreach (var (orphan, why) in Orphans(repoRoot, catalog).Concat(FleetOrphans(repoRoot, catalog, plan)))
         {
-            changes.Add(new(orphan, ChangeKind.Deleted, UnifiedDiff.Create(File.ReadAllText(Path.Combine(repoRoot, orphan)), string.Empty, "a/" + orphan, "/dev/null")));
+            changes.Add(new(orphan, ChangeKind.Deleted, UnifiedDiff.Create(File.ReadAllText(Path.Combine(repoRoot, orphan)), string.Empty, "a/" + orphan, "/dev/null"), why));
         }
 
         return changes;
@@ -133,6 +137,12 @@ public static class Generator
             if (change.Kind == ChangeKind.Deleted)
             {
                 File.Delete(full);
+                // The folder goes with its last generated file; a hand-written file in it keeps it.
+                var dir = Path.GetDirectoryName(full)!;
+                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
+                {
+                    Directory.Delete(dir);
+                }
             }
             else
             {
@@ -245,28 +255,67 @@ public static class Generator
     }
 
     /// <summary>Files under families/ that Kiln generated (they carry its header) for families the catalog no longer has.</summary>
-    private static IEnumerable<string> Orphans(string repoRoot, Catalog.Catalog catalog)
+    private static IEnumerable<(string Path, string Why)> Orphans(string repoRoot, Catalog.Catalog catalog)
     {
-        var familiesDir = Path.Combine(repoRoot, catalog.Directory, "families");
-        if (!Directory.Exists(familiesDir))
+        var names = catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        return GeneratedLeftovers(repoRoot, Path.Combine(catalog.Directory, "families"), names, ["Dockerfile", "Dockerfile.dockerignore"])
+            .Select(o => (o.Path, $"generated for family '{o.Name}', which {catalog.File} no longer has"));
+    }
+
+    /// <summary>
+    /// Generated service folders and machine Compose files whose service or machine is gone. The plan names every
+    /// one that should exist; a plan without any (no fleet, or a caller that rendered only the families) finds none,
+    /// so a partial plan can never turn every service folder into a deletion.
+    /// </summary>
+    private static IEnumerable<(string Path, string Why)> FleetOrphans(string repoRoot, Catalog.Catalog catalog, IReadOnlyList<GeneratedFile> plan)
+    {
+        var servicesDir = $"{catalog.Directory}/services";
+        var services = plan.Select(f => f.Path).Where(p => p.StartsWith(servicesDir + "/", StringComparison.Ordinal) && p.EndsWith("/Dockerfile", StringComparison.Ordinal))
+            .Select(p => p.Split('/')[^2]).ToHashSet(StringComparer.Ordinal);
+        foreach (var o in services.Count == 0 ? [] : GeneratedLeftovers(repoRoot, servicesDir, services, ["Dockerfile", "Dockerfile.dockerignore"]))
+        {
+            yield return (o.Path, $"generated for service '{o.Name}', which the fleet beside {catalog.File} no longer has");
+        }
+
+        var composeFiles = plan.Select(f => f.Path).Where(p => p.EndsWith("/compose.yaml", StringComparison.Ordinal)).ToList();
+        foreach (var deployDir in composeFiles.Select(p => ParentOf(ParentOf(p))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var machines = composeFiles.Where(p => ParentOf(ParentOf(p)) == deployDir).Select(p => p.Split('/')[^2]).ToHashSet(StringComparer.Ordinal);
+            foreach (var o in GeneratedLeftovers(repoRoot, deployDir, machines, ["compose.yaml"]))
+            {
+                yield return (o.Path, $"generated for machine '{o.Name}', which the fleet no longer has");
+            }
+        }
+    }
+
+    private static string ParentOf(string path) => path.LastIndexOf('/') is var i and >= 0 ? path[..i] : string.Empty;
+
+    /// <summary>
+    /// In each folder of <paramref name="parent"/> not named in <paramref name="keep"/>, the given files that carry
+    /// Kiln's header: only what Kiln wrote is ever deleted, never a hand-written file beside it.
+    /// </summary>
+    private static IEnumerable<(string Path, string Name)> GeneratedLeftovers(string repoRoot, string parent, IReadOnlySet<string> keep, string[] files)
+    {
+        var full = Path.Combine(repoRoot, parent);
+        if (!Directory.Exists(full))
         {
             yield break;
         }
 
-        var names = catalog.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var dir in Directory.GetDirectories(familiesDir).Order(StringComparer.Ordinal))
+        foreach (var dir in Directory.GetDirectories(full).Order(StringComparer.Ordinal))
         {
-            if (names.Contains(Path.GetFileName(dir)))
+            var name = Path.GetFileName(dir);
+            if (keep.Contains(name))
             {
                 continue;
             }
 
-            foreach (var file in new[] { "Dockerfile", "Dockerfile.dockerignore" })
+            foreach (var file in files)
             {
-                var full = Path.Combine(dir, file);
-                if (File.Exists(full) && File.ReadLines(full).Take(3).Any(l => l.StartsWith(Marker, StringComparison.Ordinal)))
+                var path = Path.Combine(dir, file);
+                if (File.Exists(path) && File.ReadLines(path).Take(3).Any(l => l.StartsWith(Marker, StringComparison.Ordinal)))
                 {
-                    yield return Path.GetRelativePath(repoRoot, full).Replace('\\', '/');
+                    yield return (Path.GetRelativePath(repoRoot, path).Replace('\\', '/'), name);
                 }
             }
         }

@@ -1,5 +1,6 @@
 using Build.Deploy;
 using Build.Fleet;
+using Build.Generation;
 using Build.Host;
 using Build.IO;
 using Build.Reports;
@@ -29,16 +30,133 @@ internal static class MachineProject
     /// </summary>
     public static void CheckArguments(BuildContext context)
     {
-        Target(context);
-        Gpu(context);
-        Devices(context);
-        foreach (var extra in context.Arguments.HasArgument(ArgumentNames.ComposeOverride) ? context.Arguments.GetArguments(ArgumentNames.ComposeOverride) : [])
+        var (fleet, machine) = Target(context);
+        var gpu = Gpu(context);
+        var devices = Devices(context);
+        foreach (var extra in Overrides(context))
         {
             if (extra.Length == 0 || !File.Exists(Path.Combine(context.Root, extra)))
             {
                 throw new CakeException(2, $"--compose-override={extra}: no such file (paths are relative to the repository root).");
             }
         }
+
+        if (context.PlannedTasks.Contains("Deploy"))
+        {
+            AllowsDrift(context, gpu, devices);
+            Enforce(context, Review(context, fleet, machine));
+        }
+    }
+
+    private static IEnumerable<string> Overrides(BuildContext context) =>
+        context.Arguments.HasArgument(ArgumentNames.ComposeOverride) ? context.Arguments.GetArguments(ArgumentNames.ComposeOverride) : [];
+
+    /// <summary>
+    /// --allow-drift is for trying a hand edit on one's own machine: in CI only the reviewed file is deployed, and
+    /// with --gpu=off/--devices=off the file deployed is re-rendered from the fleet, so the edit would not be in it.
+    /// </summary>
+    internal static bool AllowsDrift(BuildContext context, bool gpu, bool devices)
+    {
+        if (!context.Flag(ArgumentNames.AllowDrift))
+        {
+            return false;
+        }
+
+        if (context.Options.Mode != BuildMode.Local)
+        {
+            throw new CakeException(2, $"--allow-drift works only with --mode=local: in CI mode Deploy deploys only the Compose file Generate renders from the fleet. Drop --allow-drift, run ./build.sh --target=Generate --catalog={context.Options.Catalog} and commit the result.");
+        }
+
+        return gpu && devices
+            ? true
+            : throw new CakeException(2, "--allow-drift deploys the committed Compose file as edited, but --gpu=off/--devices=off deploy one rendered from the fleet, without the edit. Drop one of them; a local change on top of the rendered file belongs in --compose-override=FILE.");
+    }
+
+    /// <summary>The machine's Compose file differs from its render (null when it matches), and what the override files grant beyond the fleet.</summary>
+    /// <param name="Drift">The unified diff from the committed file to the render, or a sentence when the file is missing.</param>
+    internal sealed record DeployReview(string Machine, string ComposePath, string? Drift, bool Missing, IReadOnlyList<PostureFinding> Grants);
+
+    /// <summary>
+    /// What Deploy would deploy, against what was reviewed: the machine's committed Compose file against the render
+    /// Generate writes (the run's own plan, so both are the same code), and each override against the fleet's grants.
+    /// </summary>
+    internal static DeployReview Review(BuildContext context, ResolvedFleet fleet, string machine)
+    {
+        var path = ComposeRenderer.PathFor(fleet.Fleet, machine);
+        var rendered = context.GeneratedFiles.Single(f => f.Path == path).Content;
+        var full = Path.Combine(context.Root, path);
+        var missing = !File.Exists(full);
+        var current = missing ? null : File.ReadAllText(full);
+        var drift = current is null || current == rendered ? null : UnifiedDiff.Create(current, rendered, "a/" + path, "b/" + path);
+        var grants = new List<PostureFinding>();
+        foreach (var extra in Overrides(context))
+        {
+            try
+            {
+                grants.AddRange(OverridePosture.Scan(extra, File.ReadAllBytes(Path.Combine(context.Root, extra))));
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CakeException(2, $"--compose-override={extra}: {ex.Message}");
+            }
+        }
+
+        return new DeployReview(machine, path, drift, missing, OverridePosture.Undeclared(grants, OverridePosture.Scan(path, rendered)));
+    }
+
+    /// <summary>At most <paramref name="lines"/> lines of a diff: the message shows where it drifted, GenerateCheck shows all of it.</summary>
+    internal static string Short(string diff, int lines = 40)
+    {
+        var all = diff.TrimEnd('\n').Split('\n');
+        return all.Length <= lines ? string.Join('\n', all) : string.Join('\n', all[..lines]) + $"\n… ({all.Length - lines} more lines: ./build.sh --target=GenerateCheck shows them all)";
+    }
+
+    /// <summary>A drifted or missing Compose file and undeclared grants stop Deploy (unless allowed); allowed ones are logged here and reported.</summary>
+    private static void Enforce(BuildContext context, DeployReview review)
+    {
+        var generate = $"./build.sh --target=Generate --catalog={context.Options.Catalog}";
+        if (review.Grants.Count > 0)
+        {
+            var list = OverridePosture.Render(review.Grants);
+            if (!context.Flag(ArgumentNames.AllowPrivilegedOverride))
+            {
+                throw new CakeException(2,
+                    $"--compose-override grants what the fleet does not declare for machine '{review.Machine}':{list}\n" +
+                    $"Host access and privilege come from the fleet manifest (docker_socket, audio_device, models), where they are reviewed. Move the grant there and run {generate}, or pass --allow-privileged-override to deploy it anyway (the deploy report lists it).");
+            }
+
+            context.Log.Warning($"Deploying with override grants the fleet does not declare (--allow-privileged-override):{list}");
+        }
+
+        if (review.Missing)
+        {
+            throw new CakeException(1, $"{review.ComposePath} (machine '{review.Machine}') does not exist: Deploy deploys the Compose file Generate writes. Run {generate}, review it and commit it.");
+        }
+
+        if (review.Drift is not { } drift)
+        {
+            return;
+        }
+
+        if (AllowsDrift(context, Gpu(context), Devices(context)))
+        {
+            context.Log.Warning($"Deploying {review.ComposePath} as edited (--allow-drift), not as Generate renders it:\n{Short(drift)}");
+            return;
+        }
+
+        throw new CakeException(1,
+            $"{review.ComposePath} (machine '{review.Machine}') differs from what Generate renders from the fleet: Deploy deploys only the generated file that was reviewed.\n{Short(drift)}\n" +
+            $"Run {generate}, review the change and commit it (a local change belongs in --compose-override=FILE); to try a hand edit on this machine anyway, add --allow-drift --mode=local.");
+    }
+
+    /// <summary>The machine's Compose file when --allow-drift lets it differ: Bake's check of the generated files leaves it out.</summary>
+    public static IReadOnlySet<string> AcceptedDrift(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.PlannedTasks.Contains("Deploy") && context.Flag(ArgumentNames.AllowDrift) && context.Options.Mode == BuildMode.Local
+            && context.Argument(ArgumentNames.Machine) is { } machine && context.Fleet is { } fleet && fleet.Fleet.Machines.ContainsKey(machine)
+            ? new HashSet<string>(StringComparer.Ordinal) { ComposeRenderer.PathFor(fleet.Fleet, machine) }
+            : new HashSet<string>(StringComparer.Ordinal);
     }
 
     /// <summary>--gpu=off drops the GPU device reservations (a machine without an NVIDIA runtime); the GPU probe still decides.</summary>
@@ -111,11 +229,13 @@ internal static class MachineProject
 
 [TaskName("Deploy")]
 [IsDependentOn(typeof(Bake))]
-[TaskDescription("Brings one machine's Compose project up healthy: after Bake (which builds the machine's services with their families), checks the Docker socket's group against docker_gid and that every secret is in the environment (KILN_SECRET_*), runs `docker compose up -d --wait` on the images this run hashed (pinned by digest once published), lists the links to the other machine, and writes deploy-report.json/.md (service, image, health, seconds to healthy, restarts). A service that never becomes healthy fails it with its last health output and logs.")]
+[TaskDescription("Brings one machine's Compose project up healthy. Before anything is hashed it refuses a Compose file that differs from what Generate renders (with its diff) and an override that grants host access or privilege the fleet does not declare; after Bake (which builds the machine's services with their families), it checks the Docker socket's group against docker_gid and that every secret is in the environment (KILN_SECRET_*), runs `docker compose up -d --wait` on the images this run hashed (pinned by digest once published), lists the links to the other machine, and writes deploy-report.json/.md (service, image, health, seconds to healthy, restarts). A service that never becomes healthy fails it with its last health output and logs.")]
 [TaskArgument("--machine=NAME", "The machine of the fleet to deploy (mainpc, pc2).")]
 [TaskArgument("--gpu=on|off", "off: drop the GPU device reservations (a machine without an NVIDIA runtime); the GPU probe in each healthcheck still decides, and the report says so.")]
 [TaskArgument("--devices=on|off", "off: drop the sound devices and the audio group (a machine without them); the report says so.")]
-[TaskArgument("--compose-override=FILE", "An extra Compose file on top of the generated one (repeatable).")]
+[TaskArgument("--compose-override=FILE", "An extra Compose file on top of the generated one (repeatable). One that grants host access or privilege the fleet does not declare is refused.")]
+[TaskArgument("--allow-privileged-override", "Deploy an override's undeclared grants anyway (they are logged and listed in the deploy report).")]
+[TaskArgument("--allow-drift", "Local mode only: deploy a hand-edited Compose file that differs from what Generate renders (logged with its diff and in the deploy report).")]
 public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildContext>
 {
     /// <summary>
@@ -194,7 +314,8 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
             states = States();
         }
 
-        var report = DeployReport.Build(machine, gpu, file, states, devices, crossMachine);
+        var review = MachineProject.Review(context, fleet, machine);
+        var report = DeployReport.Build(machine, gpu, file, states, devices, crossMachine, review.Drift, review.Grants);
         AtomicFile.WriteAllText(context.Paths.DeployReportJson, report.ToJson());
         AtomicFile.WriteAllText(context.Paths.DeployReportMarkdown, report.ToMarkdown());
         if (environment.Get("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)

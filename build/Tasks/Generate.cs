@@ -25,7 +25,7 @@ public sealed class Generate : FrostingTask<BuildContext>
         Generator.Apply(root, plan, changes);
         foreach (var change in changes.Where(c => c.Kind != ChangeKind.Unchanged))
         {
-            context.Log.Information($"{change.Kind.ToString().ToLowerInvariant(),-8} {change.Path}");
+            context.Log.Information($"{change.Kind.ToString().ToLowerInvariant(),-8} {change.Path}{(change.Why is { } why ? $" ({why})" : string.Empty)}");
         }
 
         context.Log.Information(
@@ -51,9 +51,14 @@ public sealed class Generate : FrostingTask<BuildContext>
         }
 
         throw new CakeException(1,
-            $"{drift.Count} generated file(s) differ from {context.Catalog.File}: {string.Join(", ", drift.Select(d => $"{d.Path} ({d.Kind.ToString().ToLowerInvariant()})"))}. " +
-            $"Run ./build.sh --target=Generate --catalog={context.Options.Catalog} and commit the result.");
+            $"{drift.Count} generated file(s) differ from {context.Catalog.File}: {string.Join(", ", drift.Select(Describe))}. " +
+            $"Run ./build.sh --target=Generate --catalog={context.Options.Catalog} (it also deletes left-over generated files and their folders, never a hand-written file) and commit the result.");
     }
+
+    /// <summary>A change as the drift message lists it; a left-over file names its folder and what it was generated for.</summary>
+    internal static string Describe(FileChange change) => change.Kind == ChangeKind.Deleted && change.Why is { } why
+        ? $"{change.Path} (left over in {change.Path[..(change.Path.LastIndexOf('/') + 1)]}: {why})"
+        : $"{change.Path} ({change.Kind.ToString().ToLowerInvariant()})";
 
     /// <summary>Every generated Compose file passes Compose's own validation (when Compose is installed).</summary>
     private static void CheckCompose(BuildContext context, IReadOnlyList<GeneratedFile> plan)
