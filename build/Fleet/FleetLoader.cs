@@ -52,7 +52,9 @@ public static partial class FleetLoader
             throw new FleetException([new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")]);
         }
 
-        return Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'), strict);
+        var fleet = Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'), strict);
+        var outside = FleetBoundary.Check(fleet, repoRoot);
+        return outside.Count > 0 ? throw new FleetException(outside) : fleet;
     }
 
     public static Fleet Parse(string yaml, string displayPath, bool strict = false)
