@@ -143,12 +143,17 @@ public static class FleetWiring
             grants.Add($"host folder {models} at {ModelsTarget}, read-only (models_dir)");
         }
 
-        foreach (var v in service.Volumes.Where(v => !v.IsNamed))
-        {
-            grants.Add($"{(v.IsRelative ? "repository folder" : "host folder")} {v.Source} at {v.Target}{(v.ReadOnly ? ", read-only" : ", writable")} (volumes)");
-        }
-
+        grants.AddRange(HostFolders(service.Volumes));
         return grants;
+    }
+
+    /// <summary>The host folders among a service's or infrastructure entry's volumes, as privileges.</summary>
+    public static IReadOnlyList<string> HostFolders(IEnumerable<FleetVolume> volumes)
+    {
+        ArgumentNullException.ThrowIfNull(volumes);
+        return volumes.Where(v => !v.IsNamed)
+            .Select(v => $"{(v.IsRelative ? "repository folder" : "host folder")} {v.Source} at {v.Target}{(v.ReadOnly ? ", read-only" : ", writable")} (volumes)")
+            .ToList();
     }
 
     /// <summary>The extra groups a service's container joins on a machine (the socket's, then the sound devices').</summary>

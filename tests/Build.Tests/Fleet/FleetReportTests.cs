@@ -67,10 +67,12 @@ public sealed class FleetReportTests
             "  Gpu:\n    machines: [mainpc]\n    family: gpu-ada\n    entrypoint: g/app.py\n    health: { port: 8003 }\n    models: true\n" +
             "  Host:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: h/app.py\n    health: { port: 8004 }\n    volumes: [\"/srv/data/in:/in:ro\", \"./out:/out\"]\n",
             "  mainpc: { port_offset: 0, compute_capability: \"8.9\", docker_gid: 998, audio_gid: 29, models_dir: /srv/models, host_paths: [/srv/data] }\n");
+        fleet = fleet with { Infrastructure = [new FleetInfrastructure("redis", "redis:7", ["mainpc"], 6379, [new FleetVolume("/srv/data/redis", "/data", false), new FleetVolume("redis-data", "/r", false)], ["redis-cli", "ping"], FleetHealthTiming.Default, "999:999", null, null, new("f", 1, 1), new Dictionary<string, Build.Catalog.SourceSpan>())] };
         var report = FleetReport.Build(fleet, FleetFixture.SmallCatalog());
 
         report.Machines[0].Privileged.Select(p => (p.Service, string.Join("; ", p.Grants))).ShouldBe(
         [
+            ("redis", "host folder /srv/data/redis at /data, writable (volumes)"),
             ("Sock", "Docker socket /var/run/docker.sock; group 998 (docker_gid)"),
             ("Snd", "device /dev/snd; group 29 (audio_gid)"),
             ("Gpu", "GPU (every NVIDIA device); host folder /srv/models at /models, read-only (models_dir)"),
