@@ -59,15 +59,47 @@ public static class RepoPaths
         return null;
     }
 
+    /// <summary>
+    /// The first part of a repository path (which may not exist yet) that is a symbolic link leading outside the
+    /// repository, or that cannot be followed, with where it leads (null when it leads nowhere); null when every part
+    /// that exists stays inside. What Kiln writes there would otherwise land outside the repository.
+    /// </summary>
+    public static (string Path, string? Target)? Escape(string repoRoot, string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var root = RealPath(Path.GetFullPath(repoRoot)) ?? Path.GetFullPath(repoRoot);
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToArray();
+        for (var i = 1; i <= parts.Length; i++)
+        {
+            var rel = string.Join('/', parts[..i]);
+            var full = Path.Combine(repoRoot, rel);
+            if (IsLink(full))
+            {
+                var real = RealPath(Path.GetFullPath(full));
+                if (real is null || !Inside(root, real))
+                {
+                    return (rel, real);
+                }
+            }
+            else if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when <paramref name="path"/> (a real path) is <paramref name="root"/> (a real path) or inside it.</summary>
+    public static bool Inside(string root, string path) =>
+        path == root || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     public static string Fix(string message) =>
         message.Contains("symbolic link", StringComparison.Ordinal)
             ? "Copy the files into the repository instead of linking to them: the build context is the repository, and nothing outside it is hashed."
             : message.Contains("does not exist", StringComparison.Ordinal)
                 ? "Paths are relative to the repository root; create the file or fix the path."
                 : "Write it relative to the repository root, without '..'.";
-
-    private static bool Inside(string root, string path) =>
-        path == root || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static bool IsLink(string path)
     {

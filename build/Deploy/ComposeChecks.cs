@@ -11,11 +11,11 @@ public sealed record ComposeProblem(string File, string Service, string Message)
 /// <summary>
 /// Reads a Compose file back (as Compose would see it, not as Kiln meant it) and checks the hardened posture on
 /// every service: a non-root user, all capabilities dropped, no new privileges, a read-only root, a healthcheck, and
-/// the Docker socket and host devices only where the fleet allows them.
+/// the Docker socket, host devices, extra groups and GPUs only where the fleet's keys grant them.
 /// </summary>
 public static class ComposeChecks
 {
-    public static IReadOnlyList<ComposeProblem> Security(string file, string yaml, IReadOnlySet<string>? socketAllowed = null, IReadOnlySet<string>? devicesAllowed = null)
+    public static IReadOnlyList<ComposeProblem> Security(string file, string yaml, IReadOnlySet<string>? socketAllowed = null, IReadOnlySet<string>? devicesAllowed = null, IReadOnlySet<string>? gpuAllowed = null)
     {
         var problems = new List<ComposeProblem>();
         var stream = new YamlStream();
@@ -71,6 +71,18 @@ public static class ComposeChecks
             if (List(s, "devices").Count > 0 && devicesAllowed?.Contains(name) != true)
             {
                 Problem("gets host devices, which its fleet entry does not allow ('audio_device: true').");
+            }
+
+            // A group is only ever the socket's or the sound devices' owner: each comes with the key that grants it.
+            if (List(s, "group_add").Count > 0 && socketAllowed?.Contains(name) != true && devicesAllowed?.Contains(name) != true)
+            {
+                Problem("joins extra host groups, which its fleet entry does not allow ('docker_socket: true' or 'audio_device: true').");
+            }
+
+            if (Get(s, "deploy") is YamlMappingNode deploy && Get(deploy, "resources") is YamlMappingNode resources && Get(resources, "reservations") is YamlMappingNode reservations
+                && Get(reservations, "devices") is YamlSequenceNode { Children.Count: > 0 } && gpuAllowed?.Contains(name) != true)
+            {
+                Problem("reserves GPUs, which only a service of a GPU family gets.");
             }
         }
 

@@ -85,11 +85,12 @@ public sealed record DeployEntry(string Service, string Image, string Status, st
 
 /// <summary>
 /// deploy-report.json/.md: per service of a machine, its image, health, seconds to healthy and restarts; whether GPU
-/// reservations and sound devices were left out; the links to other machines that Compose did not wait for; and
+/// reservations and sound devices were left out; the links to other machines that Compose did not wait for; the
+/// services granted more than the hardened default (socket, devices, groups, GPUs, host folders), as deployed; and
 /// what was deployed that was not reviewed: the Compose file's drift from its render (--allow-drift) and the
 /// override grants the fleet does not declare (--allow-privileged-override).
 /// </summary>
-public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, bool Devices, string ComposeFile, IReadOnlyList<DeployEntry> Services, IReadOnlyList<Fleet.FleetLink> CrossMachine, string? ComposeDrift, IReadOnlyList<PostureFinding> OverrideFindings)
+public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, bool Devices, string ComposeFile, IReadOnlyList<DeployEntry> Services, IReadOnlyList<Fleet.FleetLink> CrossMachine, IReadOnlyList<Fleet.FleetPrivileged> Privileged, string? ComposeDrift, IReadOnlyList<PostureFinding> OverrideFindings)
 {
     public const int CurrentSchema = 2;
 
@@ -100,13 +101,13 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, b
     /// <summary>Services that are not healthy, each with its last health output: what a failing Deploy prints.</summary>
     public IReadOnlyList<DeployEntry> Unhealthy => Services.Where(s => s.Health != "healthy").ToList();
 
-    public static DeployReport Build(string machine, bool gpu, string composeFile, IEnumerable<ContainerState> containers, bool devices = true, IReadOnlyList<Fleet.FleetLink>? crossMachine = null, string? composeDrift = null, IReadOnlyList<PostureFinding>? overrideFindings = null)
+    public static DeployReport Build(string machine, bool gpu, string composeFile, IEnumerable<ContainerState> containers, bool devices = true, IReadOnlyList<Fleet.FleetLink>? crossMachine = null, IReadOnlyList<Fleet.FleetPrivileged>? privileged = null, string? composeDrift = null, IReadOnlyList<PostureFinding>? overrideFindings = null)
     {
         ArgumentNullException.ThrowIfNull(containers);
         var entries = containers.OrderBy(c => c.Service, StringComparer.Ordinal)
             .Select(c => new DeployEntry(c.Service, c.Image, c.Status, c.Health ?? "none", c.SecondsToHealthy, c.Restarts, c.LastHealthOutput))
             .ToList();
-        return new DeployReport(CurrentSchema, machine, gpu, devices, composeFile, entries, crossMachine ?? [], composeDrift, overrideFindings ?? []);
+        return new DeployReport(CurrentSchema, machine, gpu, devices, composeFile, entries, crossMachine ?? [], privileged ?? [], composeDrift, overrideFindings ?? []);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
@@ -132,6 +133,15 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, b
         {
             var seconds = s.SecondsToHealthy is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";
             sb.Append(CultureInfo.InvariantCulture, $"| {s.Service} | `{s.Image}` | {s.Health} | {seconds} | {s.Restarts} |\n");
+        }
+
+        if (Privileged.Count > 0)
+        {
+            sb.Append("\nPrivileged (granted beyond the hardened default, each by its fleet key):\n\n");
+            foreach (var p in Privileged)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- {p.Service}: {string.Join(", ", p.Grants)}\n");
+            }
         }
 
         if (CrossMachine.Count > 0)

@@ -26,7 +26,7 @@ public static partial class FleetLoader
 
     internal static readonly string[] HealthKeys = ["port", "check", "path", "interval", "timeout", "start_period", "start_interval", "retries"];
 
-    internal static readonly string[] MachineKeys = ["port_offset", "compute_capability", "description", "address", "publish_ip", "docker_gid", "models_dir", "audio_gid", "sound_device"];
+    internal static readonly string[] MachineKeys = ["port_offset", "compute_capability", "description", "address", "publish_ip", "docker_gid", "models_dir", "audio_gid", "sound_device", "host_paths"];
 
     internal static readonly string[] InfrastructureKeys = ["image", "machines", "port", "volumes", "health", "user", "command", "password_secret"];
 
@@ -36,6 +36,9 @@ public static partial class FleetLoader
 
     /// <summary>Who decided a question when the manifest does not say: the default Kiln applies.</summary>
     public const string KilnDefault = "kiln default";
+
+    /// <summary>Where the machines' Compose files go when the fleet names no deploy_dir.</summary>
+    public const string DefaultDeployDir = "deploy";
 
     /// <summary>The value of 'requirements:' that says a service has no lock (it installs nothing beyond its family).</summary>
     public const string NoLock = "none";
@@ -49,7 +52,9 @@ public static partial class FleetLoader
             throw new FleetException([new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")]);
         }
 
-        return Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'), strict);
+        var fleet = Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'), strict);
+        var outside = FleetBoundary.Check(fleet, repoRoot);
+        return outside.Count > 0 ? throw new FleetException(outside) : fleet;
     }
 
     public static Fleet Parse(string yaml, string displayPath, bool strict = false)
@@ -98,7 +103,7 @@ public static partial class FleetLoader
         }
 
         var sourceRoot = RelativePath(y, root, "source_root", null) ?? ".";
-        var deployDir = RelativePath(y, root, "deploy_dir", null) ?? "deploy";
+        var deployDir = RelativePath(y, root, "deploy_dir", null) ?? DefaultDeployDir;
         var wheelhouse = y.Scalar(root, "wheelhouse", null) is { } w && w.StartsWith('/') ? w : RelativePath(y, root, "wheelhouse", null);
 
         var pythonPath = new List<string> { "." };
@@ -200,13 +205,21 @@ public static partial class FleetLoader
                     sound = null;
                 }
 
+                var modelsDir = HostPath(y, m, "models_dir", name);
+                if (modelsDir is not null && HostAccess.Forbidden(modelsDir) is { } why)
+                {
+                    y.Error(FleetYaml.Node(m, "models_dir"), null, $"Machine '{name}': models_dir '{modelsDir}' is {why}, which no container may bind.", "Keep the models in a folder of their own, e.g. 'models_dir: /srv/models'.");
+                    modelsDir = null;
+                }
+
                 machines[name] = new FleetMachine(name, y.Int(m, "port_offset", null, 0, 60000) ?? 0, cap, y.At(k))
                 {
                     Address = address,
                     // 0 is a host whose socket belongs to root's group: still the socket's real group, which Deploy checks.
                     DockerGid = y.Int(m, "docker_gid", null, 0, int.MaxValue),
                     PublishIp = publishIp,
-                    ModelsDir = HostPath(y, m, "models_dir", name),
+                    ModelsDir = modelsDir,
+                    HostPaths = ReadHostPaths(y, m, name),
                     AudioGid = audioGid,
                     SoundDevice = sound ?? (audioGid is null ? null : FleetWiring.DefaultSoundDevice),
                 };
@@ -240,14 +253,14 @@ public static partial class FleetLoader
                     continue;
                 }
 
-                if (ReadService(y, name, k, m, machines, lockPattern, timing) is { } service)
+                if (ReadService(y, name, k, m, machines, deployDir, lockPattern, timing) is { } service)
                 {
                     services.Add(service);
                 }
             }
         }
 
-        var infrastructure = ReadInfrastructure(y, root, machines, timing, strict);
+        var infrastructure = ReadInfrastructure(y, root, machines, deployDir, timing, strict);
         var questions = ReadQuestions(y, root);
         CheckHostFacts(y, machines, services, infrastructure);
 
@@ -273,6 +286,7 @@ public static partial class FleetLoader
 
         return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services)
         {
+            KeySpans = y.Spans(root),
             PythonPath = pythonPath,
             ModuleMap = moduleMap,
             Infrastructure = infrastructure,
@@ -280,7 +294,7 @@ public static partial class FleetLoader
         };
     }
 
-    private static FleetService? ReadService(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string lockPattern, FleetHealthTiming timing)
+    private static FleetService? ReadService(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, string lockPattern, FleetHealthTiming timing)
     {
         // Unknown keys are reported and the rest of the entry is still read, so one round shows every problem.
         var errorsBefore = y.Errors.Count;
@@ -354,7 +368,7 @@ public static partial class FleetLoader
         var health = ReadHealth(y, m, name, keyNode, timing);
 
         var env = ReadEnv(y, y.StringMap(m, "env", name), name);
-        var volumes = ReadVolumes(y, m, name);
+        var (volumes, volumeSpans) = ReadVolumes(y, m, name, serviceMachines.Select(n => machines[n]).ToList(), deployDir);
         var models = y.Bool(m, "models", name) ?? false;
         if (volumes.FirstOrDefault(v => v.Target == FleetWiring.CacheDir) is { } cache)
         {
@@ -416,7 +430,7 @@ public static partial class FleetLoader
             return null;
         }
 
-        return new FleetService(name, serviceMachines, needs.Count == 0 ? [FleetNeed.Cpu] : needs, family, entrypoint, files, ports, health, env, volumes, lockFile, dependsOn, notes, socket, confirm, y.At(keyNode), y.Spans(m))
+        return new FleetService(name, serviceMachines, needs.Count == 0 ? [FleetNeed.Cpu] : needs, family, entrypoint, files, ports, health, env, volumes, lockFile, dependsOn, notes, socket, confirm, y.At(keyNode), WithVolumeSpans(y.Spans(m), volumeSpans))
         {
             Uses = uses,
             Models = models,
@@ -502,21 +516,33 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static List<FleetVolume> ReadVolumes(FleetYaml y, YamlMappingNode m, string name)
+    /// <summary>
+    /// The volumes of a service or infrastructure entry, each with its position. A host path is checked against
+    /// every machine the entry runs on: never the whole filesystem, a system folder or the Docker socket; an
+    /// absolute path only under the machine's host_paths or models_dir; a relative one (from the Compose file's
+    /// folder) only inside the repository.
+    /// </summary>
+    private static (List<FleetVolume> Volumes, List<SourceSpan> Spans) ReadVolumes(FleetYaml y, YamlMappingNode m, string name, IReadOnlyList<FleetMachine> on, string deployDir)
     {
         var volumes = new List<FleetVolume>();
+        var spans = new List<SourceSpan>();
         foreach (var (value, node) in y.StringList(m, "volumes", name, "[data:/data, /srv/data:/data:ro]") ?? [])
         {
             var parts = value.Split(':');
             var ro = parts.Length == 3 && parts[2] == "ro";
-            var validSource = parts.Length > 0 && (VolumeNamePattern().IsMatch(parts[0]) || parts[0].StartsWith('/') || parts[0].StartsWith("./", StringComparison.Ordinal));
+            var validSource = parts.Length > 0 && (VolumeNamePattern().IsMatch(parts[0]) || parts[0].StartsWith('/') || parts[0].StartsWith('.'));
             if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] is not ("ro" or "rw")) || !validSource || !parts[1].StartsWith('/'))
             {
                 y.Error(node, name, $"'{value}' is not a volume.", "Write SOURCE:/path/in/container[:ro], e.g. 'data:/data' (a named volume) or '/srv/data:/data:ro' (a host path, absolute or ./relative to the Compose file).");
                 continue;
             }
 
-            volumes.Add(new FleetVolume(parts[0], parts[1], ro));
+            var volume = new FleetVolume(parts[0], parts[1], ro);
+            if (volume.IsNamed || HostVolumeAllowed(y, node, name, value, volume, on, deployDir))
+            {
+                volumes.Add(volume);
+                spans.Add(y.At(node));
+            }
         }
 
         foreach (var dup in volumes.GroupBy(v => v.Target).Where(g => g.Count() > 1))
@@ -524,14 +550,106 @@ public static partial class FleetLoader
             y.Error(FleetYaml.Node(m, "volumes"), name, $"Two volumes are mounted at '{dup.Key}'.", "Mount each container path once.");
         }
 
-        return volumes;
+        return (volumes, spans);
+    }
+
+    /// <summary>Reports what is wrong with a host volume on each machine it runs on; true when nothing is.</summary>
+    private static bool HostVolumeAllowed(FleetYaml y, YamlNode node, string name, string value, FleetVolume volume, IReadOnlyList<FleetMachine> on, string deployDir)
+    {
+        if (volume.IsRelative)
+        {
+            var ok = true;
+            foreach (var machine in on.Where(machine => HostAccess.InRepository(deployDir, machine.Name, volume.Source) is null))
+            {
+                var folder = HostAccess.ComposeFolder(deployDir, machine.Name);
+                y.Error(node, name, $"On machine '{machine.Name}', volume '{value}' climbs out of the repository: a relative host path starts at the Compose file's folder, {folder}.", $"Keep it inside the repository (e.g. './data' is {folder}/data), or give an absolute folder that machine '{machine.Name}' lists in 'host_paths:'.");
+                ok = false;
+            }
+
+            return ok;
+        }
+
+        var path = HostAccess.Normal(volume.Source);
+        if (path is null || (path != "/" && !HostPathPattern().IsMatch(path)))
+        {
+            y.Error(node, name, $"Volume '{value}': the host path '{volume.Source}' must be a plain absolute path.", "Write it from '/' without '.', '..', spaces, ':' or '$', e.g. '/srv/data:/data:ro'.");
+            return false;
+        }
+
+        if (HostAccess.IsDockerSocket(path))
+        {
+            y.Error(node, name, $"Volume '{value}' mounts the Docker socket as an ordinary volume.", "Remove the volume and write 'docker_socket: true': it mounts the socket, joins the machine's docker_gid instead of running as root, and the fleet report lists the service as privileged.");
+            return false;
+        }
+
+        if (HostAccess.Forbidden(path) is { } why)
+        {
+            y.Error(node, name, $"Volume '{value}' mounts {why}, which no container may bind.", "Mount a folder of data instead (e.g. '/srv/data:/data:ro'), listed in its machine's 'host_paths:', or a named volume ('data:/data').");
+            return false;
+        }
+
+        var allowed = true;
+        foreach (var machine in on.Where(machine => HostAccess.AllowedBy(machine, path) is null))
+        {
+            var declared = machine.AllowedHostFolders.Count == 0 ? "it declares none" : "it allows " + string.Join(", ", machine.AllowedHostFolders);
+            y.Error(node, name, $"On machine '{machine.Name}', volume '{value}' mounts the host folder {path}, which the machine does not allow ({declared}).", $"Add it to machine '{machine.Name}''s host folders ('host_paths: [{path}]'), or use a named volume ('{NamedSuggestion(volume)}').");
+            allowed = false;
+        }
+
+        return allowed;
+    }
+
+    private static string NamedSuggestion(FleetVolume volume) =>
+        (volume.Target.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "data") + ":" + volume.Target + (volume.ReadOnly ? ":ro" : string.Empty);
+
+    /// <summary>The entry's key positions with each volume's own position added (positions never reach a hash).</summary>
+    private static Dictionary<string, SourceSpan> WithVolumeSpans(Dictionary<string, SourceSpan> spans, List<SourceSpan> volumes)
+    {
+        for (var i = 0; i < volumes.Count; i++)
+        {
+            spans[FleetVolume.SpanKey(i)] = volumes[i];
+        }
+
+        return spans;
+    }
+
+    /// <summary>host_paths: the absolute host folders a machine lets its services bind; never a system folder or the socket.</summary>
+    private static List<string> ReadHostPaths(FleetYaml y, YamlMappingNode m, string machine)
+    {
+        var result = new List<string>();
+        foreach (var (value, node) in y.StringList(m, "host_paths", null, "[/srv/data, /mnt/media]") ?? [])
+        {
+            var path = HostAccess.Normal(value);
+            if (path is null || (path != "/" && !HostPathPattern().IsMatch(path)))
+            {
+                y.Error(node, null, $"Machine '{machine}': host_paths entry '{value}' must be an absolute host path.", "Write a folder from '/' without '.', '..', spaces, ':' or '$', e.g. 'host_paths: [/srv/data]'.");
+            }
+            else if (HostAccess.IsDockerSocket(path))
+            {
+                y.Error(node, null, $"Machine '{machine}': host_paths lists the Docker socket {path}.", "Remove it: a service gets the socket only through 'docker_socket: true' (with the machine's docker_gid).");
+            }
+            else if (HostAccess.Forbidden(path) is { } why)
+            {
+                y.Error(node, null, $"Machine '{machine}': host_paths entry '{value}' is {why}, which no container may bind.", "List only folders of data, e.g. 'host_paths: [/srv/data]'.");
+            }
+            else if (result.Contains(path))
+            {
+                y.Error(node, null, $"Machine '{machine}': host_paths lists '{path}' twice.", "List each folder once.");
+            }
+            else
+            {
+                result.Add(path);
+            }
+        }
+
+        return result;
     }
 
     /// <summary>
     /// infrastructure: servers the services use (a Redis server), each run from a pinned image as a hardened Compose
     /// service on its machines. An unpinned image is an error in CI mode and a warning locally, as for family bases.
     /// </summary>
-    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YamlMappingNode root, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
+    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YamlMappingNode root, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
     {
         var result = new List<FleetInfrastructure>();
         if (y.Mapping(root, "infrastructure", null, "{ redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } } }") is not { } node)
@@ -557,7 +675,7 @@ public static partial class FleetLoader
                     continue;
                 }
 
-                if (ReadInfrastructureEntry(y, name, k, m, machines, timing, strict) is { } entry)
+                if (ReadInfrastructureEntry(y, name, k, m, machines, deployDir, timing, strict) is { } entry)
                 {
                     result.Add(entry);
                 }
@@ -571,7 +689,7 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
+    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
     {
         var before = y.Errors.Count;
         y.CheckKeys(m, InfrastructureKeys, name, "an infrastructure entry");
@@ -609,7 +727,7 @@ public static partial class FleetLoader
             y.Error(keyNode, name, "It has no port.", "Add 'port: 6379' (the port inside the container; the machine's port_offset is added on the host).");
         }
 
-        var volumes = ReadVolumes(y, m, name);
+        var (volumes, volumeSpans) = ReadVolumes(y, m, name, infraMachines.Select(n => machines[n]).ToList(), deployDir);
         List<string>? health = null;
         var t = timing;
         if (y.Mapping(m, "health", name, "{ cmd: [redis-cli, ping] }") is { } h)
@@ -662,7 +780,7 @@ public static partial class FleetLoader
 
         return y.Errors.Count > before || image is null || port is null || health is null || user is null
             ? null
-            : new FleetInfrastructure(name, image, infraMachines, port.Value, volumes, health, t, user, command, secret, y.At(keyNode), y.Spans(m));
+            : new FleetInfrastructure(name, image, infraMachines, port.Value, volumes, health, t, user, command, secret, y.At(keyNode), WithVolumeSpans(y.Spans(m), volumeSpans));
     }
 
     /// <summary>questions: open design questions, each with the decision in force until someone answers it.</summary>

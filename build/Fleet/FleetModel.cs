@@ -36,6 +36,12 @@ public sealed record FleetVolume(string Source, string Target, bool ReadOnly)
 {
     public bool IsNamed => !Source.StartsWith('/') && !Source.StartsWith('.');
 
+    /// <summary>A host folder given by its path relative to the Compose file's folder (&lt;deploy_dir&gt;/&lt;machine&gt;).</summary>
+    public bool IsRelative => Source.StartsWith('.');
+
+    /// <summary>The key under which the entry's own position is kept with its owner's key positions (the n-th volume).</summary>
+    public static string SpanKey(int index) => "volumes[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+
     public override string ToString() => $"{Source}:{Target}{(ReadOnly ? ":ro" : string.Empty)}";
 }
 
@@ -63,6 +69,15 @@ public sealed record FleetMachine(string Name, int PortOffset, string? ComputeCa
 
     /// <summary>The host address ports are published on (one interface, e.g. the LAN's); all interfaces when unset.</summary>
     public string? PublishIp { get; init; }
+
+    /// <summary>
+    /// The host folders this machine lets its services bind (with everything below them): a host path in a volume
+    /// must be one of these or under one, or under <see cref="ModelsDir"/>. Nothing else of the host is reachable.
+    /// </summary>
+    public IReadOnlyList<string> HostPaths { get; init; } = [];
+
+    /// <summary>Every host folder a volume may bind on this machine: host_paths, then models_dir.</summary>
+    public IReadOnlyList<string> AllowedHostFolders => ModelsDir is null ? HostPaths : [.. HostPaths, ModelsDir];
 
     /// <summary>A published port as Compose writes it: [ip:]host:container.</summary>
     public string Publish(int hostPort, int containerPort) =>
@@ -182,6 +197,12 @@ public sealed record Fleet(
 
     /// <summary>Problems that are errors only in CI mode (an infrastructure image not pinned by digest).</summary>
     public IReadOnlyList<FleetError> Warnings { get; init; } = [];
+
+    /// <summary>Where each top-level key's value was written (source_root, deploy_dir, wheelhouse…).</summary>
+    public IReadOnlyDictionary<string, SourceSpan> KeySpans { get; init; } = new SortedDictionary<string, SourceSpan>(StringComparer.Ordinal);
+
+    /// <summary>Where a top-level key was written, else the manifest's first line (the key was left at its default).</summary>
+    public SourceSpan At(string key) => KeySpans.TryGetValue(key, out var span) ? span : new SourceSpan(File, 1, 1);
 
     public FleetInfrastructure? InfrastructureNamed(string name) => Infrastructure.FirstOrDefault(i => i.Name == name);
 

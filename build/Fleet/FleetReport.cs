@@ -14,7 +14,7 @@ public sealed record FleetPort(int HostPort, int ContainerPort, string Service, 
 
 public sealed record FleetGpuService(string Service, string Family, string Arch);
 
-/// <summary>A container granted more than the hardened default (the Docker socket, a device, an extra group).</summary>
+/// <summary>A container granted more than the hardened default (the Docker socket, a device, an extra group, the GPUs, a host folder).</summary>
 public sealed record FleetPrivileged(string Service, IReadOnlyList<string> Grants);
 
 public sealed record FleetMachineReport(
@@ -120,7 +120,9 @@ public sealed record FleetReport(
                 .OrderBy(p => p.HostPort).ThenBy(p => p.Service, StringComparer.Ordinal).ToList();
             var measured = serviceLayers is null ? [] : on.Where(s => serviceLayers.ContainsKey(s.Name)).Select(s => serviceLayers[s.Name]).ToList();
             var machineBytes = measured.Count == 0 ? null : ImageBytes.Compute(measured);
-            var privileged = on.Select(s => new FleetPrivileged(s.Name, FleetWiring.Privileges(machine, s))).Where(p => p.Grants.Count > 0).ToList();
+            var privileged = infra.Select(i => new FleetPrivileged(i.Name, FleetWiring.HostFolders(i.Volumes)))
+                .Concat(on.Select(s => new FleetPrivileged(s.Name, FleetWiring.Privileges(machine, s, gpu: gpu.Any(g => g.Service == s.Name)))))
+                .Where(p => p.Grants.Count > 0).ToList();
             machines.Add(new FleetMachineReport(machine.Name, machine.PortOffset, machine.ComputeCapability, machine.Address, on.Select(s => s.Name).ToList(), infra.Select(i => i.Name).ToList(), gpu, ports, privileged, machineBytes));
         }
 

@@ -184,7 +184,11 @@ public static class FleetValidator
             if (s.RequirementsLock is { } lockFile)
             {
                 var full = Path.Combine(sourceRoot, lockFile);
-                if (!File.Exists(full))
+                if (RepoPaths.RealPath(full) is { } real && !RepoPaths.Inside(RepoPaths.RealPath(sourceRoot) ?? sourceRoot, real))
+                {
+                    errors.Add(new FleetError(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' is a symbolic link that leads outside source_root '{fleet.SourceRoot}' (to {real}).", "Keep the lock inside source_root as a real file: it is hashed and installed from there."));
+                }
+                else if (!File.Exists(full))
                 {
                     errors.Add(new FleetError(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' does not exist {where}.", $"Run ./build.sh --target=Lock --services={s.Name} (it writes {Fleet.InputsPath(lockFile)} from the service's imports and resolves it), or write 'requirements: {FleetLoader.NoLock}' if the service needs nothing beyond its family."));
                 }

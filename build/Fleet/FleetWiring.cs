@@ -110,8 +110,13 @@ public static class FleetWiring
         return fleet.Services.SelectMany(s => s.Machines.SelectMany(m => Links(fleet, s, m))).Where(l => l.CrossMachine).ToList();
     }
 
-    /// <summary>What a service is granted on a machine beyond the hardened default, as the fleet report lists it.</summary>
-    public static IReadOnlyList<string> Privileges(FleetMachine machine, FleetService service, bool devices = true)
+    /// <summary>
+    /// What a service is granted on a machine beyond the hardened default, each from the key that declares it: the
+    /// Docker socket and its group (docker_socket), the sound device and its group (audio_device), the GPUs (a GPU
+    /// family), the models folder (models) and every host folder it binds (volumes). The fleet report and Deploy list
+    /// exactly these; <paramref name="devices"/> and <paramref name="gpu"/> are off when Deploy drops them.
+    /// </summary>
+    public static IReadOnlyList<string> Privileges(FleetMachine machine, FleetService service, bool devices = true, bool gpu = false)
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(service);
@@ -128,7 +133,27 @@ public static class FleetWiring
             grants.Add($"group {Gid(machine.AudioGid)} (audio_gid)");
         }
 
+        if (gpu)
+        {
+            grants.Add("GPU (every NVIDIA device)");
+        }
+
+        if (service.Models && machine.ModelsDir is { } models)
+        {
+            grants.Add($"host folder {models} at {ModelsTarget}, read-only (models_dir)");
+        }
+
+        grants.AddRange(HostFolders(service.Volumes));
         return grants;
+    }
+
+    /// <summary>The host folders among a service's or infrastructure entry's volumes, as privileges.</summary>
+    public static IReadOnlyList<string> HostFolders(IEnumerable<FleetVolume> volumes)
+    {
+        ArgumentNullException.ThrowIfNull(volumes);
+        return volumes.Where(v => !v.IsNamed)
+            .Select(v => $"{(v.IsRelative ? "repository folder" : "host folder")} {v.Source} at {v.Target}{(v.ReadOnly ? ", read-only" : ", writable")} (volumes)")
+            .ToList();
     }
 
     /// <summary>The extra groups a service's container joins on a machine (the socket's, then the sound devices').</summary>

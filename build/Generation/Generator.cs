@@ -92,7 +92,10 @@ public static class Generator
         return changes;
     }
 
-    /// <summary>Every folder a generated file needs must be a folder (or absent), and the file itself not a folder.</summary>
+    /// <summary>
+    /// Every folder a generated file needs must be a folder (or absent), the file itself not a folder, and no link on
+    /// the way may lead out of the repository.
+    /// </summary>
     private static void CheckLayout(string repoRoot, IReadOnlyList<GeneratedFile> plan)
     {
         foreach (var file in plan)
@@ -105,6 +108,11 @@ public static class Generator
                 {
                     throw new GenerationException($"'{dir}' is a file, but Generate needs a folder there for {file.Path}. Move or delete that file, then run Generate again.");
                 }
+            }
+
+            if (RepoPaths.Escape(repoRoot, file.Path) is { } escape)
+            {
+                throw new GenerationException($"'{escape.Path}' is a symbolic link that leads outside the repository{(escape.Target is null ? string.Empty : $" (to {escape.Target})")}, and Generate writes {file.Path} through it; Generate never writes outside the repository. Replace the link with a real folder, then run Generate again.");
             }
 
             if (Directory.Exists(Path.Combine(repoRoot, file.Path)))

@@ -274,6 +274,15 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
             : secrets.Select(s => (s.Variable, environment(s.Variable)!)).ToList();
     }
 
+    /// <summary>What each service of the machine is granted as this run deploys it (--gpu=off and --devices=off drop theirs).</summary>
+    internal static IReadOnlyList<FleetPrivileged> Privileged(ResolvedFleet fleet, string machine, bool gpu, bool devices)
+    {
+        var fm = fleet.Fleet.Machines[machine];
+        return fleet.On(machine).OrderBy(s => s.Name, StringComparer.Ordinal)
+            .Select(s => new FleetPrivileged(s.Name, FleetWiring.Privileges(fm, s.Service, devices, gpu && s.IsGpu)))
+            .Where(p => p.Grants.Count > 0).ToList();
+    }
+
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -292,6 +301,12 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
         foreach (var link in crossMachine)
         {
             context.Log.Information($"Across machines (not waited for): {link} ({link.Variable})");
+        }
+
+        var privileged = Privileged(fleet, machine, gpu, devices);
+        foreach (var p in privileged)
+        {
+            context.Log.Information($"Privileged: {p.Service}: {string.Join(", ", p.Grants)}");
         }
 
         var file = MachineProject.ComposeFile(context, fleet, machine, gpu, devices);
@@ -315,7 +330,7 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
         }
 
         var review = MachineProject.Review(context, fleet, machine);
-        var report = DeployReport.Build(machine, gpu, file, states, devices, crossMachine, review.Drift, review.Grants);
+        var report = DeployReport.Build(machine, gpu, file, states, devices, crossMachine, privileged, review.Drift, review.Grants);
         AtomicFile.WriteAllText(context.Paths.DeployReportJson, report.ToJson());
         AtomicFile.WriteAllText(context.Paths.DeployReportMarkdown, report.ToMarkdown());
         if (environment.Get("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)

@@ -422,11 +422,12 @@ public sealed class ComposeRendererTests
         var files = ComposeRenderer.RenderAll(fleet, new ComposeOptions(ComposeOptions.DefaultImageRepository(fleet.Catalog), _ => "0123456789abcdef"));
         var socket = fleet.Fleet.Services.Where(s => s.DockerSocket).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var devices = fleet.Fleet.Services.Where(s => s.AudioDevice).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var gpu = fleet.Services.Where(s => s.IsGpu).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
 
         files.Select(f => f.File.Path).ShouldBe(["deploy/mainpc/compose.yaml", "deploy/pc2/compose.yaml"]);
         foreach (var file in files)
         {
-            ComposeChecks.Security(file.File.Path, file.File.Content, socket, devices).ShouldBeEmpty();
+            ComposeChecks.Security(file.File.Path, file.File.Content, socket, devices, gpu).ShouldBeEmpty();
         }
 
         files.Sum(f => ServiceNames(f.File.Content).Count).ShouldBe(69 + 3 + 1, "one entry per service and machine (3 services run on both), and redis");
@@ -460,9 +461,18 @@ public sealed class ComposeRendererTests
             "f: service 'Sup': runs as root (user: 0:0); set a non-root 'user: \"uid:gid\"'.",
             "f: service 'Sup': does not drop all capabilities ('cap_drop: [ALL]').",
         ]);
-        ComposeChecks.Security("f", good, new HashSet<string>()).ShouldHaveSingleItem().Message.ShouldStartWith("mounts the Docker socket");
+        ComposeChecks.Security("f", good, new HashSet<string>()).Select(p => p.Message).ShouldBe(
+        [
+            "mounts the Docker socket, which its fleet entry does not allow ('docker_socket: true').",
+            "joins extra host groups, which its fleet entry does not allow ('docker_socket: true' or 'audio_device: true').",
+        ]);
         var pc2 = ComposeRenderer.Render(fleet, "pc2", Options()).File.Content;
-        ComposeChecks.Security("f", pc2, new HashSet<string> { "Sup" }).ShouldHaveSingleItem().ToString().ShouldBe("f: service 'Gpu': gets host devices, which its fleet entry does not allow ('audio_device: true').");
+        ComposeChecks.Security("f", pc2, new HashSet<string> { "Sup" }, gpuAllowed: new HashSet<string> { "Gpu", "Opt" }).Select(p => p.ToString()).ShouldBe(
+        [
+            "f: service 'Gpu': gets host devices, which its fleet entry does not allow ('audio_device: true').",
+            "f: service 'Gpu': joins extra host groups, which its fleet entry does not allow ('docker_socket: true' or 'audio_device: true').",
+        ]);
+        ComposeChecks.Security("f", pc2, new HashSet<string> { "Sup" }, new HashSet<string> { "Gpu" }, new HashSet<string> { "Opt" }).ShouldHaveSingleItem().ToString().ShouldBe("f: service 'Gpu': reserves GPUs, which only a service of a GPU family gets.");
     }
 }
 

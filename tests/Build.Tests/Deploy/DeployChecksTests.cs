@@ -92,4 +92,33 @@ public sealed class DeployChecksTests
         json.RootElement.GetProperty("crossMachine")[0].GetProperty("target").GetString().ShouldBe("TTSService");
         DeployReport.Build("pc2", gpu: false, "f", [], devices: false).ToMarkdown().ShouldContain("with `--gpu=off` (no GPU device reservations; the GPU probe decides) and `--devices=off` (no sound devices or audio group)");
     }
+
+    [Test]
+    public void The_report_lists_every_privilege_as_deployed()
+    {
+        var yaml = Build.Tests.Fleet.FleetFixture.FleetYaml(
+            "  Sock:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: s/app.py\n    health: { port: 8001 }\n    docker_socket: true\n" +
+            "  Snd:\n    machines: [mainpc]\n    family: gpu-ada-audio\n    entrypoint: d/app.py\n    health: { port: 8002 }\n    audio_device: true\n    volumes: [\"/srv/data:/data:ro\"]\n" +
+            "  Plain:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: p/app.py\n    health: { port: 8003 }\n",
+            "  mainpc: { port_offset: 0, compute_capability: \"8.9\", docker_gid: 998, audio_gid: 29, host_paths: [/srv/data] }\n");
+        var fleet = FleetValidator.Resolve(FleetLoader.Parse(yaml, "docker/fleet.yaml"), Build.Tests.Fleet.FleetFixture.SmallCatalog());
+
+        Build.Tasks.Deploy.Privileged(fleet, "mainpc", gpu: true, devices: true).Select(p => (p.Service, string.Join("; ", p.Grants))).ShouldBe(
+        [
+            ("Snd", "device /dev/snd; group 29 (audio_gid); GPU (every NVIDIA device); host folder /srv/data at /data, read-only (volumes)"),
+            ("Sock", "Docker socket /var/run/docker.sock; group 998 (docker_gid)"),
+        ]);
+        var off = Build.Tasks.Deploy.Privileged(fleet, "mainpc", gpu: false, devices: false);
+        off.Select(p => (p.Service, string.Join("; ", p.Grants))).ShouldBe(
+        [
+            ("Snd", "host folder /srv/data at /data, read-only (volumes)"),
+            ("Sock", "Docker socket /var/run/docker.sock; group 998 (docker_gid)"),
+        ], "--gpu=off and --devices=off drop what they drop, and nothing else");
+
+        var report = DeployReport.Build("mainpc", gpu: false, "deploy/mainpc/compose.yaml", [], devices: false, privileged: off);
+        report.ToMarkdown().ShouldContain("Privileged (granted beyond the hardened default, each by its fleet key):\n\n- Snd: host folder /srv/data at /data, read-only (volumes)\n- Sock: Docker socket /var/run/docker.sock, group 998 (docker_gid)\n");
+        using var json = JsonDocument.Parse(report.ToJson());
+        json.RootElement.GetProperty("schemaVersion").GetInt32().ShouldBe(2);
+        json.RootElement.GetProperty("privileged")[1].GetProperty("grants")[0].GetString().ShouldBe("Docker socket /var/run/docker.sock");
+    }
 }

@@ -18,7 +18,7 @@ public sealed class FleetLoaderTests
             "    ports: [5713, 8080]\n    health: { port: 8080, check: http, path: /ready, start_period: 90s }\n    env: { A: \"1\" }\n" +
             "    volumes: [models:/models:ro, /srv/data:/data]\n    depends_on: [Reg]\n    notes: n\n    confirm: \"which port?\"\n" +
             "  Reg:\n    machines: mainpc\n    family: cpu\n    entrypoint: main_pc_code/agents/reg.py\n    requirements: none\n    health: { port: 8200 }\n    docker_socket: true\n",
-            "  mainpc: { port_offset: 0, compute_capability: \"8.9\", address: main.lan, docker_gid: 998 }\n  pc2: { port_offset: 100, compute_capability: \"8.6\" }\n");
+            "  mainpc: { port_offset: 0, compute_capability: \"8.9\", address: main.lan, docker_gid: 998, host_paths: [/srv/data] }\n  pc2: { port_offset: 100, compute_capability: \"8.6\", host_paths: [/srv] }\n");
 
         var hub = fleet.Get("Hub");
         hub.Machines.ShouldBe(["mainpc", "pc2"]);

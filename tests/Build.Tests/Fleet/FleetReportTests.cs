@@ -58,6 +58,30 @@ public sealed class FleetReportTests
     }
 
     [Test]
+    public void Every_privilege_is_listed_from_the_key_that_grants_it_and_nothing_else_is()
+    {
+        var fleet = FleetFixture.Parse(
+            "  Plain:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n    volumes: [data:/data]\n" +
+            "  Sock:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: s/app.py\n    health: { port: 8001 }\n    docker_socket: true\n" +
+            "  Snd:\n    machines: [mainpc]\n    family: cpu-audio\n    entrypoint: d/app.py\n    health: { port: 8002 }\n    audio_device: true\n" +
+            "  Gpu:\n    machines: [mainpc]\n    family: gpu-ada\n    entrypoint: g/app.py\n    health: { port: 8003 }\n    models: true\n" +
+            "  Host:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: h/app.py\n    health: { port: 8004 }\n    volumes: [\"/srv/data/in:/in:ro\", \"./out:/out\"]\n",
+            "  mainpc: { port_offset: 0, compute_capability: \"8.9\", docker_gid: 998, audio_gid: 29, models_dir: /srv/models, host_paths: [/srv/data] }\n");
+        fleet = fleet with { Infrastructure = [new FleetInfrastructure("redis", "redis:7", ["mainpc"], 6379, [new FleetVolume("/srv/data/redis", "/data", false), new FleetVolume("redis-data", "/r", false)], ["redis-cli", "ping"], FleetHealthTiming.Default, "999:999", null, null, new("f", 1, 1), new Dictionary<string, Build.Catalog.SourceSpan>())] };
+        var report = FleetReport.Build(fleet, FleetFixture.SmallCatalog());
+
+        report.Machines[0].Privileged.Select(p => (p.Service, string.Join("; ", p.Grants))).ShouldBe(
+        [
+            ("redis", "host folder /srv/data/redis at /data, writable (volumes)"),
+            ("Sock", "Docker socket /var/run/docker.sock; group 998 (docker_gid)"),
+            ("Snd", "device /dev/snd; group 29 (audio_gid)"),
+            ("Gpu", "GPU (every NVIDIA device); host folder /srv/models at /models, read-only (models_dir)"),
+            ("Host", "host folder /srv/data/in at /in, read-only (volumes); repository folder ./out at /out, writable (volumes)"),
+        ]);
+        report.ToMarkdown(FleetFixture.SmallCatalog()).ShouldContain("- Gpu: GPU (every NVIDIA device), host folder /srv/models at /models, read-only (models_dir)\n");
+    }
+
+    [Test]
     public void Json_and_markdown_carry_the_report()
     {
         var catalog = FleetFixture.RealCatalog();
@@ -90,7 +114,9 @@ public sealed class FleetReportTests
         mainpc.GetProperty("address").GetString().ShouldBe("mainpc");
         mainpc.GetProperty("infrastructure").EnumerateArray().Select(i => i.GetString()).ShouldBe(["redis"]);
         mainpc.GetProperty("ports").EnumerateArray().ShouldContain(p => p.GetProperty("service").GetString() == "redis" && p.GetProperty("hostPort").GetInt32() == 6379);
-        mainpc.GetProperty("privileged").EnumerateArray().Select(p => p.GetProperty("service").GetString()).ShouldBe(["SelfHealingSupervisor", "RealTimeAudioPipeline", "AudioCapture"]);
+        mainpc.GetProperty("privileged").EnumerateArray().Select(p => p.GetProperty("service").GetString()).ShouldBe(
+            ["SelfHealingSupervisor", "ModelOpsCoordinator", "RealTimeAudioPipeline", "TinyLlamaServiceEnhanced", "ChainOfThoughtAgent", "CognitiveModelAgent", "FaceRecognitionAgent", "STTService", "TTSService", "AudioCapture"],
+            "the socket, the sound devices and every GPU service");
 
         var md = report.ToMarkdown(catalog);
         md.ShouldContain("Coverage: **69 / 69** services mapped to a catalog family (100%)");
@@ -98,6 +124,7 @@ public sealed class FleetReportTests
         md.ShouldContain("| RealTimeAudioPipelinePC2 | cuda12.3-ampere-audio-py311 | 8.6 |");
         md.ShouldContain("- SelfHealingSupervisor: Docker socket /var/run/docker.sock, group 998 (docker_gid)\n");
         md.ShouldContain("- AudioCapture: device /dev/snd, group 29 (audio_gid)\n");
+        md.ShouldContain("- ModelOpsCoordinator: GPU (every NVIDIA device)");
         md.ShouldContain("| redis | `redis:7.2-bookworm@sha256:");
         md.ShouldContain("| ServiceRegistry, SystemDigitalTwin | secret `redis_password` from `KILN_SECRET_REDIS_PASSWORD` |");
         md.ShouldContain("| H10 | Do all services get an HTTP health endpoint, or TCP port checks? |");
