@@ -145,7 +145,7 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
             foreach (var warning in fleet.Warnings)
             {
                 context.Log.Warning(warning.ToString());
-                Annotate(context, "warning", AsCatalogError(warning));
+                Annotate(context, "warning", warning);
             }
 
             return Fleet.FleetValidator.Resolve(fleet, context.Catalog);
@@ -154,25 +154,22 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
         {
             foreach (var error in ex.Errors)
             {
-                Annotate(context, "error", AsCatalogError(error));
+                Annotate(context, "error", error);
             }
 
             throw new CakeException(1, ex.Message);
         }
     }
 
-    private static CatalogError AsCatalogError(Fleet.FleetError error) =>
-        new(error.Where, error.Service is null ? null : $"{error.Subject} {error.Service}", error.Message, error.Fix);
-
-    private static void Annotate(BuildContext context, string level, CatalogError problem)
+    private static void Annotate(BuildContext context, string level, IInputError problem)
     {
         if (!context.IsGitHubActions)
         {
             return;
         }
 
-        var text = $"{(problem.Family is null ? string.Empty : $"family '{problem.Family}': ")}{problem.Message} {problem.Fix}";
-        var at = new GitHubActionsAnnotation { Title = "Kiln catalog", File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
+        var text = $"{(problem.Name is null ? string.Empty : $"{problem.Kind} '{problem.Name}': ")}{problem.Message} {problem.Fix}";
+        var at = new GitHubActionsAnnotation { Title = problem is Fleet.FleetError ? "Kiln fleet" : "Kiln catalog", File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
         var commands = context.GitHubActions().Commands;
         if (level == "error")
         {

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Build.Catalog;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Build.Catalog.Yaml;
 
 namespace Build.Fleet;
 
@@ -49,38 +48,33 @@ public static partial class FleetLoader
             throw new FleetException([new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")]);
         }
 
-        return Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'), strict);
+        var display = Path.GetRelativePath(repoRoot, full).Replace('\\', '/');
+        var errors = new List<CatalogError>();
+        var text = YamlDocument.Decode(File.ReadAllBytes(full), display, errors);
+        return text is null ? throw new FleetException(errors.Select(FleetError.From).ToList()) : Parse(text, display, strict);
     }
 
+    /// <summary>
+    /// Reads the manifest through the same strict YAML reader as the catalog (duplicate keys, undefined aliases,
+    /// extra documents and syntax errors are positioned errors), then every field; throws one
+    /// <see cref="FleetException"/> with all of the file's problems.
+    /// </summary>
     public static Fleet Parse(string yaml, string displayPath, bool strict = false)
     {
+        var syntax = new List<CatalogError>();
+        var root = YamlDocument.Parse(yaml, displayPath, syntax);
+        if (syntax.Count > 0)
+        {
+            throw new FleetException(syntax.Select(FleetError.From).ToList());
+        }
+
+        if (root is not YMapping mapping)
+        {
+            throw new FleetException([new FleetError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : FleetYaml.Kind(root))}.", "Start it with 'machines:' and 'services:'.")]);
+        }
+
         var y = new FleetYaml(displayPath);
-        YamlMappingNode root;
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
-            {
-                throw new FleetException([new FleetError(new SourceSpan(displayPath, 1, 1), null, "The fleet manifest is not a YAML mapping.", "Start it with 'machines:' and 'services:'.")]);
-            }
-
-            root = mapping;
-        }
-        catch (YamlException ex)
-        {
-            var message = ex.InnerException?.Message ?? ex.Message;
-            var paren = message.IndexOf("(Lin:", StringComparison.Ordinal);
-            message = (paren > 0 ? message[..paren] : message).Trim().TrimEnd('.') + ".";
-            throw new FleetException([new FleetError(new SourceSpan(displayPath, (int)ex.Start.Line, (int)ex.Start.Column), null, $"YAML syntax error: {message}", "Fix the YAML at that position (indentation, a missing ':', an unclosed quote or a repeated key are the usual causes).")]);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // YamlDotNet's scanner throws this (with no position) for some unterminated flow collections.
-            throw new FleetException([new FleetError(new SourceSpan(displayPath, 1, 1), null, $"YAML syntax error: {ex.Message}", "Look for an unclosed '{' or '[' (a flow mapping or list that never ends).")]);
-        }
-
-        var fleet = Read(y, root, strict);
+        var fleet = Read(y, mapping, strict);
         if (y.Errors.Count > 0)
         {
             throw new FleetException(y.Errors);
@@ -89,7 +83,7 @@ public static partial class FleetLoader
         return fleet with { Warnings = y.Warnings };
     }
 
-    private static Fleet Read(FleetYaml y, YamlMappingNode root, bool strict)
+    private static Fleet Read(FleetYaml y, YMapping root, bool strict)
     {
         y.CheckKeys(root, TopLevelKeys, null, "the fleet's top level");
         if (y.Scalar(root, "version", null) is { } version && version != "1")
@@ -154,9 +148,9 @@ public static partial class FleetLoader
         var machines = new SortedDictionary<string, FleetMachine>(StringComparer.Ordinal);
         if (y.Mapping(root, "machines", null, "{ mainpc: { port_offset: 0, compute_capability: \"8.9\" } }") is { } machinesNode)
         {
-            foreach (var (k, v) in machinesNode.Children)
+            foreach (var (k, v) in machinesNode.Entries)
             {
-                var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                var name = (k as YScalar)?.Value ?? string.Empty;
                 if (!MachineNamePattern().IsMatch(name))
                 {
                     // A machine's name becomes a folder (deploy_dir/<machine>), a Compose project and a file name.
@@ -164,7 +158,7 @@ public static partial class FleetLoader
                     continue;
                 }
 
-                if (v is not YamlMappingNode m)
+                if (v is not YMapping m)
                 {
                     y.Error(v, null, $"Machine '{name}' must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'mainpc: { port_offset: 0, compute_capability: \"8.9\" }'.");
                     continue;
@@ -219,22 +213,22 @@ public static partial class FleetLoader
         }
 
         var services = new List<FleetService>();
-        if (y.Mapping(root, "services", null, "{ ServiceRegistry: { machines: [mainpc], family: cpu, ... } }") is not { Children.Count: > 0 } servicesNode)
+        if (y.Mapping(root, "services", null, "{ ServiceRegistry: { machines: [mainpc], family: cpu, ... } }") is not { Entries.Count: > 0 } servicesNode)
         {
             y.Error(FleetYaml.Node(root, "services") ?? root, null, "The fleet defines no services.", "Add a 'services:' mapping, one entry per service.");
         }
         else
         {
-            foreach (var (k, v) in servicesNode.Children)
+            foreach (var (k, v) in servicesNode.Entries)
             {
-                var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                var name = (k as YScalar)?.Value ?? string.Empty;
                 if (!ServiceNamePattern().IsMatch(name))
                 {
                     y.Error(k, name, $"'{name}' is not a valid service name.", "Use letters, digits, '.', '_' or '-', starting with a letter or digit (it becomes an image tag and a Compose service name).");
                     continue;
                 }
 
-                if (v is not YamlMappingNode m)
+                if (v is not YMapping m)
                 {
                     y.Error(v, name, $"A service must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'Name: { machines: [mainpc], family: cpu, entrypoint: app.py, health: { port: 8200 } }'.");
                     continue;
@@ -280,7 +274,7 @@ public static partial class FleetLoader
         };
     }
 
-    private static FleetService? ReadService(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string lockPattern, FleetHealthTiming timing)
+    private static FleetService? ReadService(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string lockPattern, FleetHealthTiming timing)
     {
         // Unknown keys are reported and the rest of the entry is still read, so one round shows every problem.
         var errorsBefore = y.Errors.Count;
@@ -427,7 +421,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>A 'machines:' list: each a machine of the fleet, listed once.</summary>
-    private static List<string> ReadMachines(FleetYaml y, YamlMappingNode m, string name, IReadOnlyDictionary<string, FleetMachine> machines)
+    private static List<string> ReadMachines(FleetYaml y, YMapping m, string name, IReadOnlyDictionary<string, FleetMachine> machines)
     {
         var result = new List<string>();
         foreach (var (machine, node) in y.StringList(m, "machines", name, "[mainpc, pc2]") ?? [])
@@ -449,7 +443,7 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static List<EnvVar> ReadEnv(FleetYaml y, List<(string Name, string Value, YamlNode KeyNode)> entries, string? service)
+    private static List<EnvVar> ReadEnv(FleetYaml y, List<(string Name, string Value, YNode KeyNode)> entries, string? service)
     {
         var env = new List<EnvVar>();
         foreach (var (key, value, node) in entries)
@@ -473,7 +467,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>machine_env: per machine the service runs on, env that wins over the machine defaults and 'env'.</summary>
-    private static SortedDictionary<string, IReadOnlyList<EnvVar>> ReadMachineEnv(FleetYaml y, YamlMappingNode m, string name, List<string> serviceMachines)
+    private static SortedDictionary<string, IReadOnlyList<EnvVar>> ReadMachineEnv(FleetYaml y, YMapping m, string name, List<string> serviceMachines)
     {
         var result = new SortedDictionary<string, IReadOnlyList<EnvVar>>(StringComparer.Ordinal);
         if (y.Mapping(m, "machine_env", name, "{ mainpc: { OMP_NUM_THREADS: \"16\" } }") is not { } node)
@@ -481,16 +475,16 @@ public static partial class FleetLoader
             return result;
         }
 
-        foreach (var (k, v) in node.Children)
+        foreach (var (k, v) in node.Entries)
         {
-            var machine = (k as YamlScalarNode)?.Value ?? string.Empty;
+            var machine = (k as YScalar)?.Value ?? string.Empty;
             if (!serviceMachines.Contains(machine))
             {
                 y.Error(k, name, $"machine_env names '{machine}', where the service does not run.{Suggest.DidYouMean(machine, serviceMachines)}", $"Use one of its machines ({string.Join(", ", serviceMachines)}), or add '{machine}' to its 'machines'.");
                 continue;
             }
 
-            if (v is not YamlMappingNode env)
+            if (v is not YMapping env)
             {
                 y.Error(v, name, $"machine_env.{machine} must be a mapping of variables, not {FleetYaml.Kind(v)}.", $"Write e.g. '{machine}: {{ OMP_NUM_THREADS: \"16\" }}'.");
                 continue;
@@ -502,7 +496,7 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static List<FleetVolume> ReadVolumes(FleetYaml y, YamlMappingNode m, string name)
+    private static List<FleetVolume> ReadVolumes(FleetYaml y, YMapping m, string name)
     {
         var volumes = new List<FleetVolume>();
         foreach (var (value, node) in y.StringList(m, "volumes", name, "[data:/data, /srv/data:/data:ro]") ?? [])
@@ -531,7 +525,7 @@ public static partial class FleetLoader
     /// infrastructure: servers the services use (a Redis server), each run from a pinned image as a hardened Compose
     /// service on its machines. An unpinned image is an error in CI mode and a warning locally, as for family bases.
     /// </summary>
-    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YamlMappingNode root, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
+    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YMapping root, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
     {
         var result = new List<FleetInfrastructure>();
         if (y.Mapping(root, "infrastructure", null, "{ redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } } }") is not { } node)
@@ -542,16 +536,16 @@ public static partial class FleetLoader
         y.Subject = "infrastructure";
         try
         {
-            foreach (var (k, v) in node.Children)
+            foreach (var (k, v) in node.Entries)
             {
-                var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                var name = (k as YScalar)?.Value ?? string.Empty;
                 if (!ServiceNamePattern().IsMatch(name))
                 {
                     y.Error(k, name, $"'{name}' is not a valid infrastructure name.", "Use letters, digits, '.', '_' or '-', starting with a letter or digit (it becomes a Compose service name and a host name).");
                     continue;
                 }
 
-                if (v is not YamlMappingNode m)
+                if (v is not YMapping m)
                 {
                     y.Error(v, name, $"An infrastructure entry must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } }'.");
                     continue;
@@ -571,7 +565,7 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
+    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
     {
         var before = y.Errors.Count;
         y.CheckKeys(m, InfrastructureKeys, name, "an infrastructure entry");
@@ -666,7 +660,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>questions: open design questions, each with the decision in force until someone answers it.</summary>
-    private static List<FleetQuestion> ReadQuestions(FleetYaml y, YamlMappingNode root)
+    private static List<FleetQuestion> ReadQuestions(FleetYaml y, YMapping root)
     {
         var result = new List<FleetQuestion>();
         var node = FleetYaml.Node(root, "questions");
@@ -675,16 +669,16 @@ public static partial class FleetLoader
             return result;
         }
 
-        if (node is not YamlSequenceNode list)
+        if (node is not YSequence list)
         {
             y.Error(node, null, $"'questions' must be a list, not {FleetYaml.Kind(node)}.", "Write e.g. 'questions: [{ id: H1, question: \"…\", decision: \"…\" }]'.");
             return result;
         }
 
         var lines = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var item in list.Children)
+        foreach (var item in list.Items)
         {
-            if (item is not YamlMappingNode q)
+            if (item is not YMapping q)
             {
                 y.Error(item, null, $"A question must be a mapping, not {FleetYaml.Kind(item)}.", "Write '{ id: H1, question: \"…\", decision: \"…\", decided_by: kiln default }'.");
                 continue;
@@ -708,7 +702,7 @@ public static partial class FleetLoader
             }
             else
             {
-                lines[id] = (int)FleetYaml.Node(q, "id")!.Start.Line;
+                lines[id] = (int)FleetYaml.Node(q, "id")!.Line;
             }
 
             var question = y.Scalar(q, "question", null)?.Trim();
@@ -819,7 +813,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>An absolute host path for a bind or device: no '..', and only characters Compose takes literally.</summary>
-    private static string? HostPath(FleetYaml y, YamlMappingNode m, string key, string machine)
+    private static string? HostPath(FleetYaml y, YMapping m, string key, string machine)
     {
         var value = y.Scalar(m, key, null);
         if (value is null)
@@ -854,7 +848,7 @@ public static partial class FleetLoader
         return value.Length <= 253 && HostNamePattern().IsMatch(value);
     }
 
-    private static FleetHealth? ReadHealth(FleetYaml y, YamlMappingNode m, string name, YamlNode keyNode, FleetHealthTiming timing)
+    private static FleetHealth? ReadHealth(FleetYaml y, YMapping m, string name, YNode keyNode, FleetHealthTiming timing)
     {
         if (y.Mapping(m, "health", name, "{ port: 8200, check: tcp }") is not { } h)
         {
@@ -896,7 +890,7 @@ public static partial class FleetLoader
         return port is null ? null : new FleetHealth(check == "tcp" ? FleetCheckKind.Tcp : FleetCheckKind.Http, port.Value, check == "http" ? path : null, t);
     }
 
-    private static FleetHealthTiming ReadTiming(FleetYaml y, YamlMappingNode h, string? service, FleetHealthTiming d) => new(
+    private static FleetHealthTiming ReadTiming(FleetYaml y, YMapping h, string? service, FleetHealthTiming d) => new(
         y.Duration(h, "interval", service) ?? d.Interval,
         y.Duration(h, "timeout", service) ?? d.Timeout,
         y.Duration(h, "start_period", service) ?? d.StartPeriod,
@@ -904,7 +898,7 @@ public static partial class FleetLoader
         y.Int(h, "retries", service, 1, 100) ?? d.Retries);
 
     /// <summary>A path relative to source_root (or the repository), without '..': the build context must contain it.</summary>
-    private static string? RelativePath(FleetYaml y, YamlMappingNode m, string key, string? service)
+    private static string? RelativePath(FleetYaml y, YMapping m, string key, string? service)
     {
         var value = y.Scalar(m, key, service);
         if (value is null)

@@ -196,10 +196,21 @@ public sealed record Fleet(
 }
 
 /// <summary>One problem in a fleet manifest: where, which service (and machine), what is wrong, and what to do.</summary>
-public sealed record FleetError(SourceSpan? Where, string? Service, string Message, string Fix)
+public sealed record FleetError(SourceSpan? Where, string? Service, string Message, string Fix) : IInputError
 {
     /// <summary>What <see cref="Service"/> names: a service, or an infrastructure entry.</summary>
     public string Subject { get; init; } = "service";
+
+    string? IInputError.Name => Service;
+
+    string IInputError.Kind => Subject;
+
+    /// <summary>A problem the shared YAML reader found (encoding, syntax, duplicate keys): it names no service yet.</summary>
+    public static FleetError From(CatalogError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new FleetError(error.Where, error.Family, error.Message, error.Fix) { Subject = error.SubjectKind };
+    }
 
     public override string ToString()
     {
