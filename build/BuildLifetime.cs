@@ -132,23 +132,25 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
     /// <summary>The fleet beside the catalog, checked against it (only the manifest: the services' code is not needed here).</summary>
     private static Fleet.ResolvedFleet? LoadFleet(BuildContext context)
     {
-        var path = $"{context.Catalog.Directory}/fleet.yaml";
-        if (!File.Exists(Path.Combine(context.Root, path)))
-        {
-            return null;
-        }
-
         try
         {
+            if (Fleet.FleetLoader.Locate(context.Catalog.Directory, context.Root) is not { } path)
+            {
+                return null;
+            }
+
             // Strict in CI mode, as the catalog: an infrastructure image not pinned by digest fails CI, and only warns locally.
-            var fleet = Fleet.FleetLoader.Load(path, context.Root, strict: context.Options.Mode == BuildMode.Ci);
-            foreach (var warning in fleet.Warnings)
+            var read = Fleet.FleetLoader.LoadAll(path, context.Root, strict: context.Options.Mode == BuildMode.Ci);
+            foreach (var warning in read.Warnings)
             {
                 context.Log.Warning(warning.ToString());
                 Annotate(context, "warning", warning);
             }
 
-            return Fleet.FleetValidator.Resolve(fleet, context.Catalog);
+            // The catalog checks run on what the manifest's reader kept, so one round reports both kinds of error.
+            return read.Fleet is null
+                ? throw new Fleet.FleetException(read.Errors)
+                : Fleet.FleetValidator.Resolve(read.Fleet, context.Catalog, read.Errors);
         }
         catch (Fleet.FleetException ex)
         {

@@ -39,49 +39,77 @@ public static partial class FleetLoader
     /// <summary>The value of 'requirements:' that says a service has no lock (it installs nothing beyond its family).</summary>
     public const string NoLock = "none";
 
-    /// <param name="strict">CI mode: what is only a warning locally (an infrastructure image not pinned by digest) is an error.</param>
-    public static Fleet Load(string fleetPath, string repoRoot, bool strict = false)
+    /// <summary>The manifest's one name: Generate, the reports and every message name fleet.yaml.</summary>
+    public const string FileName = "fleet.yaml";
+
+    /// <summary>
+    /// The fleet beside a catalog (repository-relative), or null when there is none. A 'fleet.yml' is never read
+    /// and never silently ignored: alone it is an error asking to rename it, beside a fleet.yaml an error naming both.
+    /// </summary>
+    public static string? Locate(string catalogDirectory, string repoRoot)
     {
+        var yaml = $"{catalogDirectory}/{FileName}";
+        var yml = $"{catalogDirectory}/fleet.yml";
+        var hasYaml = File.Exists(Path.Combine(repoRoot, yaml));
+        if (File.Exists(Path.Combine(repoRoot, yml)))
+        {
+            throw new FleetException([hasYaml
+                ? new FleetError(new SourceSpan(yml, 1, 1), null, $"There are two fleet manifests beside the catalog: {yaml} (the one Kiln reads) and {yml}.", $"Merge what {yml} holds into {yaml} and delete {yml}, so no edit goes to a file that is never read.")
+                : new FleetError(new SourceSpan(yml, 1, 1), null, $"The fleet manifest is named fleet.yml; Kiln reads only {FileName}.", $"Rename it: git mv {yml} {yaml}.")]);
+        }
+
+        return hasYaml ? yaml : null;
+    }
+
+    /// <param name="strict">CI mode: what is only a warning locally (an infrastructure image not pinned by digest) is an error.</param>
+    public static Fleet Load(string fleetPath, string repoRoot, bool strict = false) => Valid(LoadAll(fleetPath, repoRoot, strict));
+
+    public static Fleet Parse(string yaml, string displayPath, bool strict = false) => Valid(ParseAll(yaml, displayPath, strict));
+
+    /// <summary>
+    /// The manifest read as far as it goes: every problem of the file, and the fleet of what could be read (null
+    /// when the file itself cannot be read), so the catalog checks can run on it too and one round shows all.
+    /// </summary>
+    public static FleetRead LoadAll(string fleetPath, string repoRoot, bool strict = false)
+    {
+        ArgumentNullException.ThrowIfNull(fleetPath);
         var full = Path.IsPathRooted(fleetPath) ? fleetPath : Path.Combine(repoRoot, fleetPath);
         if (!File.Exists(full))
         {
-            throw new FleetException([new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")]);
+            return new FleetRead(null, [new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")], []);
         }
 
         var display = Path.GetRelativePath(repoRoot, full).Replace('\\', '/');
         var errors = new List<CatalogError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(full), display, errors);
-        return text is null ? throw new FleetException(errors.Select(FleetError.From).ToList()) : Parse(text, display, strict);
+        return text is null ? new FleetRead(null, errors.Select(FleetError.From).ToList(), []) : ParseAll(text, display, strict);
     }
 
     /// <summary>
     /// Reads the manifest through the same strict YAML reader as the catalog (duplicate keys, undefined aliases,
-    /// extra documents and syntax errors are positioned errors), then every field; throws one
-    /// <see cref="FleetException"/> with all of the file's problems.
+    /// extra documents and syntax errors are positioned errors), then every field.
     /// </summary>
-    public static Fleet Parse(string yaml, string displayPath, bool strict = false)
+    public static FleetRead ParseAll(string yaml, string displayPath, bool strict = false)
     {
         var syntax = new List<CatalogError>();
         var root = YamlDocument.Parse(yaml, displayPath, syntax);
         if (syntax.Count > 0)
         {
-            throw new FleetException(syntax.Select(FleetError.From).ToList());
+            return new FleetRead(null, syntax.Select(FleetError.From).ToList(), []);
         }
 
         if (root is not YMapping mapping)
         {
-            throw new FleetException([new FleetError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : FleetYaml.Kind(root))}.", "Start it with 'machines:' and 'services:'.")]);
+            return new FleetRead(null, [new FleetError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : FleetYaml.Kind(root))}.", "Start it with 'machines:' and 'services:'.")], []);
         }
 
         var y = new FleetYaml(displayPath);
         var fleet = Read(y, mapping, strict);
-        if (y.Errors.Count > 0)
-        {
-            throw new FleetException(y.Errors);
-        }
-
-        return fleet with { Warnings = y.Warnings };
+        return new FleetRead(fleet with { Warnings = y.Warnings }, y.Errors, y.Warnings);
     }
+
+    private static Fleet Valid(FleetRead read) =>
+        read.Errors.Count > 0 || read.Fleet is null ? throw new FleetException(read.Errors) : read.Fleet;
 
     private static Fleet Read(FleetYaml y, YMapping root, bool strict)
     {
@@ -213,6 +241,9 @@ public static partial class FleetLoader
         }
 
         var services = new List<FleetService>();
+
+        // Every service written, read or not: a reference to one whose entry has an error is not a second error.
+        var declared = new HashSet<string>(StringComparer.Ordinal);
         if (y.Mapping(root, "services", null, "{ ServiceRegistry: { machines: [mainpc], family: cpu, ... } }") is not { Entries.Count: > 0 } servicesNode)
         {
             y.Error(FleetYaml.Node(root, "services") ?? root, null, "The fleet defines no services.", "Add a 'services:' mapping, one entry per service.");
@@ -221,7 +252,8 @@ public static partial class FleetLoader
         {
             foreach (var (k, v) in servicesNode.Entries)
             {
-                var name = (k as YScalar)?.Value ?? string.Empty;
+                var name = k.Value ?? string.Empty;
+                declared.Add(name);
                 if (!ServiceNamePattern().IsMatch(name))
                 {
                     y.Error(k, name, $"'{name}' is not a valid service name.", "Use letters, digits, '.', '_' or '-', starting with a letter or digit (it becomes an image tag and a Compose service name).");
@@ -245,12 +277,11 @@ public static partial class FleetLoader
         var questions = ReadQuestions(y, root);
         CheckHostFacts(y, machines, services, infrastructure);
 
-        var names = services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var service in services)
         {
-            foreach (var dep in service.DependsOn.Where(d => !names.Contains(d)))
+            foreach (var dep in service.DependsOn.Where(d => !declared.Contains(d)))
             {
-                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, names)}", "Fix the name or add that service."));
+                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, declared)}", "Fix the name or add that service."));
             }
 
             if (service.DependsOn.Contains(service.Name))
@@ -277,9 +308,8 @@ public static partial class FleetLoader
     private static FleetService? ReadService(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string lockPattern, FleetHealthTiming timing)
     {
         // Unknown keys are reported and the rest of the entry is still read, so one round shows every problem.
-        var errorsBefore = y.Errors.Count;
         y.CheckKeys(m, ServiceKeys, name, "a service");
-        var serviceMachines = ReadMachines(y, m, name, machines);
+        var serviceMachines = ReadMachines(y, m, name, machines, out var writtenMachines);
         if (FleetYaml.Node(m, "machines") is null)
         {
             y.Error(keyNode, name, "The service names no machine.", "Add 'machines: [mainpc]' (or [mainpc, pc2]).");
@@ -404,8 +434,11 @@ public static partial class FleetLoader
             y.Error(FleetYaml.Node(m, "gpu"), name, $"'gpu' is '{gpu}'.{Suggest.DidYouMean(gpu, ["optional", "required"])}", "Write 'gpu: optional' for a GPU service with a CPU path (without a matching GPU it runs with KILN_DEVICE=cpu), or leave it out: the GPU is required.");
         }
 
-        var machineEnv = ReadMachineEnv(y, m, name, serviceMachines);
-        if (y.Errors.Count > errorsBefore || family is null || entrypoint is null || health is null)
+        var machineEnv = ReadMachineEnv(y, m, name, writtenMachines);
+
+        // Only what a service cannot be without drops it; any other bad field was reported and left out, and the
+        // service stays for the checks across services (ports, names, links), so they report nothing false.
+        if (family is null || entrypoint is null || health is null)
         {
             return null;
         }
@@ -420,12 +453,14 @@ public static partial class FleetLoader
         };
     }
 
-    /// <summary>A 'machines:' list: each a machine of the fleet, listed once.</summary>
-    private static List<string> ReadMachines(FleetYaml y, YMapping m, string name, IReadOnlyDictionary<string, FleetMachine> machines)
+    /// <summary>A 'machines:' list: each a machine of the fleet, listed once; <paramref name="written"/> also holds the unknown ones.</summary>
+    private static List<string> ReadMachines(FleetYaml y, YMapping m, string name, IReadOnlyDictionary<string, FleetMachine> machines, out List<string> written)
     {
         var result = new List<string>();
+        written = [];
         foreach (var (machine, node) in y.StringList(m, "machines", name, "[mainpc, pc2]") ?? [])
         {
+            written.Add(machine);
             if (!machines.ContainsKey(machine))
             {
                 y.Error(node, name, $"Machine '{machine}' is not defined under the fleet's 'machines:'.{Suggest.DidYouMean(machine, machines.Keys)}", $"Use one of: {string.Join(", ", machines.Keys)}.");
@@ -567,7 +602,6 @@ public static partial class FleetLoader
 
     private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, FleetHealthTiming timing, bool strict)
     {
-        var before = y.Errors.Count;
         y.CheckKeys(m, InfrastructureKeys, name, "an infrastructure entry");
         string? image = null;
         if (y.Scalar(m, "image", name) is { } text)
@@ -591,7 +625,7 @@ public static partial class FleetLoader
             y.Error(keyNode, name, "It names no image.", "Add 'image: name:tag@sha256:<64 hex>' (pinned by digest).");
         }
 
-        var infraMachines = ReadMachines(y, m, name, machines);
+        var infraMachines = ReadMachines(y, m, name, machines, out _);
         if (FleetYaml.Node(m, "machines") is null)
         {
             y.Error(keyNode, name, "It names no machine.", "Add 'machines: [mainpc]'.");
@@ -654,7 +688,7 @@ public static partial class FleetLoader
             y.Error(FleetYaml.Node(m, "password_secret"), name, $"'password_secret' is '{secret}', which is not a secret name.", "Use letters, digits, '.', '_' or '-', e.g. 'password_secret: redis_password' (its value comes from KILN_SECRET_REDIS_PASSWORD in the deployer's environment).");
         }
 
-        return y.Errors.Count > before || image is null || port is null || health is null || user is null
+        return image is null || port is null || health is null || user is null
             ? null
             : new FleetInfrastructure(name, image, infraMachines, port.Value, volumes, health, t, user, command, secret, y.At(keyNode), y.Spans(m));
     }

@@ -195,6 +195,9 @@ public sealed record Fleet(
     public IReadOnlyList<FleetService> On(string machine) => Services.Where(s => s.Machines.Contains(machine)).ToList();
 }
 
+/// <summary>A manifest read as far as it goes: the fleet of what could be read (null when the file itself could not be), and every problem.</summary>
+public sealed record FleetRead(Fleet? Fleet, IReadOnlyList<FleetError> Errors, IReadOnlyList<FleetError> Warnings);
+
 /// <summary>One problem in a fleet manifest: where, which service (and machine), what is wrong, and what to do.</summary>
 public sealed record FleetError(SourceSpan? Where, string? Service, string Message, string Fix) : IInputError
 {
