@@ -290,9 +290,10 @@ public static partial class FleetLoader
             }
         }
 
+        var servicesByName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var cycle in DependencyCycles(services))
         {
-            var first = services.First(s => s.Name == cycle[0]);
+            var first = servicesByName[cycle[0]];
             y.Errors.Add(new FleetError(first.At("depends_on"), first.Name, $"depends_on forms a cycle: {string.Join(" → ", cycle.Append(cycle[0]))}.", "Compose would refuse it: remove one of these dependencies."));
         }
 
@@ -772,9 +773,18 @@ public static partial class FleetLoader
     /// </summary>
     private static void CheckHostFacts(FleetYaml y, IReadOnlyDictionary<string, FleetMachine> machines, List<FleetService> services, List<FleetInfrastructure> infrastructure)
     {
+        // Looked up by name, not searched: a fleet of thousands of services stays linear.
+        var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var byHostName = new Dictionary<string, FleetService>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in services)
+        {
+            byHostName.TryAdd(service.Name, service);
+        }
+
+        var infraByName = infrastructure.ToDictionary(i => i.Name, StringComparer.Ordinal);
         foreach (var infra in infrastructure)
         {
-            if (services.FirstOrDefault(s => string.Equals(s.Name, infra.Name, StringComparison.OrdinalIgnoreCase)) is { } clash)
+            if (byHostName.TryGetValue(infra.Name, out var clash))
             {
                 y.Errors.Add(new FleetError(infra.Source, infra.Name, $"The name is taken by service '{clash.Name}' (each is a Compose service and a host name, and host names ignore case).", "Rename the infrastructure entry or the service.") { Subject = "infrastructure" });
             }
@@ -803,7 +813,7 @@ public static partial class FleetLoader
 
         foreach (var s in services)
         {
-            foreach (var use in s.Uses.Where(u => infrastructure.All(i => i.Name != u)))
+            foreach (var use in s.Uses.Where(u => !infraByName.ContainsKey(u)))
             {
                 var known = infrastructure.Select(i => i.Name).ToList();
                 y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"'uses' names '{use}', which is not under the fleet's 'infrastructure:'.{Suggest.DidYouMean(use, known)}", known.Count == 0 ? "Declare it under 'infrastructure:' (image, machines, port, user, health)." : $"Use one of: {string.Join(", ", known)}."));
@@ -814,7 +824,7 @@ public static partial class FleetLoader
                 var here = machines[machine];
                 foreach (var dep in s.DependsOn)
                 {
-                    if (services.FirstOrDefault(d => d.Name == dep) is { Machines: [var first, ..] } target && !target.Machines.Contains(machine) && machines[first].Address is null)
+                    if (byName.GetValueOrDefault(dep) is { Machines: [var first, ..] } target && !target.Machines.Contains(machine) && machines[first].Address is null)
                     {
                         y.Errors.Add(new FleetError(s.At("depends_on"), s.Name, $"On machine '{machine}', it depends on '{dep}', which runs only on {string.Join(", ", target.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {FleetWiring.PeerVariable(dep)}=<address>:<port>."));
                     }
@@ -822,7 +832,7 @@ public static partial class FleetLoader
 
                 foreach (var use in s.Uses)
                 {
-                    if (infrastructure.FirstOrDefault(i => i.Name == use) is { Machines: [var first, ..] } infra && !infra.Machines.Contains(machine) && machines[first].Address is null)
+                    if (infraByName.GetValueOrDefault(use) is { Machines: [var first, ..] } infra && !infra.Machines.Contains(machine) && machines[first].Address is null)
                     {
                         y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"On machine '{machine}', it uses '{use}', which runs only on {string.Join(", ", infra.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {infra.UrlVariable}=redis://<address>:<port>/0."));
                     }
@@ -967,38 +977,54 @@ public static partial class FleetLoader
     {
         var deps = services.ToDictionary(s => s.Name, s => s.DependsOn.Where(d => d != s.Name).ToList(), StringComparer.Ordinal);
         var state = new Dictionary<string, int>(StringComparer.Ordinal);
+        var onPath = new Dictionary<string, int>(StringComparer.Ordinal);
         var path = new List<string>();
         var cycles = new List<List<string>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        void Visit(string name)
-        {
-            state[name] = 1;
-            path.Add(name);
-            foreach (var dep in deps.TryGetValue(name, out var list) ? list : [])
-            {
-                if (state.GetValueOrDefault(dep) == 1)
-                {
-                    var cycle = path.Skip(path.IndexOf(dep)).ToList();
-                    if (seen.Add(string.Join(',', cycle.Order(StringComparer.Ordinal))))
-                    {
-                        cycles.Add(cycle);
-                    }
-                }
-                else if (state.GetValueOrDefault(dep) == 0 && deps.ContainsKey(dep))
-                {
-                    Visit(dep);
-                }
-            }
 
-            path.RemoveAt(path.Count - 1);
-            state[name] = 2;
-        }
-
+        // Depth-first with an explicit stack: a depends_on chain of thousands of services must not overflow the call stack.
+        var stack = new Stack<(string Name, int Next)>();
         foreach (var s in services)
         {
-            if (state.GetValueOrDefault(s.Name) == 0)
+            if (state.GetValueOrDefault(s.Name) != 0)
             {
-                Visit(s.Name);
+                continue;
+            }
+
+            state[s.Name] = 1;
+            onPath[s.Name] = path.Count;
+            path.Add(s.Name);
+            stack.Push((s.Name, 0));
+            while (stack.Count > 0)
+            {
+                var (name, next) = stack.Pop();
+                var list = deps[name];
+                if (next < list.Count)
+                {
+                    stack.Push((name, next + 1));
+                    var dep = list[next];
+                    if (state.GetValueOrDefault(dep) == 1)
+                    {
+                        var cycle = path.GetRange(onPath[dep], path.Count - onPath[dep]);
+                        if (seen.Add(string.Join(',', cycle.Order(StringComparer.Ordinal))))
+                        {
+                            cycles.Add(cycle);
+                        }
+                    }
+                    else if (state.GetValueOrDefault(dep) == 0 && deps.ContainsKey(dep))
+                    {
+                        state[dep] = 1;
+                        onPath[dep] = path.Count;
+                        path.Add(dep);
+                        stack.Push((dep, 0));
+                    }
+
+                    continue;
+                }
+
+                path.RemoveAt(path.Count - 1);
+                onPath.Remove(name);
+                state[name] = 2;
             }
         }
 

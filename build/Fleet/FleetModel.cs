@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Build.Catalog;
 
 namespace Build.Fleet;
@@ -189,10 +190,34 @@ public sealed record Fleet(
     public static string InputsPath(string lockPath) =>
         (lockPath.EndsWith(".lock", StringComparison.Ordinal) ? lockPath[..^5] : lockPath) + ".in";
 
-    public FleetService Get(string name) => Services.FirstOrDefault(s => s.Name == name)
-        ?? throw new KeyNotFoundException($"No service '{name}' in {File}.");
+    public FleetService Get(string name) => Named(name) ?? throw new KeyNotFoundException($"No service '{name}' in {File}.");
+
+    /// <summary>The service of that name, or null; by index, so wiring thousands of services stays linear.</summary>
+    public FleetService? Named(string name) => NameIndex.Of(Services, s => s.Name).GetValueOrDefault(name);
 
     public IReadOnlyList<FleetService> On(string machine) => Services.Where(s => s.Machines.Contains(machine)).ToList();
+}
+
+/// <summary>
+/// A name index per list, kept beside the list rather than in the record (a field would take part in the record's
+/// equality), and built once per list: a 'with' copy that replaces the list gets its own.
+/// </summary>
+internal static class NameIndex
+{
+    private static readonly ConditionalWeakTable<object, object> Indexes = [];
+
+    public static Dictionary<string, T> Of<T>(IReadOnlyList<T> items, Func<T, string> name)
+        where T : class =>
+        (Dictionary<string, T>)Indexes.GetValue(items, _ =>
+        {
+            var index = new Dictionary<string, T>(items.Count, StringComparer.Ordinal);
+            foreach (var item in items)
+            {
+                index.TryAdd(name(item), item);
+            }
+
+            return index;
+        });
 }
 
 /// <summary>A manifest read as far as it goes: the fleet of what could be read (null when the file itself could not be), and every problem.</summary>

@@ -16,7 +16,7 @@ public sealed record ResolvedService(FleetService Service, Family Family, IReadO
 /// <summary>A fleet whose every service maps onto a catalog family and passes the catalog-level checks.</summary>
 public sealed record ResolvedFleet(Fleet Fleet, Catalog.Catalog Catalog, IReadOnlyList<ResolvedService> Services)
 {
-    public ResolvedService Get(string name) => Services.FirstOrDefault(s => s.Name == name)
+    public ResolvedService Get(string name) => NameIndex.Of(Services, s => s.Name).GetValueOrDefault(name)
         ?? throw new KeyNotFoundException($"No service '{name}' in {Fleet.File}.");
 
     public IReadOnlyList<ResolvedService> On(string machine) => Services.Where(s => s.Service.Machines.Contains(machine)).ToList();
