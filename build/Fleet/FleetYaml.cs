@@ -235,7 +235,8 @@ internal sealed partial class FleetYaml(string file)
 
         var c = value[bad];
         var what = c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' ? "a line break" : c == '\t' ? "a tab" : "a control character";
-        Error(s, service, $"'{key}' contains {what} (U+{(int)c:X4} at character {bad + 1} of the value), which the generated Dockerfile and Compose file cannot hold: a line break would start a new instruction.",
+        var why = what == "a line break" ? ": a line break would start a new instruction" : " literally";
+        Error(s, service, $"'{key}' contains {what} (U+{(int)c:X4} at character {bad + 1} of the value), which the generated Dockerfile and Compose file cannot hold{why}.",
             s.IsBlock
                 ? $"Write '{key}' on one line: a '|' block keeps its line breaks (a '>-' block folds lines into one)."
                 : $"Write '{key}' on one line, without control characters (a quoted \"\\n\" or \"\\t\" becomes one).");
