@@ -132,47 +132,46 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
     /// <summary>The fleet beside the catalog, checked against it (only the manifest: the services' code is not needed here).</summary>
     private static Fleet.ResolvedFleet? LoadFleet(BuildContext context)
     {
-        var path = $"{context.Catalog.Directory}/fleet.yaml";
-        if (!File.Exists(Path.Combine(context.Root, path)))
-        {
-            return null;
-        }
-
         try
         {
-            // Strict in CI mode, as the catalog: an infrastructure image not pinned by digest fails CI, and only warns locally.
-            var fleet = Fleet.FleetLoader.Load(path, context.Root, strict: context.Options.Mode == BuildMode.Ci);
-            foreach (var warning in fleet.Warnings)
+            if (Fleet.FleetLoader.Locate(context.Catalog.Directory, context.Root) is not { } path)
             {
-                context.Log.Warning(warning.ToString());
-                Annotate(context, "warning", AsCatalogError(warning));
+                return null;
             }
 
-            return Fleet.FleetValidator.Resolve(fleet, context.Catalog);
+            // Strict in CI mode, as the catalog: an infrastructure image not pinned by digest fails CI, and only warns locally.
+            var read = Fleet.FleetLoader.LoadAll(path, context.Root, strict: context.Options.Mode == BuildMode.Ci);
+            foreach (var warning in read.Warnings)
+            {
+                context.Log.Warning(warning.ToString());
+                Annotate(context, "warning", warning);
+            }
+
+            // The catalog checks run on what the manifest's reader kept, so one round reports both kinds of error.
+            return read.Fleet is null
+                ? throw new Fleet.FleetException(read.Errors)
+                : Fleet.FleetValidator.Resolve(read.Fleet, context.Catalog, read.Errors);
         }
         catch (Fleet.FleetException ex)
         {
             foreach (var error in ex.Errors)
             {
-                Annotate(context, "error", AsCatalogError(error));
+                Annotate(context, "error", error);
             }
 
             throw new CakeException(1, ex.Message);
         }
     }
 
-    private static CatalogError AsCatalogError(Fleet.FleetError error) =>
-        new(error.Where, error.Service is null ? null : $"{error.Subject} {error.Service}", error.Message, error.Fix);
-
-    private static void Annotate(BuildContext context, string level, CatalogError problem)
+    private static void Annotate(BuildContext context, string level, IInputError problem)
     {
         if (!context.IsGitHubActions)
         {
             return;
         }
 
-        var text = $"{(problem.Family is null ? string.Empty : $"family '{problem.Family}': ")}{problem.Message} {problem.Fix}";
-        var at = new GitHubActionsAnnotation { Title = "Kiln catalog", File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
+        var text = $"{(problem.Name is null ? string.Empty : $"{problem.Kind} '{problem.Name}': ")}{problem.Message} {problem.Fix}";
+        var at = new GitHubActionsAnnotation { Title = problem is Fleet.FleetError ? "Kiln fleet" : "Kiln catalog", File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
         var commands = context.GitHubActions().Commands;
         if (level == "error")
         {

@@ -1,8 +1,31 @@
 namespace Build.Catalog;
 
-/// <summary>One problem in a catalog: where, which family, what is wrong, and what to do.</summary>
-public sealed record CatalogError(SourceSpan? Where, string? Family, string Message, string Fix)
+/// <summary>
+/// What every positioned input error has, whichever file it is in: where, the entry it belongs to (and what kind of
+/// entry that is), what is wrong and the fix. Reports and CI annotations read errors through this.
+/// </summary>
+public interface IInputError
 {
+    SourceSpan? Where { get; }
+
+    /// <summary>The family, service, waiver or entry the error belongs to; null for the file as a whole.</summary>
+    string? Name { get; }
+
+    /// <summary>What <see cref="Name"/> is: "family", "service", "infrastructure", "waiver", …</summary>
+    string Kind { get; }
+
+    string Message { get; }
+
+    string Fix { get; }
+}
+
+/// <summary>One problem in a catalog: where, which family, what is wrong, and what to do.</summary>
+public sealed record CatalogError(SourceSpan? Where, string? Family, string Message, string Fix) : IInputError
+{
+    string? IInputError.Name => Family;
+
+    string IInputError.Kind => SubjectKind;
+
     /// <summary>What <see cref="Family"/> names: a family in the catalog, a waiver in cve-policy.yaml, an entry in a baseline.</summary>
     public string SubjectKind { get; init; } = "family";
 

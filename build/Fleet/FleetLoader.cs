@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Build.Catalog;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Build.Catalog.Yaml;
 
 namespace Build.Fleet;
 
@@ -43,58 +42,85 @@ public static partial class FleetLoader
     /// <summary>The value of 'requirements:' that says a service has no lock (it installs nothing beyond its family).</summary>
     public const string NoLock = "none";
 
-    /// <param name="strict">CI mode: what is only a warning locally (an infrastructure image not pinned by digest) is an error.</param>
-    public static Fleet Load(string fleetPath, string repoRoot, bool strict = false)
+    /// <summary>The manifest's one name: Generate, the reports and every message name fleet.yaml.</summary>
+    public const string FileName = "fleet.yaml";
+
+    /// <summary>
+    /// The fleet beside a catalog (repository-relative), or null when there is none. A 'fleet.yml' is never read
+    /// and never silently ignored: alone it is an error asking to rename it, beside a fleet.yaml an error naming both.
+    /// </summary>
+    public static string? Locate(string catalogDirectory, string repoRoot)
     {
+        var yaml = $"{catalogDirectory}/{FileName}";
+        var yml = $"{catalogDirectory}/fleet.yml";
+        var hasYaml = File.Exists(Path.Combine(repoRoot, yaml));
+        if (File.Exists(Path.Combine(repoRoot, yml)))
+        {
+            throw new FleetException([hasYaml
+                ? new FleetError(new SourceSpan(yml, 1, 1), null, $"There are two fleet manifests beside the catalog: {yaml} (the one Kiln reads) and {yml}.", $"Merge what {yml} holds into {yaml} and delete {yml}, so no edit goes to a file that is never read.")
+                : new FleetError(new SourceSpan(yml, 1, 1), null, $"The fleet manifest is named fleet.yml; Kiln reads only {FileName}.", $"Rename it: git mv {yml} {yaml}.")]);
+        }
+
+        return hasYaml ? yaml : null;
+    }
+
+    /// <param name="strict">CI mode: what is only a warning locally (an infrastructure image not pinned by digest) is an error.</param>
+    public static Fleet Load(string fleetPath, string repoRoot, bool strict = false) => Valid(LoadAll(fleetPath, repoRoot, strict));
+
+    public static Fleet Parse(string yaml, string displayPath, bool strict = false) => Valid(ParseAll(yaml, displayPath, strict));
+
+    /// <summary>
+    /// The manifest read as far as it goes: every problem of the file, and the fleet of what could be read (null
+    /// when the file itself cannot be read), so the catalog checks can run on it too and one round shows all.
+    /// </summary>
+    public static FleetRead LoadAll(string fleetPath, string repoRoot, bool strict = false)
+    {
+        ArgumentNullException.ThrowIfNull(fleetPath);
         var full = Path.IsPathRooted(fleetPath) ? fleetPath : Path.Combine(repoRoot, fleetPath);
         if (!File.Exists(full))
         {
-            throw new FleetException([new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")]);
+            return new FleetRead(null, [new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")], []);
         }
 
-        var fleet = Parse(File.ReadAllText(full), Path.GetRelativePath(repoRoot, full).Replace('\\', '/'), strict);
-        var outside = FleetBoundary.Check(fleet, repoRoot);
-        return outside.Count > 0 ? throw new FleetException(outside) : fleet;
+        var display = Path.GetRelativePath(repoRoot, full).Replace('\\', '/');
+        var errors = new List<CatalogError>();
+        var text = YamlDocument.Decode(File.ReadAllBytes(full), display, errors);
+        if (text is null)
+        {
+            return new FleetRead(null, errors.Select(FleetError.From).ToList(), []);
+        }
+
+        var read = ParseAll(text, display, strict);
+        return read.Fleet is { } fleet && read.Errors.Count == 0 && FleetBoundary.Check(fleet, repoRoot) is { Count: > 0 } outside ? read with { Errors = outside } : read;
     }
 
-    public static Fleet Parse(string yaml, string displayPath, bool strict = false)
+    /// <summary>
+    /// Reads the manifest through the same strict YAML reader as the catalog (duplicate keys, undefined aliases,
+    /// extra documents and syntax errors are positioned errors), then every field.
+    /// </summary>
+    public static FleetRead ParseAll(string yaml, string displayPath, bool strict = false)
     {
+        var syntax = new List<CatalogError>();
+        var root = YamlDocument.Parse(yaml, displayPath, syntax);
+        if (syntax.Count > 0)
+        {
+            return new FleetRead(null, syntax.Select(FleetError.From).ToList(), []);
+        }
+
+        if (root is not YMapping mapping)
+        {
+            return new FleetRead(null, [new FleetError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : FleetYaml.Kind(root))}.", "Start it with 'machines:' and 'services:'.")], []);
+        }
+
         var y = new FleetYaml(displayPath);
-        YamlMappingNode root;
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
-            {
-                throw new FleetException([new FleetError(new SourceSpan(displayPath, 1, 1), null, "The fleet manifest is not a YAML mapping.", "Start it with 'machines:' and 'services:'.")]);
-            }
-
-            root = mapping;
-        }
-        catch (YamlException ex)
-        {
-            var message = ex.InnerException?.Message ?? ex.Message;
-            var paren = message.IndexOf("(Lin:", StringComparison.Ordinal);
-            message = (paren > 0 ? message[..paren] : message).Trim().TrimEnd('.') + ".";
-            throw new FleetException([new FleetError(new SourceSpan(displayPath, (int)ex.Start.Line, (int)ex.Start.Column), null, $"YAML syntax error: {message}", "Fix the YAML at that position (indentation, a missing ':', an unclosed quote or a repeated key are the usual causes).")]);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // YamlDotNet's scanner throws this (with no position) for some unterminated flow collections.
-            throw new FleetException([new FleetError(new SourceSpan(displayPath, 1, 1), null, $"YAML syntax error: {ex.Message}", "Look for an unclosed '{' or '[' (a flow mapping or list that never ends).")]);
-        }
-
-        var fleet = Read(y, root, strict);
-        if (y.Errors.Count > 0)
-        {
-            throw new FleetException(y.Errors);
-        }
-
-        return fleet with { Warnings = y.Warnings };
+        var fleet = Read(y, mapping, strict);
+        return new FleetRead(fleet with { Warnings = y.Warnings }, y.Errors, y.Warnings);
     }
 
-    private static Fleet Read(FleetYaml y, YamlMappingNode root, bool strict)
+    private static Fleet Valid(FleetRead read) =>
+        read.Errors.Count > 0 || read.Fleet is null ? throw new FleetException(read.Errors) : read.Fleet;
+
+    private static Fleet Read(FleetYaml y, YMapping root, bool strict)
     {
         y.CheckKeys(root, TopLevelKeys, null, "the fleet's top level");
         if (y.Scalar(root, "version", null) is { } version && version != "1")
@@ -159,9 +185,9 @@ public static partial class FleetLoader
         var machines = new SortedDictionary<string, FleetMachine>(StringComparer.Ordinal);
         if (y.Mapping(root, "machines", null, "{ mainpc: { port_offset: 0, compute_capability: \"8.9\" } }") is { } machinesNode)
         {
-            foreach (var (k, v) in machinesNode.Children)
+            foreach (var (k, v) in machinesNode.Entries)
             {
-                var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                var name = (k as YScalar)?.Value ?? string.Empty;
                 if (!MachineNamePattern().IsMatch(name))
                 {
                     // A machine's name becomes a folder (deploy_dir/<machine>), a Compose project and a file name.
@@ -169,7 +195,7 @@ public static partial class FleetLoader
                     continue;
                 }
 
-                if (v is not YamlMappingNode m)
+                if (v is not YMapping m)
                 {
                     y.Error(v, null, $"Machine '{name}' must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'mainpc: { port_offset: 0, compute_capability: \"8.9\" }'.");
                     continue;
@@ -232,22 +258,26 @@ public static partial class FleetLoader
         }
 
         var services = new List<FleetService>();
-        if (y.Mapping(root, "services", null, "{ ServiceRegistry: { machines: [mainpc], family: cpu, ... } }") is not { Children.Count: > 0 } servicesNode)
+
+        // Every service written, read or not: a reference to one whose entry has an error is not a second error.
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        if (y.Mapping(root, "services", null, "{ ServiceRegistry: { machines: [mainpc], family: cpu, ... } }") is not { Entries.Count: > 0 } servicesNode)
         {
             y.Error(FleetYaml.Node(root, "services") ?? root, null, "The fleet defines no services.", "Add a 'services:' mapping, one entry per service.");
         }
         else
         {
-            foreach (var (k, v) in servicesNode.Children)
+            foreach (var (k, v) in servicesNode.Entries)
             {
-                var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                var name = k.Value ?? string.Empty;
+                declared.Add(name);
                 if (!ServiceNamePattern().IsMatch(name))
                 {
                     y.Error(k, name, $"'{name}' is not a valid service name.", "Use letters, digits, '.', '_' or '-', starting with a letter or digit (it becomes an image tag and a Compose service name).");
                     continue;
                 }
 
-                if (v is not YamlMappingNode m)
+                if (v is not YMapping m)
                 {
                     y.Error(v, name, $"A service must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'Name: { machines: [mainpc], family: cpu, entrypoint: app.py, health: { port: 8200 } }'.");
                     continue;
@@ -264,12 +294,11 @@ public static partial class FleetLoader
         var questions = ReadQuestions(y, root);
         CheckHostFacts(y, machines, services, infrastructure);
 
-        var names = services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var service in services)
         {
-            foreach (var dep in service.DependsOn.Where(d => !names.Contains(d)))
+            foreach (var dep in service.DependsOn.Where(d => !declared.Contains(d)))
             {
-                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, names)}", "Fix the name or add that service."));
+                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, declared)}", "Fix the name or add that service."));
             }
 
             if (service.DependsOn.Contains(service.Name))
@@ -278,9 +307,10 @@ public static partial class FleetLoader
             }
         }
 
+        var servicesByName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var cycle in DependencyCycles(services))
         {
-            var first = services.First(s => s.Name == cycle[0]);
+            var first = servicesByName[cycle[0]];
             y.Errors.Add(new FleetError(first.At("depends_on"), first.Name, $"depends_on forms a cycle: {string.Join(" → ", cycle.Append(cycle[0]))}.", "Compose would refuse it: remove one of these dependencies."));
         }
 
@@ -294,12 +324,11 @@ public static partial class FleetLoader
         };
     }
 
-    private static FleetService? ReadService(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, string lockPattern, FleetHealthTiming timing)
+    private static FleetService? ReadService(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, string lockPattern, FleetHealthTiming timing)
     {
         // Unknown keys are reported and the rest of the entry is still read, so one round shows every problem.
-        var errorsBefore = y.Errors.Count;
         y.CheckKeys(m, ServiceKeys, name, "a service");
-        var serviceMachines = ReadMachines(y, m, name, machines);
+        var serviceMachines = ReadMachines(y, m, name, machines, out var writtenMachines);
         if (FleetYaml.Node(m, "machines") is null)
         {
             y.Error(keyNode, name, "The service names no machine.", "Add 'machines: [mainpc]' (or [mainpc, pc2]).");
@@ -424,8 +453,11 @@ public static partial class FleetLoader
             y.Error(FleetYaml.Node(m, "gpu"), name, $"'gpu' is '{gpu}'.{Suggest.DidYouMean(gpu, ["optional", "required"])}", "Write 'gpu: optional' for a GPU service with a CPU path (without a matching GPU it runs with KILN_DEVICE=cpu), or leave it out: the GPU is required.");
         }
 
-        var machineEnv = ReadMachineEnv(y, m, name, serviceMachines);
-        if (y.Errors.Count > errorsBefore || family is null || entrypoint is null || health is null)
+        var machineEnv = ReadMachineEnv(y, m, name, writtenMachines);
+
+        // Only what a service cannot be without drops it; any other bad field was reported and left out, and the
+        // service stays for the checks across services (ports, names, links), so they report nothing false.
+        if (family is null || entrypoint is null || health is null)
         {
             return null;
         }
@@ -440,12 +472,14 @@ public static partial class FleetLoader
         };
     }
 
-    /// <summary>A 'machines:' list: each a machine of the fleet, listed once.</summary>
-    private static List<string> ReadMachines(FleetYaml y, YamlMappingNode m, string name, IReadOnlyDictionary<string, FleetMachine> machines)
+    /// <summary>A 'machines:' list: each a machine of the fleet, listed once; <paramref name="written"/> also holds the unknown ones.</summary>
+    private static List<string> ReadMachines(FleetYaml y, YMapping m, string name, IReadOnlyDictionary<string, FleetMachine> machines, out List<string> written)
     {
         var result = new List<string>();
+        written = [];
         foreach (var (machine, node) in y.StringList(m, "machines", name, "[mainpc, pc2]") ?? [])
         {
+            written.Add(machine);
             if (!machines.ContainsKey(machine))
             {
                 y.Error(node, name, $"Machine '{machine}' is not defined under the fleet's 'machines:'.{Suggest.DidYouMean(machine, machines.Keys)}", $"Use one of: {string.Join(", ", machines.Keys)}.");
@@ -463,7 +497,7 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static List<EnvVar> ReadEnv(FleetYaml y, List<(string Name, string Value, YamlNode KeyNode)> entries, string? service)
+    private static List<EnvVar> ReadEnv(FleetYaml y, List<(string Name, string Value, YNode KeyNode)> entries, string? service)
     {
         var env = new List<EnvVar>();
         foreach (var (key, value, node) in entries)
@@ -487,7 +521,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>machine_env: per machine the service runs on, env that wins over the machine defaults and 'env'.</summary>
-    private static SortedDictionary<string, IReadOnlyList<EnvVar>> ReadMachineEnv(FleetYaml y, YamlMappingNode m, string name, List<string> serviceMachines)
+    private static SortedDictionary<string, IReadOnlyList<EnvVar>> ReadMachineEnv(FleetYaml y, YMapping m, string name, List<string> serviceMachines)
     {
         var result = new SortedDictionary<string, IReadOnlyList<EnvVar>>(StringComparer.Ordinal);
         if (y.Mapping(m, "machine_env", name, "{ mainpc: { OMP_NUM_THREADS: \"16\" } }") is not { } node)
@@ -495,16 +529,16 @@ public static partial class FleetLoader
             return result;
         }
 
-        foreach (var (k, v) in node.Children)
+        foreach (var (k, v) in node.Entries)
         {
-            var machine = (k as YamlScalarNode)?.Value ?? string.Empty;
+            var machine = (k as YScalar)?.Value ?? string.Empty;
             if (!serviceMachines.Contains(machine))
             {
                 y.Error(k, name, $"machine_env names '{machine}', where the service does not run.{Suggest.DidYouMean(machine, serviceMachines)}", $"Use one of its machines ({string.Join(", ", serviceMachines)}), or add '{machine}' to its 'machines'.");
                 continue;
             }
 
-            if (v is not YamlMappingNode env)
+            if (v is not YMapping env)
             {
                 y.Error(v, name, $"machine_env.{machine} must be a mapping of variables, not {FleetYaml.Kind(v)}.", $"Write e.g. '{machine}: {{ OMP_NUM_THREADS: \"16\" }}'.");
                 continue;
@@ -522,7 +556,7 @@ public static partial class FleetLoader
     /// absolute path only under the machine's host_paths or models_dir; a relative one (from the Compose file's
     /// folder) only inside the repository.
     /// </summary>
-    private static (List<FleetVolume> Volumes, List<SourceSpan> Spans) ReadVolumes(FleetYaml y, YamlMappingNode m, string name, IReadOnlyList<FleetMachine> on, string deployDir)
+    private static (List<FleetVolume> Volumes, List<SourceSpan> Spans) ReadVolumes(FleetYaml y, YMapping m, string name, IReadOnlyList<FleetMachine> on, string deployDir)
     {
         var volumes = new List<FleetVolume>();
         var spans = new List<SourceSpan>();
@@ -554,7 +588,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>Reports what is wrong with a host volume on each machine it runs on; true when nothing is.</summary>
-    private static bool HostVolumeAllowed(FleetYaml y, YamlNode node, string name, string value, FleetVolume volume, IReadOnlyList<FleetMachine> on, string deployDir)
+    private static bool HostVolumeAllowed(FleetYaml y, YNode node, string name, string value, FleetVolume volume, IReadOnlyList<FleetMachine> on, string deployDir)
     {
         if (volume.IsRelative)
         {
@@ -614,7 +648,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>host_paths: the absolute host folders a machine lets its services bind; never a system folder or the socket.</summary>
-    private static List<string> ReadHostPaths(FleetYaml y, YamlMappingNode m, string machine)
+    private static List<string> ReadHostPaths(FleetYaml y, YMapping m, string machine)
     {
         var result = new List<string>();
         foreach (var (value, node) in y.StringList(m, "host_paths", null, "[/srv/data, /mnt/media]") ?? [])
@@ -649,7 +683,7 @@ public static partial class FleetLoader
     /// infrastructure: servers the services use (a Redis server), each run from a pinned image as a hardened Compose
     /// service on its machines. An unpinned image is an error in CI mode and a warning locally, as for family bases.
     /// </summary>
-    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YamlMappingNode root, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
+    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YMapping root, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
     {
         var result = new List<FleetInfrastructure>();
         if (y.Mapping(root, "infrastructure", null, "{ redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } } }") is not { } node)
@@ -660,16 +694,16 @@ public static partial class FleetLoader
         y.Subject = "infrastructure";
         try
         {
-            foreach (var (k, v) in node.Children)
+            foreach (var (k, v) in node.Entries)
             {
-                var name = (k as YamlScalarNode)?.Value ?? string.Empty;
+                var name = (k as YScalar)?.Value ?? string.Empty;
                 if (!ServiceNamePattern().IsMatch(name))
                 {
                     y.Error(k, name, $"'{name}' is not a valid infrastructure name.", "Use letters, digits, '.', '_' or '-', starting with a letter or digit (it becomes a Compose service name and a host name).");
                     continue;
                 }
 
-                if (v is not YamlMappingNode m)
+                if (v is not YMapping m)
                 {
                     y.Error(v, name, $"An infrastructure entry must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } }'.");
                     continue;
@@ -689,9 +723,8 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YamlNode keyNode, YamlMappingNode m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
+    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
     {
-        var before = y.Errors.Count;
         y.CheckKeys(m, InfrastructureKeys, name, "an infrastructure entry");
         string? image = null;
         if (y.Scalar(m, "image", name) is { } text)
@@ -715,7 +748,7 @@ public static partial class FleetLoader
             y.Error(keyNode, name, "It names no image.", "Add 'image: name:tag@sha256:<64 hex>' (pinned by digest).");
         }
 
-        var infraMachines = ReadMachines(y, m, name, machines);
+        var infraMachines = ReadMachines(y, m, name, machines, out _);
         if (FleetYaml.Node(m, "machines") is null)
         {
             y.Error(keyNode, name, "It names no machine.", "Add 'machines: [mainpc]'.");
@@ -778,13 +811,13 @@ public static partial class FleetLoader
             y.Error(FleetYaml.Node(m, "password_secret"), name, $"'password_secret' is '{secret}', which is not a secret name.", "Use letters, digits, '.', '_' or '-', e.g. 'password_secret: redis_password' (its value comes from KILN_SECRET_REDIS_PASSWORD in the deployer's environment).");
         }
 
-        return y.Errors.Count > before || image is null || port is null || health is null || user is null
+        return image is null || port is null || health is null || user is null
             ? null
             : new FleetInfrastructure(name, image, infraMachines, port.Value, volumes, health, t, user, command, secret, y.At(keyNode), WithVolumeSpans(y.Spans(m), volumeSpans));
     }
 
     /// <summary>questions: open design questions, each with the decision in force until someone answers it.</summary>
-    private static List<FleetQuestion> ReadQuestions(FleetYaml y, YamlMappingNode root)
+    private static List<FleetQuestion> ReadQuestions(FleetYaml y, YMapping root)
     {
         var result = new List<FleetQuestion>();
         var node = FleetYaml.Node(root, "questions");
@@ -793,16 +826,16 @@ public static partial class FleetLoader
             return result;
         }
 
-        if (node is not YamlSequenceNode list)
+        if (node is not YSequence list)
         {
             y.Error(node, null, $"'questions' must be a list, not {FleetYaml.Kind(node)}.", "Write e.g. 'questions: [{ id: H1, question: \"…\", decision: \"…\" }]'.");
             return result;
         }
 
         var lines = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var item in list.Children)
+        foreach (var item in list.Items)
         {
-            if (item is not YamlMappingNode q)
+            if (item is not YMapping q)
             {
                 y.Error(item, null, $"A question must be a mapping, not {FleetYaml.Kind(item)}.", "Write '{ id: H1, question: \"…\", decision: \"…\", decided_by: kiln default }'.");
                 continue;
@@ -826,7 +859,7 @@ public static partial class FleetLoader
             }
             else
             {
-                lines[id] = (int)FleetYaml.Node(q, "id")!.Start.Line;
+                lines[id] = (int)FleetYaml.Node(q, "id")!.Line;
             }
 
             var question = y.Scalar(q, "question", null)?.Trim();
@@ -862,9 +895,18 @@ public static partial class FleetLoader
     /// </summary>
     private static void CheckHostFacts(FleetYaml y, IReadOnlyDictionary<string, FleetMachine> machines, List<FleetService> services, List<FleetInfrastructure> infrastructure)
     {
+        // Looked up by name, not searched: a fleet of thousands of services stays linear.
+        var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var byHostName = new Dictionary<string, FleetService>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in services)
+        {
+            byHostName.TryAdd(service.Name, service);
+        }
+
+        var infraByName = infrastructure.ToDictionary(i => i.Name, StringComparer.Ordinal);
         foreach (var infra in infrastructure)
         {
-            if (services.FirstOrDefault(s => string.Equals(s.Name, infra.Name, StringComparison.OrdinalIgnoreCase)) is { } clash)
+            if (byHostName.TryGetValue(infra.Name, out var clash))
             {
                 y.Errors.Add(new FleetError(infra.Source, infra.Name, $"The name is taken by service '{clash.Name}' (each is a Compose service and a host name, and host names ignore case).", "Rename the infrastructure entry or the service.") { Subject = "infrastructure" });
             }
@@ -893,7 +935,7 @@ public static partial class FleetLoader
 
         foreach (var s in services)
         {
-            foreach (var use in s.Uses.Where(u => infrastructure.All(i => i.Name != u)))
+            foreach (var use in s.Uses.Where(u => !infraByName.ContainsKey(u)))
             {
                 var known = infrastructure.Select(i => i.Name).ToList();
                 y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"'uses' names '{use}', which is not under the fleet's 'infrastructure:'.{Suggest.DidYouMean(use, known)}", known.Count == 0 ? "Declare it under 'infrastructure:' (image, machines, port, user, health)." : $"Use one of: {string.Join(", ", known)}."));
@@ -904,7 +946,7 @@ public static partial class FleetLoader
                 var here = machines[machine];
                 foreach (var dep in s.DependsOn)
                 {
-                    if (services.FirstOrDefault(d => d.Name == dep) is { Machines: [var first, ..] } target && !target.Machines.Contains(machine) && machines[first].Address is null)
+                    if (byName.GetValueOrDefault(dep) is { Machines: [var first, ..] } target && !target.Machines.Contains(machine) && machines[first].Address is null)
                     {
                         y.Errors.Add(new FleetError(s.At("depends_on"), s.Name, $"On machine '{machine}', it depends on '{dep}', which runs only on {string.Join(", ", target.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {FleetWiring.PeerVariable(dep)}=<address>:<port>."));
                     }
@@ -912,7 +954,7 @@ public static partial class FleetLoader
 
                 foreach (var use in s.Uses)
                 {
-                    if (infrastructure.FirstOrDefault(i => i.Name == use) is { Machines: [var first, ..] } infra && !infra.Machines.Contains(machine) && machines[first].Address is null)
+                    if (infraByName.GetValueOrDefault(use) is { Machines: [var first, ..] } infra && !infra.Machines.Contains(machine) && machines[first].Address is null)
                     {
                         y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"On machine '{machine}', it uses '{use}', which runs only on {string.Join(", ", infra.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {infra.UrlVariable}=redis://<address>:<port>/0."));
                     }
@@ -937,7 +979,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>An absolute host path for a bind or device: no '..', and only characters Compose takes literally.</summary>
-    private static string? HostPath(FleetYaml y, YamlMappingNode m, string key, string machine)
+    private static string? HostPath(FleetYaml y, YMapping m, string key, string machine)
     {
         var value = y.Scalar(m, key, null);
         if (value is null)
@@ -972,7 +1014,7 @@ public static partial class FleetLoader
         return value.Length <= 253 && HostNamePattern().IsMatch(value);
     }
 
-    private static FleetHealth? ReadHealth(FleetYaml y, YamlMappingNode m, string name, YamlNode keyNode, FleetHealthTiming timing)
+    private static FleetHealth? ReadHealth(FleetYaml y, YMapping m, string name, YNode keyNode, FleetHealthTiming timing)
     {
         if (y.Mapping(m, "health", name, "{ port: 8200, check: tcp }") is not { } h)
         {
@@ -1014,7 +1056,7 @@ public static partial class FleetLoader
         return port is null ? null : new FleetHealth(check == "tcp" ? FleetCheckKind.Tcp : FleetCheckKind.Http, port.Value, check == "http" ? path : null, t);
     }
 
-    private static FleetHealthTiming ReadTiming(FleetYaml y, YamlMappingNode h, string? service, FleetHealthTiming d) => new(
+    private static FleetHealthTiming ReadTiming(FleetYaml y, YMapping h, string? service, FleetHealthTiming d) => new(
         y.Duration(h, "interval", service) ?? d.Interval,
         y.Duration(h, "timeout", service) ?? d.Timeout,
         y.Duration(h, "start_period", service) ?? d.StartPeriod,
@@ -1022,7 +1064,7 @@ public static partial class FleetLoader
         y.Int(h, "retries", service, 1, 100) ?? d.Retries);
 
     /// <summary>A path relative to source_root (or the repository), without '..': the build context must contain it.</summary>
-    private static string? RelativePath(FleetYaml y, YamlMappingNode m, string key, string? service)
+    private static string? RelativePath(FleetYaml y, YMapping m, string key, string? service)
     {
         var value = y.Scalar(m, key, service);
         if (value is null)
@@ -1057,38 +1099,54 @@ public static partial class FleetLoader
     {
         var deps = services.ToDictionary(s => s.Name, s => s.DependsOn.Where(d => d != s.Name).ToList(), StringComparer.Ordinal);
         var state = new Dictionary<string, int>(StringComparer.Ordinal);
+        var onPath = new Dictionary<string, int>(StringComparer.Ordinal);
         var path = new List<string>();
         var cycles = new List<List<string>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        void Visit(string name)
-        {
-            state[name] = 1;
-            path.Add(name);
-            foreach (var dep in deps.TryGetValue(name, out var list) ? list : [])
-            {
-                if (state.GetValueOrDefault(dep) == 1)
-                {
-                    var cycle = path.Skip(path.IndexOf(dep)).ToList();
-                    if (seen.Add(string.Join(',', cycle.Order(StringComparer.Ordinal))))
-                    {
-                        cycles.Add(cycle);
-                    }
-                }
-                else if (state.GetValueOrDefault(dep) == 0 && deps.ContainsKey(dep))
-                {
-                    Visit(dep);
-                }
-            }
 
-            path.RemoveAt(path.Count - 1);
-            state[name] = 2;
-        }
-
+        // Depth-first with an explicit stack: a depends_on chain of thousands of services must not overflow the call stack.
+        var stack = new Stack<(string Name, int Next)>();
         foreach (var s in services)
         {
-            if (state.GetValueOrDefault(s.Name) == 0)
+            if (state.GetValueOrDefault(s.Name) != 0)
             {
-                Visit(s.Name);
+                continue;
+            }
+
+            state[s.Name] = 1;
+            onPath[s.Name] = path.Count;
+            path.Add(s.Name);
+            stack.Push((s.Name, 0));
+            while (stack.Count > 0)
+            {
+                var (name, next) = stack.Pop();
+                var list = deps[name];
+                if (next < list.Count)
+                {
+                    stack.Push((name, next + 1));
+                    var dep = list[next];
+                    if (state.GetValueOrDefault(dep) == 1)
+                    {
+                        var cycle = path.GetRange(onPath[dep], path.Count - onPath[dep]);
+                        if (seen.Add(string.Join(',', cycle.Order(StringComparer.Ordinal))))
+                        {
+                            cycles.Add(cycle);
+                        }
+                    }
+                    else if (state.GetValueOrDefault(dep) == 0 && deps.ContainsKey(dep))
+                    {
+                        state[dep] = 1;
+                        onPath[dep] = path.Count;
+                        path.Add(dep);
+                        stack.Push((dep, 0));
+                    }
+
+                    continue;
+                }
+
+                path.RemoveAt(path.Count - 1);
+                onPath.Remove(name);
+                state[name] = 2;
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Build.Catalog;
 
 namespace Build.Fleet;
@@ -210,17 +211,55 @@ public sealed record Fleet(
     public static string InputsPath(string lockPath) =>
         (lockPath.EndsWith(".lock", StringComparison.Ordinal) ? lockPath[..^5] : lockPath) + ".in";
 
-    public FleetService Get(string name) => Services.FirstOrDefault(s => s.Name == name)
-        ?? throw new KeyNotFoundException($"No service '{name}' in {File}.");
+    public FleetService Get(string name) => Named(name) ?? throw new KeyNotFoundException($"No service '{name}' in {File}.");
+
+    /// <summary>The service of that name, or null; by index, so wiring thousands of services stays linear.</summary>
+    public FleetService? Named(string name) => NameIndex.Of(Services, s => s.Name).GetValueOrDefault(name);
 
     public IReadOnlyList<FleetService> On(string machine) => Services.Where(s => s.Machines.Contains(machine)).ToList();
 }
 
+/// <summary>
+/// A name index per list, kept beside the list rather than in the record (a field would take part in the record's
+/// equality), and built once per list: a 'with' copy that replaces the list gets its own.
+/// </summary>
+internal static class NameIndex
+{
+    private static readonly ConditionalWeakTable<object, object> Indexes = [];
+
+    public static Dictionary<string, T> Of<T>(IReadOnlyList<T> items, Func<T, string> name)
+        where T : class =>
+        (Dictionary<string, T>)Indexes.GetValue(items, _ =>
+        {
+            var index = new Dictionary<string, T>(items.Count, StringComparer.Ordinal);
+            foreach (var item in items)
+            {
+                index.TryAdd(name(item), item);
+            }
+
+            return index;
+        });
+}
+
+/// <summary>A manifest read as far as it goes: the fleet of what could be read (null when the file itself could not be), and every problem.</summary>
+public sealed record FleetRead(Fleet? Fleet, IReadOnlyList<FleetError> Errors, IReadOnlyList<FleetError> Warnings);
+
 /// <summary>One problem in a fleet manifest: where, which service (and machine), what is wrong, and what to do.</summary>
-public sealed record FleetError(SourceSpan? Where, string? Service, string Message, string Fix)
+public sealed record FleetError(SourceSpan? Where, string? Service, string Message, string Fix) : IInputError
 {
     /// <summary>What <see cref="Service"/> names: a service, or an infrastructure entry.</summary>
     public string Subject { get; init; } = "service";
+
+    string? IInputError.Name => Service;
+
+    string IInputError.Kind => Subject;
+
+    /// <summary>A problem the shared YAML reader found (encoding, syntax, duplicate keys): it names no service yet.</summary>
+    public static FleetError From(CatalogError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new FleetError(error.Where, error.Family, error.Message, error.Fix) { Subject = error.SubjectKind };
+    }
 
     public override string ToString()
     {

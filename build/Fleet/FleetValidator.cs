@@ -16,7 +16,7 @@ public sealed record ResolvedService(FleetService Service, Family Family, IReadO
 /// <summary>A fleet whose every service maps onto a catalog family and passes the catalog-level checks.</summary>
 public sealed record ResolvedFleet(Fleet Fleet, Catalog.Catalog Catalog, IReadOnlyList<ResolvedService> Services)
 {
-    public ResolvedService Get(string name) => Services.FirstOrDefault(s => s.Name == name)
+    public ResolvedService Get(string name) => NameIndex.Of(Services, s => s.Name).GetValueOrDefault(name)
         ?? throw new KeyNotFoundException($"No service '{name}' in {Fleet.File}.");
 
     public IReadOnlyList<ResolvedService> On(string machine) => Services.Where(s => s.Service.Machines.Contains(machine)).ToList();
@@ -153,11 +153,12 @@ public static class FleetValidator
     /// <summary>Every catalog-level problem: machines, families/aliases, GPU archs, needs, users and host ports.</summary>
     public static IReadOnlyList<FleetError> Check(Fleet fleet, Catalog.Catalog catalog) => Run(fleet, catalog).Errors;
 
-    /// <summary>The fleet with families resolved, or a <see cref="FleetException"/> with every problem.</summary>
-    public static ResolvedFleet Resolve(Fleet fleet, Catalog.Catalog catalog)
+    /// <summary>The fleet with families resolved, or a <see cref="FleetException"/> with every problem (after <paramref name="earlier"/>, the manifest's own).</summary>
+    public static ResolvedFleet Resolve(Fleet fleet, Catalog.Catalog catalog, IReadOnlyList<FleetError>? earlier = null)
     {
         var (errors, resolved) = Run(fleet, catalog);
-        return errors.Count > 0 ? throw new FleetException(errors) : resolved;
+        var all = earlier is { Count: > 0 } ? [.. earlier, .. errors] : errors;
+        return all.Count > 0 ? throw new FleetException(all) : resolved;
     }
 
     /// <summary>

@@ -86,7 +86,7 @@ public static class FleetWiring
         var links = new List<FleetLink>();
         foreach (var dep in service.DependsOn.Order(StringComparer.Ordinal))
         {
-            if (fleet.Services.FirstOrDefault(s => s.Name == dep) is { Machines.Count: > 0 } target)
+            if (fleet.Named(dep) is { Machines.Count: > 0 } target)
             {
                 links.Add(Link(fleet, service, machine, FleetLinkKind.DependsOn, dep, target.Machines, ServicePort(target), PeerVariable(dep)));
             }

@@ -2,9 +2,11 @@ namespace Build.Tests.BadInput;
 
 /// <summary>
 /// A fleet beside the bad-input repository's catalog (examples/mini/fleet.yaml, one CPU service per entry), and a
-/// folder beside the repository that stands for "outside": links point there, and it must stay as it was.
+/// folder beside the repository that stands for "outside": links point there, and it must stay as it was. Also a
+/// valid fleet of two services over both machines, a link across them, as lines (<see cref="Lines"/>), so a case
+/// changes one line and the error it gets is that line's alone.
 /// </summary>
-internal static class BadInputFleet
+public static class BadInputFleet
 {
     public const string ManifestPath = "examples/mini/fleet.yaml";
 
@@ -60,4 +62,40 @@ internal static class BadInputFleet
 
         throw new ArgumentException($"'{marker}' is not in the manifest.");
     }
+
+    /// <summary>The manifest, one string per line (line n of the file is index n - 1).</summary>
+    public static readonly IReadOnlyList<string> Lines =
+    [
+        "version: 1",                                   // 1
+        "source_root: apps",                            // 2
+        "deploy_dir: deploy",                           // 3
+        "defaults: { requirements: none }",             // 4
+        "machines:",                                    // 5
+        "  mainpc: { port_offset: 0, address: main.lan }", // 6
+        "  pc2: { port_offset: 100 }",                  // 7
+        "services:",                                    // 8
+        "  alpha:",                                     // 9
+        "    machines: [mainpc]",                       // 10
+        "    family: demo-cpu",                         // 11
+        "    entrypoint: alpha/app.py",                 // 12
+        "    ports: [7001]",                            // 13
+        "    health: { port: 7001 }",                   // 14
+        "    env: { MODE: fast }",                      // 15
+        "  beta:",                                      // 16
+        "    machines: [mainpc, pc2]",                  // 17
+        "    family: demo-cpu",                         // 18
+        "    entrypoint: beta/app.py",                  // 19
+        "    health: { port: 7002 }",                   // 20
+        "    depends_on: [alpha]",                      // 21
+    ];
+
+    public static string Text() => BadInputRepo.Text([.. Lines]);
+
+    /// <summary>The manifest with line <paramref name="line"/> (1-based) replaced by <paramref name="replacement"/> (which may hold several lines).</summary>
+    public static string With(int line, string replacement) =>
+        BadInputRepo.Text([.. Lines.Take(line - 1), replacement, .. Lines.Skip(line)]);
+
+    /// <summary>The manifest with <paramref name="added"/> lines inserted after line <paramref name="line"/>.</summary>
+    public static string Inserting(int line, params string[] added) =>
+        BadInputRepo.Text([.. Lines.Take(line), .. added, .. Lines.Skip(line)]);
 }

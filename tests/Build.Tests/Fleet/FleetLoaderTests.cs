@@ -125,8 +125,8 @@ public sealed class FleetLoaderTests
         var ex = Fails("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n  A:\n    machines: [pc2]\n");
 
         var e = ex.Errors.ShouldHaveSingleItem();
-        e.Message.ShouldStartWith("YAML syntax error");
         e.Where!.Line.ShouldBe(11);
+        e.Message.ShouldBe("'A' is defined twice in this mapping (the other one is at docker/fleet.yaml:6:3).");
     }
 
     [Test]
