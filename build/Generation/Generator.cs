@@ -123,7 +123,7 @@ public static class Generator
     }
 
     /// <summary>
-    /// Applies the changes. The generated families/ tree is built complete in a staging folder beside it and then
+    /// Applies the changes. Each generated families/ and services/ tree is built complete in a staging folder beside it and then
     /// swapped in by renames, so a failure part-way leaves the committed tree as it was and a reader never sees a
     /// half-written one; files outside it (the bake file) are each replaced atomically. Deletions only ever come
     /// from <see cref="Compare"/> on a valid catalog: a catalog with errors never gets this far.
@@ -159,11 +159,15 @@ public static class Generator
         }
     }
 
-    /// <summary>'dir/families' for 'dir/families/NAME/FILE', else null.</summary>
+    /// <summary>
+    /// 'dir/families' for 'dir/families/NAME/FILE' (and 'dir/services' likewise), else null: a tree of one folder per
+    /// image, written as a whole. Writing each of a large fleet's files atomically on its own costs a flush per file
+    /// (20,000 for 10,000 services); the tree's one swap costs none and still never shows a half-written tree.
+    /// </summary>
     private static string? TreeOf(string path)
     {
         var parts = path.Split('/');
-        return parts.Length >= 3 && parts[^3] == "families" ? string.Join('/', parts[..^2]) : null;
+        return parts.Length >= 3 && parts[^3] is "families" or "services" ? string.Join('/', parts[..^2]) : null;
     }
 
     private static void SwapTree(string repoRoot, string tree, List<FileChange> changes, Dictionary<string, GeneratedFile> byPath)
@@ -172,8 +176,9 @@ public static class Generator
         var parent = Path.GetDirectoryName(live)!;
         Directory.CreateDirectory(parent);
         var id = Guid.NewGuid().ToString("N")[..12];
-        var staging = Path.Combine(parent, $".families.kiln-new-{id}");
-        var old = Path.Combine(parent, $".families.kiln-old-{id}");
+        var name = Path.GetFileName(live);
+        var staging = Path.Combine(parent, $".{name}.kiln-new-{id}");
+        var old = Path.Combine(parent, $".{name}.kiln-old-{id}");
         try
         {
             if (Directory.Exists(live))
