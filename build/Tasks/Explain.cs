@@ -29,6 +29,9 @@ public sealed class ExplainTask(Services.HashResolver resolver, Services.Explana
             throw new CakeException(2, ex.Message);
         }
 
+        // The references are read while today's inputs are hashed: their tags depend on the images' names alone.
+        // After ComputeHash, the run knows whether the registry answers: the reads then wait for the hashes.
+        var early = context.Results.Hashes is null ? explanations.ReadEarly(against) : null;
         // Today's inputs: this run's hashes when ComputeHash ran, else hashed here without asking any registry.
         var hashes = context.Results.Hashes ?? resolver.HashOnly();
         if (context.Results.Inputs.Count == 0)
@@ -36,7 +39,7 @@ public sealed class ExplainTask(Services.HashResolver resolver, Services.Explana
             context.Results.Set(new InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(hashes.Families));
         }
 
-        var report = explanations.Explain(hashes, against);
+        var report = explanations.Explain(hashes, against, early: early);
         Console.Out.Write(json ? ExplainOutput.Json(report) : ExplainOutput.Text(report));
     }
 }
