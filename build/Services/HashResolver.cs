@@ -111,6 +111,8 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     {
         var catalog = context.Catalog;
         var services = context.SelectedServices;
+        // The services' import analysis needs the fleet and the code, not the families' hashes: it runs beside them.
+        var code = services.Count > 0 ? Task.Run(() => ReadCode(services)) : null;
         var families = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), context.GeneratedFiles).Compute(catalog, context.SelectedFamilies));
         var images = families.Select(h =>
         {
@@ -120,19 +122,27 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         if (services.Count > 0)
         {
             var familyHash = families.ToDictionary(f => f.Family, f => f.Hash, StringComparer.Ordinal);
-            images.AddRange(clock.Time("service hashing", () => HashServices(services, familyHash, registry, date)));
+            var (missing, read) = clock.Time("import analysis (waited)", () => code!.GetAwaiter().GetResult());
+            images.AddRange(clock.Time("service hashing", () => HashServices(services, missing, read, familyHash, registry, date)));
         }
 
         return images;
     }
 
-    /// <summary>A service's hash needs its code: every missing path is named with the source_root in use.</summary>
-    private List<FamilyHashEntry> HashServices(IReadOnlyList<ResolvedService> services, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
+    /// <summary>Each service's code closure, or the paths it lacks (named with the source_root in use).</summary>
+    private (List<FleetError> Missing, IReadOnlyList<ServiceCode> Code) ReadCode(IReadOnlyList<ResolvedService> services)
     {
         var fleet = context.Fleet!;
         var root = Path.GetFullPath(Path.Combine(context.Root, fleet.Fleet.SourceRoot));
         var missing = FleetValidator.RequireSources(fleet, root, f => FleetFamilies.LockedPackages(fleet.Catalog, f, context.Root), services.Select(s => s.Name).ToList()).ToList();
         var code = missing.Count > 0 ? [] : clock.Time("import analysis", () => ServiceCodeReader.Read(fleet, context.Root, services));
+        return (missing, code);
+    }
+
+    /// <summary>A service's hash needs its code: every missing path is named.</summary>
+    private List<FamilyHashEntry> HashServices(IReadOnlyList<ResolvedService> services, List<FleetError> missing, IReadOnlyList<ServiceCode> code, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
+    {
+        var fleet = context.Fleet!;
         missing.AddRange(code.SelectMany(c => c.Errors));
         foreach (var warning in code.SelectMany(c => c.Warnings))
         {
