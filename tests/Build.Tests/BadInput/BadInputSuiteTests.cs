@@ -6,6 +6,34 @@ namespace Build.Tests.BadInput;
 public sealed record BadCase(string Name, Action<BadInputRepo> Setup, string[] Args, int Exit, string[] Expected, string[]? Absent = null)
 {
     public override string ToString() => Name;
+
+    /// <summary>
+    /// Runs the app with <paramref name="args"/> on the committed repository and asserts what every bad input must
+    /// give: this exit code, the expected texts (each passed through <paramref name="expand"/>), none of the absent
+    /// ones, no stack trace, no file changed and a clean `git status`.
+    /// </summary>
+    public void Check(BadInputRepo repo, IReadOnlyList<string> args, Func<string, string>? expand = null)
+    {
+        ArgumentNullException.ThrowIfNull(repo);
+        var before = repo.Snapshot();
+
+        var (code, output) = KilnApp.Run(repo.Root, [.. args]);
+
+        code.ShouldBe(Exit, output);
+        foreach (var expected in Expected)
+        {
+            output.ShouldContain(expand?.Invoke(expected) ?? expected, Case.Sensitive, output);
+        }
+
+        foreach (var absent in Absent ?? [])
+        {
+            output.ShouldNotContain(absent, Case.Sensitive, output);
+        }
+
+        output.ShouldNotContain("   at ", Case.Sensitive, "no stack trace");
+        repo.Snapshot().ShouldBe(before, "a failing run writes nothing");
+        repo.GitStatus().ShouldBeEmpty();
+    }
 }
 
 /// <summary>
@@ -29,7 +57,6 @@ public sealed class BadInputSuiteTests
         using var repo = new BadInputRepo();
         c.Setup(repo);
         repo.Commit();
-        var before = repo.Snapshot();
         var args = c.Args.ToList();
         if (!args.Any(a => a.StartsWith("--target=", StringComparison.Ordinal)))
         {
@@ -46,22 +73,7 @@ public sealed class BadInputSuiteTests
             args.Add("--mode=local");
         }
 
-        var (code, output) = KilnApp.Run(repo.Root, [.. args]);
-
-        code.ShouldBe(c.Exit, output);
-        foreach (var expected in c.Expected)
-        {
-            output.ShouldContain(expected, Case.Sensitive, output);
-        }
-
-        foreach (var absent in c.Absent ?? [])
-        {
-            output.ShouldNotContain(absent, Case.Sensitive, output);
-        }
-
-        output.ShouldNotContain("   at ", Case.Sensitive, "no stack trace");
-        repo.Snapshot().ShouldBe(before, "a failing run writes nothing");
-        repo.GitStatus().ShouldBeEmpty();
+        c.Check(repo, args);
     }
 
     [Test]
