@@ -39,7 +39,7 @@ public sealed class CatalogFuzzTests
             var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
             {
-                var mutated = Mutate(random, original);
+                var mutated = YamlMutator.Mutate(random, original, Fragments);
                 var path = Path.Combine(root, "examples", "mini", "fuzz.yaml");
                 File.WriteAllBytes(path, mutated);
                 string outcome;
@@ -112,7 +112,7 @@ public sealed class CatalogFuzzTests
         var rejected = 0;
         for (var i = 0; i < count; i++)
         {
-            var mutated = Mutate(random, original);
+            var mutated = YamlMutator.Mutate(random, original, Fragments);
             var errors = new List<CatalogError>();
             try
             {
@@ -139,96 +139,6 @@ public sealed class CatalogFuzzTests
 
         TestContext.Out.WriteLine($"{kind}: {count} mutations (seed {seed}), {rejected} rejected with positioned errors.");
         rejected.ShouldBeGreaterThan(0);
-    }
-
-    private static byte[] Mutate(Random random, byte[] original)
-    {
-        var text = Encoding.UTF8.GetString(original);
-        var rounds = 1 + random.Next(3);
-        for (var r = 0; r < rounds; r++)
-        {
-            var lines = text.Split('\n').ToList();
-            var at = random.Next(lines.Count);
-            switch (random.Next(9))
-            {
-                case 0:
-                    lines.RemoveAt(at);
-                    break;
-                case 1:
-                    lines.Insert(at, lines[at]);
-                    break;
-                case 2:
-                    var other = random.Next(lines.Count);
-                    (lines[at], lines[other]) = (lines[other], lines[at]);
-                    break;
-                case 3:
-                    lines[at] = SwapType(random, lines[at]);
-                    break;
-                case 4:
-                    lines[at] = random.Next(2) == 0 ? "  " + lines[at] : lines[at].TrimStart();
-                    break;
-                case 5:
-                    var pos = random.Next(lines[at].Length + 1);
-                    lines[at] = lines[at].Insert(pos, Fragments[random.Next(Fragments.Length)]);
-                    break;
-                case 6:
-                    return Truncate(random, Encoding.UTF8.GetBytes(string.Join('\n', lines)));
-                case 7:
-                    return RandomBytes(random, Encoding.UTF8.GetBytes(string.Join('\n', lines)));
-                default:
-                    lines[at] = lines[at].Replace(":", string.Empty, StringComparison.Ordinal);
-                    break;
-            }
-
-            text = string.Join('\n', lines);
-        }
-
-        return Encoding.UTF8.GetBytes(text);
-    }
-
-    /// <summary>A value becomes a list, a mapping, a block scalar or nothing; a flow list becomes a single value.</summary>
-    private static string SwapType(Random random, string line)
-    {
-        var colon = line.IndexOf(": ", StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return line.TrimEnd().EndsWith(':') ? line + " x" : "- " + line;
-        }
-
-        var key = line[..(colon + 2)];
-        var value = line[(colon + 2)..];
-        return random.Next(6) switch
-        {
-            0 => key + "[" + value + "]",
-            1 => key + "{ k: " + value + " }",
-            2 => key + value.Trim('[', ']', '{', '}'),
-            3 => key + "|\n      " + value + "\n      second line",
-            4 => key,
-            _ => key + "[]",
-        };
-    }
-
-    private static byte[] Truncate(Random random, byte[] bytes) => bytes[..random.Next(bytes.Length + 1)];
-
-    private static byte[] RandomBytes(Random random, byte[] bytes)
-    {
-        var result = bytes.ToList();
-        var times = 1 + random.Next(4);
-        for (var i = 0; i < times; i++)
-        {
-            var b = random.Next(4) == 0 ? (byte)random.Next(0x80, 0x100) : (byte)random.Next(0, 0x80);
-            var pos = random.Next(result.Count + 1);
-            if (random.Next(2) == 0 && pos < result.Count)
-            {
-                result[pos] = b;
-            }
-            else
-            {
-                result.Insert(pos, b);
-            }
-        }
-
-        return [.. result];
     }
 
     private static string Show(byte[] bytes) => Encoding.UTF8.GetString(bytes);
