@@ -44,7 +44,7 @@ public sealed class CveScan(Services.RunOutput output) : GateTask<CveGate>(outpu
         CveScanner? scanner;
         try
         {
-            scanner = CveScanners.Resolve(name, context.Argument(ArgumentNames.CveScannerPath), context.Argument(ArgumentNames.CveScannerImage), context.Paths.Root);
+            scanner = CveScanners.Resolve(name, context.Argument(ArgumentNames.CveScannerPath), context.Argument(ArgumentNames.CveScannerImage), context.Paths.Root, context.Env.Lookup);
         }
         catch (ArgumentException ex)
         {

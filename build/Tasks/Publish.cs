@@ -46,7 +46,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
                 var store = new Explain.LocalInputStore(context.Root, context.Paths);
                 Explain.InputsDocument? Inputs(string image) => context.Results.Inputs.GetValueOrDefault(image) ?? store.Artifact(image);
                 var publisher = new Publisher(registries.Client, line => context.Log.Information(line), dockerEnvironment: scope.Environment, inputs: Inputs);
-                report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), Buildx.DockerEngine.LocalImages);
+                report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), references => Buildx.DockerEngine.LocalImages(references, context.Env.Lookup));
             }
             catch (Exception ex) when (ex is PublishException or RegistryException)
             {
