@@ -42,7 +42,6 @@ public sealed class DockerEngineSocketTests
 /// <summary>The engine API answers what the docker CLI answers.</summary>
 [TestFixture]
 [Category("Integration")]
-[NonParallelizable]
 public sealed class DockerEngineTests
 {
     [Test]
