@@ -44,9 +44,9 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
                 Catalog = context.Arguments.HasArgument("catalog") ? options.Catalog : Tasks.Demo.Catalog,
                 Registry = options.Registry ?? Registry.RegistryTarget.Local,
             };
-            if (Gates.CveScanners.Resolve("trivy", null, null, ".") is null)
+            if (Gates.CveScanners.Resolve("trivy", null, null, ".", environment.Lookup) is null)
             {
-                defaults[ArgumentNames.CveScanner] = Gates.CveScanners.Resolve("grype", null, null, ".") is null ? "none" : "grype";
+                defaults[ArgumentNames.CveScanner] = Gates.CveScanners.Resolve("grype", null, null, ".", environment.Lookup) is null ? "none" : "grype";
             }
         }
 

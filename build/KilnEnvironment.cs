@@ -11,8 +11,11 @@ public sealed class KilnEnvironment(IReadOnlyDictionary<string, string?>? overri
 {
     private readonly ConcurrentDictionary<string, string?> _overrides = new(overrides ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
 
+    /// <summary>The process's own environment: the default of domain code that is not handed a lookup.</summary>
+    public static Func<string, string?> Process { get; } = System.Environment.GetEnvironmentVariable;
+
     public string? Get(string name) =>
-        _overrides.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name);
+        _overrides.TryGetValue(name, out var value) ? value : Process(name);
 
     public Func<string, string?> Lookup => Get;
 

@@ -69,9 +69,9 @@ public static class BuilderFactsCache
     }
 
     /// <summary>This process's key: null when the engine is not reached over its socket (then nothing is remembered).</summary>
-    public static string? KeyForEnvironment(string? builder)
+    public static string? KeyForEnvironment(string? builder, Func<string, string?>? environment = null)
     {
-        var engine = DockerEngine.TryApi(e => e.IdentityAsync());
+        var engine = DockerEngine.TryApi(e => e.IdentityAsync(), environment);
         if (engine is null)
         {
             return null;
@@ -80,7 +80,7 @@ public static class BuilderFactsCache
         return Key(Inputs(
             builder,
             engine,
-            Environment.GetEnvironmentVariable,
+            environment ?? KilnEnvironment.Process,
             p => File.Exists(p) ? File.ReadAllText(p) : null,
             p => File.Exists(p) ? $"{new FileInfo(p).Length}:{File.GetLastWriteTimeUtc(p).Ticks}" : null,
             d => Directory.Exists(d) ? Directory.EnumerateFiles(d) : []));

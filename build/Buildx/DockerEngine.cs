@@ -78,12 +78,25 @@ public sealed class DockerEngine : IDisposable
         return "/var/run/docker.sock";
     }
 
-    /// <summary>An API client for this process's environment, or null when the CLI must answer (see <see cref="ResolveSocket"/>).</summary>
-    public static DockerEngine? ForEnvironment()
+    /// <summary>
+    /// An API client for <paramref name="environment"/> (the process's when null), or null when the CLI must answer
+    /// (see <see cref="ResolveSocket"/>).
+    /// </summary>
+    public static DockerEngine? ForEnvironment(Func<string, string?>? environment = null)
     {
-        var socket = ResolveSocket(Environment.GetEnvironmentVariable, p => File.Exists(p) ? File.ReadAllText(p) : null);
+        var socket = ResolveSocket(environment ?? KilnEnvironment.Process, p => File.Exists(p) ? File.ReadAllText(p) : null);
         return socket is not null && File.Exists(socket) ? new DockerEngine(socket) : null;
     }
+
+    /// <summary>The variables that choose the engine the docker CLI talks to, and its configuration.</summary>
+    private static readonly string[] EngineVariables = ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"];
+
+    /// <summary>
+    /// What a docker CLI child is given so that it reaches the engine the API client resolved from
+    /// <paramref name="environment"/>; nothing when null (the child inherits the process's environment).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> CliEnvironment(Func<string, string?>? environment) =>
+        environment is null ? new Dictionary<string, string?>() : EngineVariables.ToDictionary(name => name, environment, StringComparer.Ordinal);
 
     /// <summary>The engine's version (GET /version).</summary>
     public async Task<string> VersionAsync(CancellationToken cancellationToken = default)
@@ -190,7 +203,7 @@ public sealed class DockerEngine : IDisposable
     /// <see cref="ImageLabelsAsync"/> over the socket when the API answers, else `docker image inspect` per reference.
     /// Never throws: no engine means no local images.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalLabels(IReadOnlyList<string> references, string label)
+    public static IReadOnlyDictionary<string, string> LocalLabels(IReadOnlyList<string> references, string label, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(references);
         if (references.Count == 0)
@@ -198,7 +211,7 @@ public sealed class DockerEngine : IDisposable
             return new Dictionary<string, string>();
         }
 
-        if (TryApi(engine => engine.ImageLabelsAsync(references, label)) is { } answered)
+        if (TryApi(engine => engine.ImageLabelsAsync(references, label), environment) is { } answered)
         {
             return answered;
         }
@@ -210,7 +223,7 @@ public sealed class DockerEngine : IDisposable
             {
                 var inspect = ProcessRunner.Run(
                     new CommandLine("docker").Add("image", "inspect", "--format", $"{{{{index .Config.Labels \"{label}\"}}}}", reference),
-                    new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+                    new ProcessOptions { Timeout = TimeSpan.FromSeconds(30), Environment = CliEnvironment(environment) });
                 if (inspect.Succeeded)
                 {
                     var value = inspect.StandardOutput.Trim();
@@ -247,11 +260,11 @@ public sealed class DockerEngine : IDisposable
     /// Asks the engine's API when this environment reaches it over a socket; null when it does not, or when the
     /// request fails — the caller then runs the docker CLI, which has the engine's own words for what is wrong.
     /// </summary>
-    public static T? TryApi<T>(Func<DockerEngine, Task<T>> ask)
+    public static T? TryApi<T>(Func<DockerEngine, Task<T>> ask, Func<string, string?>? environment = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(ask);
-        using var engine = ForEnvironment();
+        using var engine = ForEnvironment(environment);
         if (engine is null)
         {
             return null;
@@ -272,7 +285,7 @@ public sealed class DockerEngine : IDisposable
     /// <paramref name="recordPath"/> cannot vouch for (see <see cref="LocalStoreRecord"/>), and recording this answer for
     /// the next run. <paramref name="asked"/> says how many references the store was asked about.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, string recordPath, out int asked)
+    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, string recordPath, out int asked, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(references);
         var answer = references.Count == 0 ? null : TryApi(async engine =>
@@ -302,11 +315,11 @@ public sealed class DockerEngine : IDisposable
             }
 
             return new StoreAnswer(found, unknown.Count);
-        });
+        }, environment);
         if (answer is null)
         {
             asked = references.Count;
-            return LocalImages(references);
+            return LocalImages(references, environment);
         }
 
         asked = answer.Asked;
@@ -318,7 +331,12 @@ public sealed class DockerEngine : IDisposable
     /// Which of <paramref name="references"/> the local store holds (reference → image ID): the API when it answers,
     /// else one `docker image inspect`. Never throws: a missing engine means "none", and Bake's engine check says why.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references)
+    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references) => LocalImages(references, environment: null);
+
+    /// <inheritdoc cref="LocalImages(IReadOnlyList{string})"/>
+    /// <param name="references">The image references to look for.</param>
+    /// <param name="environment">Where the engine is looked for (the process's environment when null).</param>
+    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, Func<string, string?>? environment)
     {
         ArgumentNullException.ThrowIfNull(references);
         if (references.Count == 0)
@@ -326,7 +344,7 @@ public sealed class DockerEngine : IDisposable
             return new Dictionary<string, string>();
         }
 
-        if (TryApi(engine => engine.ImageIdsAsync(references)) is { } answered)
+        if (TryApi(engine => engine.ImageIdsAsync(references), environment) is { } answered)
         {
             return answered;
         }
@@ -335,7 +353,7 @@ public sealed class DockerEngine : IDisposable
         {
             var inspect = ProcessRunner.Run(
                 new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}{{range .RepoTags}} {{.}}{{end}}").Add([.. references]),
-                new ProcessOptions { Timeout = TimeSpan.FromSeconds(60) });
+                new ProcessOptions { Timeout = TimeSpan.FromSeconds(60), Environment = CliEnvironment(environment) });
             var found = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var line in inspect.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {

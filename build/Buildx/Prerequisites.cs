@@ -32,14 +32,15 @@ public sealed class PrerequisiteException(string message) : Exception(message)
 public static class Prerequisites
 {
     /// <summary>Only the engine (one fast call): enough when nothing needs building.</summary>
-    public static string CheckEngine(Func<CommandLine, ProcessResult>? run = null)
+    /// <param name="environment">Where the engine is looked for (the process's environment when null).</param>
+    public static string CheckEngine(Func<CommandLine, ProcessResult>? run = null, Func<string, string?>? environment = null)
     {
-        if (run is null && DockerEngine.TryApi(engine => engine.VersionAsync()) is { } answered)
+        if (run is null && DockerEngine.TryApi(engine => engine.VersionAsync(), environment) is { } answered)
         {
             return answered;
         }
 
-        run ??= Default;
+        run ??= Cli(environment);
         ProcessResult version;
         try
         {
@@ -62,14 +63,14 @@ public static class Prerequisites
     public static readonly CommandLine InfoCommand = new CommandLine("docker").Add("info", "--format", "{{json .ClientInfo.Plugins}}\n{{json .DriverStatus}}");
 
     /// <param name="engineVersion">The engine's version when it was already asked (else it is asked here).</param>
-    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null, string? engineVersion = null)
+    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null, string? engineVersion = null, Func<string, string?>? environment = null)
     {
         var cli = run;
-        run ??= Default;
+        run ??= Cli(environment);
         // Independent CLI calls: together they cost one call's time.
         var inspectTask = Task.Run(() => run(new CommandLine("docker").Add("buildx", "inspect").AddIf(builder is not null, builder ?? string.Empty)));
         var infoTask = Task.Run(() => run(InfoCommand));
-        var engine = engineVersion ?? CheckEngine(cli);
+        var engine = engineVersion ?? CheckEngine(cli, environment);
         var info = infoTask.GetAwaiter().GetResult();
         var lines = info.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var buildx = lines.Length > 0 ? BuildxPlugin(lines[0]) : null;
@@ -137,7 +138,8 @@ public static class Prerequisites
         return null;
     }
 
-    private static ProcessResult Default(CommandLine c) => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+    private static Func<CommandLine, ProcessResult> Cli(Func<string, string?>? environment) =>
+        c => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30), Environment = DockerEngine.CliEnvironment(environment) });
 
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no output";

@@ -6,7 +6,7 @@ namespace Build.Catalog;
 public sealed record CatalogLoadOptions(string RepoRoot, Func<string, string?> Environment, bool Strict)
 {
     public static CatalogLoadOptions For(string repoRoot, bool strict) =>
-        new(repoRoot, System.Environment.GetEnvironmentVariable, strict);
+        new(repoRoot, KilnEnvironment.Process, strict);
 }
 
 public sealed record CatalogLoadResult(Catalog Catalog, IReadOnlyList<CatalogError> Warnings);

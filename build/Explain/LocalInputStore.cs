@@ -7,7 +7,7 @@ namespace Build.Explain;
 /// <c>.kiln/inputs/sha256-&lt;hex&gt;.json</c> (every record hashed here, kept by digest, so an image built by an
 /// earlier run — whose label names its record — can still be explained without a registry).
 /// </summary>
-public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths)
+public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<string, string?>? environment = null)
 {
     public string KeptRoot => Path.Combine(repoRoot, ".kiln", "inputs");
 
@@ -89,7 +89,7 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths)
     }
 
     /// <summary>What <see cref="ReferenceReader"/> asks of this machine: the engine's labels, these records, and the records read for image digests before.</summary>
-    public LocalInputs Reader() => new(references => Buildx.DockerEngine.LocalLabels(references, InputsRecord.Label), Find, OfImage, Remember);
+    public LocalInputs Reader() => new(references => Buildx.DockerEngine.LocalLabels(references, InputsRecord.Label, environment), Find, OfImage, Remember);
 
     /// <summary>The record read from the registry for this image manifest digest by an earlier run, or null.</summary>
     public byte[]? OfImage(string imageDigest)

@@ -117,7 +117,8 @@ public static class CveScanners
     /// The scanner to use: an explicit path, else a scanner image run with the engine's socket and the artifacts
     /// folder mounted, else the tool on PATH; null when none is available.
     /// </summary>
-    public static CveScanner? Resolve(string name, string? path, string? image, string artifactsDirectory)
+    /// <param name="environment">Where PATH is read (the process's environment when null).</param>
+    public static CveScanner? Resolve(string name, string? path, string? image, string artifactsDirectory, Func<string, string?>? environment = null)
     {
         CommandLine? executable = null;
         if (path is not null)
@@ -128,7 +129,7 @@ public static class CveScanners
         {
             executable = new CommandLine("docker").Add("run", "--rm", "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", $"{artifactsDirectory}:{artifactsDirectory}", image);
         }
-        else if (OnPath(name) is { } found)
+        else if (OnPath(name, environment ?? KilnEnvironment.Process) is { } found)
         {
             executable = new CommandLine(found);
         }
@@ -141,8 +142,8 @@ public static class CveScanners
         };
     }
 
-    private static string? OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
+    private static string? OnPath(string tool, Func<string, string?> environment) =>
+        (environment("PATH") ?? string.Empty).Split(Path.PathSeparator)
             .Select(dir => Path.Combine(dir, tool))
             .FirstOrDefault(File.Exists);
 }

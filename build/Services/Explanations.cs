@@ -47,7 +47,7 @@ public sealed class Explanations(BuildContext context, Registries registries, Ru
     private static ReferenceRequest Request(string image, string repository, ExplainAgainst against) =>
         new(image, ImageName.ParseRepository(repository), against.Tags(image));
 
-    private ReferenceReader Reader() => new(registries.Client, new LocalInputStore(context.Root, context.Paths).Reader());
+    private ReferenceReader Reader() => new(registries.Client, new LocalInputStore(context.Root, context.Paths, context.Env.Lookup).Reader());
 
     private static HashSet<string> WithAncestors(HashReport hashes, IReadOnlyCollection<string> images)
     {

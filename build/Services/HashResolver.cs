@@ -94,7 +94,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     /// <summary>The local store's images by reference, asked only about what the last run's record cannot vouch for.</summary>
     private IReadOnlyDictionary<string, string> LocalStore(IReadOnlyList<string> references)
     {
-        var found = Buildx.DockerEngine.LocalImages(references, Path.Combine(context.Root, ".kiln", "local-store.json"), out var asked);
+        var found = Buildx.DockerEngine.LocalImages(references, Path.Combine(context.Root, ".kiln", "local-store.json"), out var asked, context.Env.Lookup);
         context.Log.Debug($"Local store: asked about {asked} of {references.Count} images ({references.Count - asked} vouched for by the last run's record and the engine's events since).");
         return found;
     }

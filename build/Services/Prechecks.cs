@@ -21,14 +21,14 @@ public sealed class Prechecks(BuildContext context)
     /// <summary>The commit's revision, time and source; null outside a checkout.</summary>
     public GitFacts? Git => StartGit().GetAwaiter().GetResult();
 
-    public Task<string> StartEngine() => _engine ??= Task.Run(() => Prerequisites.CheckEngine());
+    public Task<string> StartEngine() => _engine ??= Task.Run(() => Prerequisites.CheckEngine(environment: context.Env.Lookup));
 
     /// <summary>The builder checks reuse the engine check's answer rather than asking again.</summary>
     /// <remarks>Remembered across runs while the engine, the builder selection and buildx are unchanged (BuilderFactsCache).</remarks>
     public Task<BuilderFacts> StartBuilder() => _builder ??= Task.Run(() =>
     {
         var builder = context.Argument(ArgumentNames.Builder);
-        return BuilderFactsCache.GetOrCheck(Path.Combine(context.Root, ".kiln", "builder-facts.json"), BuilderFactsCache.KeyForEnvironment(builder), () => Prerequisites.Check(builder, engineVersion: EngineVersion));
+        return BuilderFactsCache.GetOrCheck(Path.Combine(context.Root, ".kiln", "builder-facts.json"), BuilderFactsCache.KeyForEnvironment(builder, context.Env.Lookup), () => Prerequisites.Check(builder, engineVersion: EngineVersion, environment: context.Env.Lookup));
     });
 
     public Task<GitFacts?> StartGit() => _git ??= Task.Run(() => GitFacts.Read(context.Root));

@@ -1,5 +1,6 @@
 using Build.Host;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Build.Services;
 
@@ -17,6 +18,7 @@ public static class ServiceRegistration
             s.AddSingleton<HashResolver>();
             s.AddSingleton<RunClock>();
             s.AddSingleton<Explanations>();
+            s.TryAddSingleton<RunOutput>();
         });
     }
 }

@@ -7,6 +7,7 @@ using Build.Reports;
 using Build.Tools;
 using Cake.Core;
 using Cake.Core.Diagnostics;
+using Spectre.Console;
 
 namespace Build.Tasks;
 
@@ -21,7 +22,7 @@ namespace Build.Tasks;
 [TaskArgument("--progress=auto|plain", "auto: a live per-family view on a terminal (the full log still goes to build.log); plain: BuildKit's plain progress.")]
 [TaskArgument("--explain", "Print why each image is built (Explain against -latest, else today's date tag) before building.")]
 [TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
-public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, Services.Explanations explanations) : FrostingTask<BuildContext>, IDryRunTask
+public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, Services.Explanations explanations, Services.RunOutput output) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
@@ -33,7 +34,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         // --explain prints them first; they reach the summary and bake-summary.json, which come after the bake.
         var explained = context.Flag(ArgumentNames.Explain) ? Task.FromResult(Explained(context, hashes, planned)) : Task.Run(() => Explained(context, hashes, planned));
         var plan = context.Flag(ArgumentNames.Explain) ? explained.GetAwaiter().GetResult() : planned;
-        var runner = new BakeRunner(context.Root, context.Paths, Console.Out.WriteLine, LiveConsole(context), clock.Record);
+        var runner = new BakeRunner(context.Root, context.Paths, output.WriteLine, LiveConsole(context), clock.Record);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
                 ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry, p.Kind, p.Why)
@@ -74,7 +75,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         context.Results.Set(result);
         AtomicFile.WriteAllText(context.Paths.BakeSummary, result.ToJson());
         context.Log.Debug("Phases so far (ms): " + string.Join(", ", result.Phases.Select(p => $"{p.Name} {p.Milliseconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}")));
-        Console.Out.Write(Summary(result));
+        output.Write(Summary(result));
         if (!result.Succeeded)
         {
             var failed = result.Families.Where(f => f.Outcome is Outcome.Failed or Outcome.NotBuilt).ToList();
@@ -89,19 +90,19 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         var hashes = Hashes(ctx);
         CheckEngineAndFiles(ctx);
         var plan = Explained(ctx, hashes, Plan(ctx, hashes));
-        Console.Out.Write(TextTable.Render(["Image", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Why, p.ImageTag])));
+        output.Write(TextTable.Render(["Image", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Why, p.ImageTag])));
         if (plan.All(p => p.Action == FamilyAction.Reuse))
         {
-            Console.Out.WriteLine("Nothing would be built.");
+            output.WriteLine("Nothing would be built.");
             return;
         }
 
         var invocation = Render(ctx, hashes, plan, CheckBuilder(ctx));
-        Console.Out.WriteLine("Would run (from the repository root, with the environment below):");
-        Console.Out.WriteLine("  " + invocation.Command.Render());
+        output.WriteLine("Would run (from the repository root, with the environment below):");
+        output.WriteLine("  " + invocation.Command.Render());
         foreach (var (k, v) in invocation.Environment.Where(kv => kv.Value is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            Console.Out.WriteLine($"  {k}={v}");
+            output.WriteLine($"  {k}={v}");
         }
     }
 
@@ -145,14 +146,11 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         hashes.Services.Count == 0 ? $"{images} families" : $"{images} images ({images - hashes.Services.Count} families, {hashes.Services.Count} services)";
 
     /// <summary>A terminal gets Spectre's live per-family view; not a terminal, CI, or --progress=plain: plain lines.</summary>
-    private static Spectre.Console.IAnsiConsole? LiveConsole(BuildContext context)
+    private IAnsiConsole? LiveConsole(BuildContext context)
     {
-        var console = Spectre.Console.AnsiConsole.Console;
         var plain = context.Argument(ArgumentNames.Progress) is "plain"
-            || string.Equals(context.Env.Get("CI"), "true", StringComparison.OrdinalIgnoreCase)
-            || Console.IsOutputRedirected
-            || !console.Profile.Capabilities.Interactive;
-        return plain ? null : console;
+            || string.Equals(context.Env.Get("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        return plain ? null : output.LiveConsole();
     }
 
     /// <summary>
@@ -172,7 +170,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         var report = explanations.Explain(hashes, Explain.ExplainAgainst.ForBake(context.DateTag), print ? null : changed);
         if (print)
         {
-            Console.Out.Write(Explain.ExplainOutput.Text(report));
+            output.Write(Explain.ExplainOutput.Text(report));
         }
 
         return plan.Select(p => changed.Contains(p.Name) && report.Find(p.Name) is { } e ? p with { Why = Why(e) } : p).ToList();

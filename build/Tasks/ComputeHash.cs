@@ -11,7 +11,7 @@ namespace Build.Tasks;
 [TaskDescription("A content hash per family (inputs + parent's hash) and per service of the fleet (its inputs + its family's hash) -> artifacts/hashes.json and artifacts/inputs/<name>.json (what each hash was made of), tags, and whether <name>-<hash> is already in the registry.")]
 [TaskArgument("--date=yyyymmdd", "The date tag (default: today, UTC).")]
 [TaskArgument("--offline", "Do not ask the registry; existence is 'unknown'.")]
-public sealed class ComputeHash(Services.HashResolver resolver, Services.RunClock clock) : FrostingTask<BuildContext>, IDryRunTask
+public sealed class ComputeHash(Services.HashResolver resolver, Services.RunClock clock, Services.RunOutput output) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
@@ -27,7 +27,7 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
         AtomicFile.WriteAllText(path, report.ToJson());
         clock.Time("inputs records written", () => new Explain.LocalInputStore(context.Root, context.Paths).Write(inputs));
 
-        Console.Out.Write(TextTable.Render(
+        output.Write(TextTable.Render(
             local ? ["Image", "Hash", "Parent", "In registry", "In local store", "Inputs"] : ["Image", "Hash", "Parent", "In registry", "Inputs"],
             report.Families.Select(f => (IReadOnlyList<string>)
             [
@@ -51,9 +51,9 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
             context.Log.Warning($"Could not tell whether {unknown.Count} image(s) exist in {report.Registry} ({why}); reported as 'unknown'.");
         }
 
-        if (context.Env.Get("GITHUB_OUTPUT") is { Length: > 0 } output)
+        if (context.Env.Get("GITHUB_OUTPUT") is { Length: > 0 } githubOutput)
         {
-            File.AppendAllText(output, GitHubOutputs(report));
+            File.AppendAllText(githubOutput, GitHubOutputs(report));
         }
     }
 
@@ -64,7 +64,7 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
         var report = resolver.Resolve();
         ctx.Results.Set(report);
         ctx.Results.Set(Recorder(ctx).RecordAll(report.Families));
-        Console.Out.WriteLine($"Hashed {report.Families.Count - report.Services.Count} families and {report.Services.Count} services (nothing written).");
+        output.WriteLine($"Hashed {report.Families.Count - report.Services.Count} families and {report.Services.Count} services (nothing written).");
     }
 
     /// <summary>Each image's inputs record, for Bake (its label), Publish (the artifact) and artifacts/inputs/.</summary>

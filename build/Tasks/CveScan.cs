@@ -16,7 +16,7 @@ namespace Build.Tasks;
 [TaskArgument("--cve-offline", "Do not update the vulnerability database (use the cached one).")]
 [TaskArgument("--cve-timeout=SECONDS", "Per image (default 900).")]
 [TaskArgument("--scan-reused", "Also scan images reused from the registry (published by an earlier run).")]
-public sealed class CveScan : GateTask<CveGate>
+public sealed class CveScan(Services.RunOutput output) : GateTask<CveGate>(output)
 {
     protected override IGateReport Judge(BuildContext context, IReadOnlyList<JudgedImage> images)
     {
@@ -44,7 +44,7 @@ public sealed class CveScan : GateTask<CveGate>
         CveScanner? scanner;
         try
         {
-            scanner = CveScanners.Resolve(name, context.Argument(ArgumentNames.CveScannerPath), context.Argument(ArgumentNames.CveScannerImage), context.Paths.Root);
+            scanner = CveScanners.Resolve(name, context.Argument(ArgumentNames.CveScannerPath), context.Argument(ArgumentNames.CveScannerImage), context.Paths.Root, context.Env.Lookup);
         }
         catch (ArgumentException ex)
         {

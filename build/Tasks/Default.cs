@@ -6,12 +6,12 @@ namespace Build.Tasks;
 
 [TaskName("Default")]
 [TaskDescription("Lists the targets with their descriptions and the arguments each accepts.")]
-public sealed class Default : FrostingTask<BuildContext>
+public sealed class Default(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        Console.Out.Write(Render());
+        output.Write(Render());
     }
 
     internal static string Render()

@@ -10,7 +10,7 @@ namespace Build.Tasks;
 /// <summary>The demo's engine, registry and Debian base: whatever answers, else tests/infra/up.sh brings them up.</summary>
 [TaskName("DemoUp")]
 [TaskDescription("The Demo target's first step: uses a Docker engine that answers, or (on Debian, as root) brings up tests/infra/up.sh's engine, loopback registry and Debian base; else says what to install.")]
-public sealed class DemoUp(KilnEnvironment environment) : FrostingTask<BuildContext>
+public sealed class DemoUp(KilnEnvironment environment, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -34,7 +34,7 @@ public sealed class DemoUp(KilnEnvironment environment) : FrostingTask<BuildCont
         var up = ProcessRunner.Run(new CommandLine("bash").Add(script), new ProcessOptions
         {
             WorkingDirectory = context.Root,
-            OnStandardError = Console.Error.WriteLine,
+            OnStandardError = output.WriteError,
             Timeout = TimeSpan.FromMinutes(20),
         });
         if (!up.Succeeded)
@@ -50,7 +50,7 @@ public sealed class DemoUp(KilnEnvironment environment) : FrostingTask<BuildCont
 [IsDependentOn(typeof(DemoUp))]
 [IsDependentOn(typeof(CI))]
 [TaskDescription("The first command on a fresh machine: brings up what the demo needs (DemoUp), then the whole CI chain on examples/demo (the Debian + Python miniature of the real catalog) against the loopback registry (--cve-scanner=none unless Trivy or Grype is installed), and prints the per-family table and where the reports are. A second run builds nothing.")]
-public sealed class Demo : FrostingTask<BuildContext>
+public sealed class Demo(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public const string Catalog = "examples/demo/families.yaml";
 
@@ -59,7 +59,7 @@ public sealed class Demo : FrostingTask<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         var bake = context.Results.Bake ?? throw new CakeException(1, "Demo shows this run's chain: run ./build.sh --target=Demo, not --exclusive.");
         var publish = context.Results.Publish;
-        Console.Out.Write(TextTable.Render(
+        output.Write(TextTable.Render(
             ["Image", "Outcome", "Hash", "Digest", "Published"],
             bake.Families.Select(f => (IReadOnlyList<string>)
             [
@@ -80,7 +80,7 @@ public sealed class Demo : FrostingTask<BuildContext>
         string[] reports = [context.Paths.Summary, context.Paths.BakePlan, context.Paths.OciMetadata, context.Paths.GhcrStatusMarkdown, .. context.Fleet is null ? Array.Empty<string>() : [context.Paths.FleetReportMarkdown]];
         foreach (var path in reports)
         {
-            Console.Out.WriteLine($"  {Path.GetRelativePath(context.Root, path)}");
+            output.WriteLine($"  {Path.GetRelativePath(context.Root, path)}");
         }
     }
 }

@@ -236,7 +236,7 @@ internal static class MachineProject
 [TaskArgument("--compose-override=FILE", "An extra Compose file on top of the generated one (repeatable). One that grants host access or privilege the fleet does not declare is refused.")]
 [TaskArgument("--allow-privileged-override", "Deploy an override's undeclared grants anyway (they are logged and listed in the deploy report).")]
 [TaskArgument("--allow-drift", "Local mode only: deploy a hand-edited Compose file that differs from what Generate renders (logged with its diff and in the deploy report).")]
-public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildContext>
+public sealed class Deploy(KilnEnvironment environment, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     /// <summary>
     /// What the generated Compose file reads: REGISTRY, each service's hash (KILN_TAG_…) and, when the registry
@@ -313,7 +313,7 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
         var compose = MachineProject.Compose(context, machine, file);
         var up = compose.Add("up", "-d", "--wait", "--wait-timeout", "300", "--remove-orphans");
         context.Log.Information((gpu ? string.Empty : "GPU reservations dropped (--gpu=off). ") + (devices ? string.Empty : "Sound devices and the audio group dropped (--devices=off). ") + up.Render());
-        var started = ProcessRunner.Run(up, new ProcessOptions { WorkingDirectory = context.Root, Environment = env, Timeout = TimeSpan.FromMinutes(10), OnStandardError = Console.Error.WriteLine });
+        var started = ProcessRunner.Run(up, new ProcessOptions { WorkingDirectory = context.Root, Environment = env, Timeout = TimeSpan.FromMinutes(10), OnStandardError = output.WriteError });
         IReadOnlyList<ContainerState> States()
         {
             var ids = ProcessRunner.Run(compose.Add("ps", "-a", "-q"), new ProcessOptions { WorkingDirectory = context.Root, Environment = env }).StandardOutput
@@ -338,7 +338,7 @@ public sealed class Deploy(KilnEnvironment environment) : FrostingTask<BuildCont
             File.AppendAllText(summary, report.ToMarkdown());
         }
 
-        Console.Out.Write(TextTable.Render(
+        output.Write(TextTable.Render(
             ["Service", "Image", "Health", "Seconds to healthy", "Restarts"],
             report.Services.Select(s => (IReadOnlyList<string>)[s.Service, s.Image[(s.Image.LastIndexOf(':') + 1)..], s.Health, s.SecondsToHealthy?.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? "-", s.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture)])));
         if (!started.Succeeded || !report.AllHealthy)

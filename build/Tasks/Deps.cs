@@ -7,7 +7,7 @@ namespace Build.Tasks;
 [TaskName("Deps")]
 [TaskDescription("Prints what each selected service's image takes in of the fleet's code: every file with its bytes and the import chain that pulls it in, and every third-party import with where it is imported and what installs it. Needs the fleet's code, not Docker.")]
 [TaskArgument("--format=text|json", "json: the same as a JSON document for tools (schemaVersion 1).")]
-public sealed class Deps : FrostingTask<BuildContext>
+public sealed class Deps(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -24,7 +24,7 @@ public sealed class Deps : FrostingTask<BuildContext>
         var code = ServiceCodeReader.Read(fleet, context.Root, services);
         var modules = code.ToDictionary(c => c.Service, c => c.FamilyModules, StringComparer.Ordinal);
         IReadOnlySet<string> FamilyModules(ResolvedService s) => modules[s.Name];
-        Console.Out.Write(json ? DepsReport.Json(fleet, code, FamilyModules) : DepsReport.Text(fleet, code, FamilyModules));
+        output.Write(json ? DepsReport.Json(fleet, code, FamilyModules) : DepsReport.Text(fleet, code, FamilyModules));
         var errors = missing.Concat(code.SelectMany(c => c.Errors)).ToList();
         if (errors.Count > 0)
         {

@@ -8,7 +8,7 @@ namespace Build.Tasks;
 [TaskDescription("Why each selected image would be rebuilt: today's inputs against the inputs recorded for its reference image (-latest by default), from the registry, else the local store. Files with +/- line counts, entry fields old -> new, base digests, the hash scheme; an image whose own inputs are unchanged names the family it was rebuilt for. Root causes first, cascades collapsed; a reference that cannot be read gives its one-line reason.")]
 [TaskArgument("--against=latest|yyyymmdd|HASH", "The reference: each image's -latest (default), its -<yyyymmdd> date tag, or the image of a hash (<name>-<hash>.inputs, else <name>-<hash>).")]
 [TaskArgument("--format=text|json", "json: every image with every change, for tools (schemaVersion 1).")]
-public sealed class ExplainTask(Services.HashResolver resolver, Services.Explanations explanations) : FrostingTask<BuildContext>
+public sealed class ExplainTask(Services.HashResolver resolver, Services.Explanations explanations, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -40,6 +40,6 @@ public sealed class ExplainTask(Services.HashResolver resolver, Services.Explana
         }
 
         var report = explanations.Explain(hashes, against, early: early);
-        Console.Out.Write(json ? ExplainOutput.Json(report) : ExplainOutput.Text(report));
+        output.Write(json ? ExplainOutput.Json(report) : ExplainOutput.Text(report));
     }
 }

@@ -13,7 +13,7 @@ namespace Build.Tasks;
 [IsDependentOn(typeof(Bake))]
 [TaskDescription("Writes oci-metadata.json (digests, sizes, labels per family and service), SHA256SUMS for export-stage files, fleet-report.json/.md (with the service images' bytes), and OCI tarballs or layouts with --oci; measures every image once for the gates.")]
 [TaskArgument("--oci[=dir]", "Also write artifacts/oci/<family>.tar (or, with =dir, an OCI layout directory that scanners read).")]
-public sealed class ExportArtifacts(Services.Registries registries) : FrostingTask<BuildContext>
+public sealed class ExportArtifacts(Services.Registries registries, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -67,7 +67,7 @@ public sealed class ExportArtifacts(Services.Registries registries) : FrostingTa
         var metadata = new OciMetadata(1, context.Repository, images);
         AtomicFile.WriteAllText(paths.OciMetadata, metadata.ToJson());
         context.Results.Set(measures);
-        Console.Out.Write(TextTable.Render(
+        output.Write(TextTable.Render(
             ["Image", "Outcome", "Digest", "Compressed", "Uncompressed", "Layers", "Exports"],
             images.Select(i => (IReadOnlyList<string>)[i.Name, i.Outcome, i.Digest[..19], Bytes.Format(i.CompressedSize), i.UncompressedSize is { } u ? Bytes.Format(u) : "-", i.LayerCount.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(' ', i.Exports.Select(e => e.Path))])));
         context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, paths.OciMetadata)} ({images.Count} images).");

@@ -8,7 +8,7 @@ namespace Build.Tasks;
 
 [TaskName("Fleet")]
 [TaskDescription("Writes fleet-report.json/.md from the fleet manifest and the catalog alone (no Docker, no hashing) and prints it: coverage, each machine's services, host ports, GPU archs and privileged services, the links across machines, the infrastructure, and the open questions with the decisions in force.")]
-public sealed class FleetTask : FrostingTask<BuildContext>
+public sealed class FleetTask(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -20,7 +20,7 @@ public sealed class FleetTask : FrostingTask<BuildContext>
         var markdown = report.ToMarkdown(context.Catalog);
         AtomicFile.WriteAllText(context.Paths.FleetReportJson, report.ToJson());
         AtomicFile.WriteAllText(context.Paths.FleetReportMarkdown, markdown);
-        Console.Out.Write(markdown);
+        output.Write(markdown);
         context.Log.Information($"Wrote {Path.GetRelativePath(context.Root, context.Paths.FleetReportJson)} and {Path.GetRelativePath(context.Root, context.Paths.FleetReportMarkdown)}.");
     }
 }

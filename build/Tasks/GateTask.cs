@@ -12,7 +12,7 @@ namespace Build.Tasks;
 /// write &lt;report&gt;.json and .md (plus any extra format), print the table, publish the report for Publish and the
 /// summary, and record a failure. Each gate task is dependee of Publish, so adding a gate touches no other task.
 /// </summary>
-public abstract class GateTask<TGate> : FrostingTask<BuildContext>
+public abstract class GateTask<TGate>(Services.RunOutput output) : FrostingTask<BuildContext>
     where TGate : IGate, new()
 {
     protected static TGate Gate { get; } = new();
@@ -30,7 +30,7 @@ public abstract class GateTask<TGate> : FrostingTask<BuildContext>
             AtomicFile.WriteAllText(context.Paths.GateReport(Gate.Report, extension), content);
         }
 
-        Console.Out.Write(TextTable.Render(report.TableHeader, report.TableRows));
+        output.Write(TextTable.Render(report.TableHeader, report.TableRows));
         context.Results.Set(report);
         context.Log.Information($"{Gate.Name} gate: {GateLedger.Describe(report.Result)} ({Path.GetRelativePath(context.Root, context.Paths.GateReport(Gate.Report, "md"))}).");
         if (report.Result == GateResult.Failed)

@@ -8,14 +8,14 @@ namespace Build.Tasks;
 [TaskName("Generate")]
 [TaskDescription("Writes each family's Dockerfile (+ .dockerignore) and the bake file from the catalog. --check writes nothing and fails with a diff on drift.")]
 [TaskArgument("--check", "Write nothing; exit non-zero with a unified diff when committed files differ from the catalog.")]
-public sealed class Generate : FrostingTask<BuildContext>
+public sealed class Generate(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.Flag(ArgumentNames.Check))
         {
-            Check(context);
+            Check(context, output);
             return;
         }
 
@@ -34,7 +34,7 @@ public sealed class Generate : FrostingTask<BuildContext>
     }
 
     /// <summary>The drift check CI runs: nothing is written; a diff says exactly what Generate would change.</summary>
-    internal static void Check(BuildContext context)
+    internal static void Check(BuildContext context, Services.RunOutput output)
     {
         var plan = context.GeneratedFiles;
         var drift = Generator.Compare(context.Root, context.Catalog, plan).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
@@ -47,7 +47,7 @@ public sealed class Generate : FrostingTask<BuildContext>
 
         foreach (var change in drift)
         {
-            Console.Out.Write(change.Diff);
+            output.Write(change.Diff);
         }
 
         throw new CakeException(1,
@@ -84,7 +84,7 @@ public sealed class Generate : FrostingTask<BuildContext>
 
 [TaskName("GenerateCheck")]
 [TaskDescription("Fails with a unified diff when the committed Dockerfiles or bake file differ from what the catalog produces (writes nothing).")]
-public sealed class GenerateCheck : FrostingTask<BuildContext>
+public sealed class GenerateCheck(Services.RunOutput output) : FrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context) => Generate.Check(context);
+    public override void Run(BuildContext context) => Generate.Check(context, output);
 }

@@ -10,7 +10,7 @@ namespace Build.Tasks;
 [TaskName("Lint")]
 [TaskDescription("BuildKit's Dockerfile checks on every generated Dockerfile, bake --print, shellcheck and actionlint (when installed); a table of results.")]
 [TaskArgument("--lint-base=IMAGE", "Bind every family's parent to this image for the checks (bases that cannot be resolved here; e.g. $KILN_TEST_BASE).")]
-public sealed class Lint : FrostingTask<BuildContext>
+public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -67,7 +67,7 @@ public sealed class Lint : FrostingTask<BuildContext>
             RunOptional(root, "actionlint", new CommandLine(actionlint).Add(workflows), string.Join(' ', workflows), Add);
         }
 
-        Console.Out.Write(TextTable.Render(["Check", "Subject", "Result", "Detail"], rows));
+        output.Write(TextTable.Render(["Check", "Subject", "Result", "Detail"], rows));
         if (failed > 0)
         {
             throw new CakeException(1, $"Lint: {failed} check(s) failed (table above).");

@@ -13,7 +13,7 @@ namespace Build.Tasks;
 [TaskDescription("Writes each selected service's requirements/<service>.in from its third-party imports (minus what its family provides) and resolves it with pip inside the family image into requirements/<service>.lock: every transitive dependency pinned == with --hash=sha256:. Nothing changed, nothing written. Bakes the services' families first (not the services).")]
 [TaskArgument("--index-url=URL", "Resolve against this package index instead of the fleet's wheelhouse (--no-index --find-links).")]
 [IsDependentOn(typeof(Bake))]
-public sealed class Lock : FrostingTask<BuildContext>
+public sealed class Lock(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -59,7 +59,7 @@ public sealed class Lock : FrostingTask<BuildContext>
                 !outcome.Succeeded ? "FAILED" : inWritten || lockWritten ? "written" : "unchanged"]);
         }
 
-        Console.Out.Write(TextTable.Render(["Service", "Family", "Requested", "Locked packages", "Lock"], rows));
+        output.Write(TextTable.Render(["Service", "Family", "Requested", "Locked packages", "Lock"], rows));
         var failed = outcomes.Where(o => !o.Succeeded).ToList();
         if (failed.Count > 0)
         {

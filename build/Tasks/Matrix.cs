@@ -6,16 +6,16 @@ namespace Build.Tasks;
 
 [TaskName("Matrix")]
 [TaskDescription("Prints the GitHub Actions matrix: one shard per independent family tree with the services on it, families in dependency order (also to $GITHUB_OUTPUT as matrix=).")]
-public sealed class Matrix : FrostingTask<BuildContext>
+public sealed class Matrix(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var json = Render(context.Catalog, context.Fleet);
-        Console.Out.WriteLine(json);
-        if (context.Env.Get("GITHUB_OUTPUT") is { Length: > 0 } output)
+        output.WriteLine(json);
+        if (context.Env.Get("GITHUB_OUTPUT") is { Length: > 0 } githubOutput)
         {
-            File.AppendAllText(output, GitHubActions.OutputRecord("matrix", json));
+            File.AppendAllText(githubOutput, GitHubActions.OutputRecord("matrix", json));
         }
     }
 

@@ -11,7 +11,7 @@ namespace Build.Tasks;
 [TaskDescription("The sharded workflow's last step: reads every shard's publish.json, checks that every gate of every shard passed and that each family's <family>-<hash> in the registry is the digest its shard reported, then moves every -latest; one failure anywhere and nothing moves (promote.json/.md).")]
 [TaskArgument("--shards=DIR,DIR", "The shards' artifacts folders (each holds the publish.json of one --shard run).")]
 [TaskArgument("--expect-shards=a,b", "The shards the workflow ran: one that left no publish.json fails the promotion.")]
-public sealed class Promote(Services.Registries registries) : FrostingTask<BuildContext>
+public sealed class Promote(Services.Registries registries, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -43,7 +43,7 @@ public sealed class Promote(Services.Registries registries) : FrostingTask<Build
         var report = Promoter.Promote(context.Stamp, shards, registries.Client, publisher, expected);
         AtomicFile.WriteAllText(context.Paths.Promote, report.ToJson());
         AtomicFile.WriteAllText(Path.ChangeExtension(context.Paths.Promote, ".md"), report.Markdown());
-        Console.Out.Write(TextTable.Render(["Shard", "Result", "Problems"], report.Shards.Select(s => (IReadOnlyList<string>)[s.Shard, s.Passed ? "passed" : "FAILED", string.Join("; ", s.Problems)])));
+        output.Write(TextTable.Render(["Shard", "Result", "Problems"], report.Shards.Select(s => (IReadOnlyList<string>)[s.Shard, s.Passed ? "passed" : "FAILED", string.Join("; ", s.Problems)])));
         if (context.Env.Get("GITHUB_STEP_SUMMARY") is { Length: > 0 } step)
         {
             File.AppendAllText(step, report.Markdown());

@@ -15,7 +15,7 @@ namespace Build.Tasks;
 [TaskDescription("Pushes each image (family, or service into <registry>-services) that every gate passed for its very digest: <name>-<hash> with its inputs record beside it (an OCI artifact, the referrers tag sha256-<hex> and <name>-<hash>.inputs), the date tag, then -latest only when every gate passed for every image (and this run is not one shard of several); then ghcr-status.json/.md. --exclusive resumes from an earlier run's artifacts, with the same digest checks.")]
 [TaskArgument("--registry=local", "Publish to the loopback test registry (tests/infra/up.sh starts it): try the whole chain without credentials.")]
 [TaskArgument("--shard=NAME", "This run is one shard of a sharded workflow: push hash and date tags only; Promote moves -latest once every shard passed.")]
-public sealed class Publish(Services.Registries registries, KilnEnvironment environment) : FrostingTask<BuildContext>
+public sealed class Publish(Services.Registries registries, KilnEnvironment environment, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -46,7 +46,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
                 var store = new Explain.LocalInputStore(context.Root, context.Paths);
                 Explain.InputsDocument? Inputs(string image) => context.Results.Inputs.GetValueOrDefault(image) ?? store.Artifact(image);
                 var publisher = new Publisher(registries.Client, line => context.Log.Information(line), dockerEnvironment: scope.Environment, inputs: Inputs);
-                report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), Buildx.DockerEngine.LocalImages);
+                report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), references => Buildx.DockerEngine.LocalImages(references, context.Env.Lookup));
             }
             catch (Exception ex) when (ex is PublishException or RegistryException)
             {
@@ -60,7 +60,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         var status = ReadStatus(context, report);
         AtomicFile.WriteAllText(context.Paths.GhcrStatusJson, status.ToJson());
         AtomicFile.WriteAllText(context.Paths.GhcrStatusMarkdown, status.Markdown());
-        Console.Out.Write(TextTable.Render(["Image", "Decision", "Why", "Why built", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, f.Cause ?? "-", string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
+        output.Write(TextTable.Render(["Image", "Decision", "Why", "Why built", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, f.Cause ?? "-", string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
         context.Log.Information(report.LatestMoved ? "Every gate passed: -latest moved." : report.Why);
 
         var refused = report.Families.Where(f => f.Decision == "not-pushed").ToList();

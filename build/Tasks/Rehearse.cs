@@ -17,7 +17,7 @@ namespace Build.Tasks;
 [TaskDescription("Rehearses the whole fleet on this machine: a stand-in program per service at its real entrypoint (binding its ports and health port, healthy only once its peers, Redis and the Docker API answer), built on the demo families of the same alias, deployed as one Compose project per machine, the machines reaching each other over a Docker network standing in for the LAN; writes rehearsal-report.json/.md (per service: image bytes, seconds to healthy; the cross-machine edges) and takes it down.")]
 [TaskArgument("--keep", "Leave the rehearsed projects and the LAN network up.")]
 [TaskArgument("--reduced", "One service per family, both ends of every cross-machine edge (with what they depend on) and the services given the Docker socket: what CI runs.")]
-public sealed class Rehearse : FrostingTask<BuildContext>
+public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildContext>
 {
     private const string DemoCatalog = "examples/demo/families.yaml";
     private const string Registry = "kiln.rehearsal/fleet";
@@ -83,7 +83,7 @@ public sealed class Rehearse : FrostingTask<BuildContext>
             var summary = new RehearsalReport(reduced is null ? "full" : "reduced", rows, edges, socket, writes, clock.Elapsed.TotalSeconds) { Gpu = gpu.Select(g => g.Line).ToList() };
             AtomicFile.WriteAllText(Path.Combine(report, "rehearsal-report.json"), summary.ToJson());
             AtomicFile.WriteAllText(Path.Combine(report, "rehearsal-report.md"), summary.ToMarkdown());
-            Console.Out.Write(summary.ToMarkdown());
+            output.Write(summary.ToMarkdown());
 
             var problems = edges.Where(e => !e.Answered).Select(e => $"{e.Service}@{e.Machine} did not hear {e.DependsOn} at {e.Address}")
                 .Concat(writes.Select(w => $"{w} wrote outside its volumes, tmpfs and caches"))

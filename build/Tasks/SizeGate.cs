@@ -11,7 +11,7 @@ namespace Build.Tasks;
 [IsDependeeOf(typeof(Publish))]
 [TaskDescription("Measures every selected family's and service's image at its current hash (baking only what is missing) and compares it with size-baseline.json: size-report.json and .md, each verdict naming the digest it judged.")]
 [TaskArgument("--update-baseline", "Rewrite the baseline from the current images (deterministic; review it in the PR).")]
-public sealed class SizeGate : GateTask<ImageSizeGate>
+public sealed class SizeGate(Services.RunOutput output) : GateTask<ImageSizeGate>(output)
 {
     protected override IGateReport Judge(BuildContext context, IReadOnlyList<JudgedImage> images)
     {

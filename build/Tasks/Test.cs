@@ -10,7 +10,7 @@ namespace Build.Tasks;
 [TaskDescription("Starts the test engine and registry (tests/infra/up.sh), runs every test, ends with 'N passed, N failed, N skipped'.")]
 [TaskArgument("--filter=EXPR", "Passed to dotnet test, e.g. --filter=TestCategory=Unit.")]
 [TaskArgument("--no-infra", "Do not run tests/infra/up.sh (integration tests then fail with a clear message).")]
-public sealed class Test(HostEpilogue epilogue) : FrostingTask<BuildContext>
+public sealed class Test(HostEpilogue epilogue, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -22,7 +22,7 @@ public sealed class Test(HostEpilogue epilogue) : FrostingTask<BuildContext>
             context.Log.Information("Bringing up the test engine and registry: tests/infra/up.sh");
             var up = ProcessRunner.Run(
                 new CommandLine("bash").Add("tests/infra/up.sh"),
-                new ProcessOptions { WorkingDirectory = root, OnStandardError = Console.Error.WriteLine, Timeout = TimeSpan.FromMinutes(20) });
+                new ProcessOptions { WorkingDirectory = root, OnStandardError = output.WriteError, Timeout = TimeSpan.FromMinutes(20) });
             if (!up.Succeeded)
             {
                 throw new CakeException(1, $"tests/infra/up.sh failed (exit {up.ExitCode}); its output is above.");
@@ -52,8 +52,8 @@ public sealed class Test(HostEpilogue epilogue) : FrostingTask<BuildContext>
         {
             WorkingDirectory = root,
             Environment = environment,
-            OnStandardOutput = Console.Out.WriteLine,
-            OnStandardError = Console.Error.WriteLine,
+            OnStandardOutput = output.WriteLine,
+            OnStandardError = output.WriteError,
             Timeout = TimeSpan.FromMinutes(60),
         });
 

@@ -10,7 +10,7 @@ namespace Build.Tasks;
 
 [TaskName("UpdateDigests")]
 [TaskDescription("Resolves every catalog base (and the pixi tools image) name:tag to its current digest and rewrites the pins, keeping the file's comments and formatting.")]
-public sealed class UpdateDigests(Services.Registries registries) : FrostingTask<BuildContext>
+public sealed class UpdateDigests(Services.Registries registries, Services.RunOutput output) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -48,7 +48,7 @@ public sealed class UpdateDigests(Services.Registries registries) : FrostingTask
             }
         }
 
-        Console.Out.Write(TextTable.Render(["Where", "Image", "Digest"], rows));
+        output.Write(TextTable.Render(["Where", "Image", "Digest"], rows));
         if (failures.Count > 0)
         {
             throw new CakeException(1, $"Could not resolve {failures.Count} image(s); the catalog was not changed:\n  " + string.Join("\n  ", failures));

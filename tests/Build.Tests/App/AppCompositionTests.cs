@@ -40,20 +40,21 @@ public sealed class AppCompositionTests
         quiet.ShouldNotContain("Duration", customMessage: "KilnApp passes --no-report");
 
         var cwd = Environment.CurrentDirectory;
-        var stdout = Console.Out;
         using var capture = new StringWriter();
         try
         {
-            Console.SetOut(capture);
             var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(capture) });
             new CakeHost(entryAssembly: null)
-                .ConfigureServices(s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Spectre.Console.IAnsiConsole>(s, console))
+                .ConfigureServices(s =>
+                {
+                    Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Spectre.Console.IAnsiConsole>(s, console);
+                    Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(s, new RunOutput(capture, capture));
+                })
                 .AddAssembly(typeof(BuildContext).Assembly).UseContext<BuildContext>().UseLifetime<BuildLifetime>().UseKilnServices()
                 .Run(["--target=Default", $"--working={Infra.TestInfra.RepoRoot}"]).ShouldBe(0);
         }
         finally
         {
-            Console.SetOut(stdout);
             Environment.CurrentDirectory = cwd;
         }
 

@@ -249,7 +249,10 @@ public sealed class BakeTests
     [Test]
     public void A_missing_engine_gives_the_documented_error()
     {
-        var (code, output) = ComputeHashTaskTests.WithEnv(new() { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }, () => Kiln("--target=Bake", "--offline"));
+        var (code, output) = KilnApp.RunWith(
+            _demo.Root,
+            new() { ["KILN_DEMO_BASE"] = TestInfra.Get("KILN_DEMO_BASE"), ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" },
+            "--target=Bake", "--offline", $"--catalog={DemoRepo.Catalog}", $"--registry={_demo.Registry}", "--mode=local", "--date=20261121");
 
         code.ShouldBe(1);
         output.ShouldContain("No Docker engine answers (Cannot connect to the Docker daemon at unix:///nonexistent/docker.sock");

@@ -42,7 +42,6 @@ public sealed class DockerEngineSocketTests
 /// <summary>The engine API answers what the docker CLI answers.</summary>
 [TestFixture]
 [Category("Integration")]
-[NonParallelizable]
 public sealed class DockerEngineTests
 {
     [Test]
@@ -91,13 +90,12 @@ public sealed class DockerEngineTests
     [Test]
     public void Without_an_engine_nothing_is_local_and_the_CLI_words_the_error()
     {
-        var found = ComputeHashTestsEnv(() => DockerEngine.LocalImages(["127.0.0.1:1/x:y"]));
+        var noEngine = new KilnEnvironment(new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }).Lookup;
+
+        var found = DockerEngine.LocalImages(["127.0.0.1:1/x:y"], noEngine);
 
         found.ShouldBeEmpty();
-        Should.Throw<PrerequisiteException>(() => ComputeHashTestsEnv(() => Prerequisites.CheckEngine()))
+        Should.Throw<PrerequisiteException>(() => Prerequisites.CheckEngine(environment: noEngine))
             .Message.ShouldStartWith("No Docker engine answers (Cannot connect to the Docker daemon at unix:///nonexistent/docker.sock");
     }
-
-    private static T ComputeHashTestsEnv<T>(Func<T> action) =>
-        Hashing.ComputeHashTaskTests.WithEnv(new() { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }, action);
 }

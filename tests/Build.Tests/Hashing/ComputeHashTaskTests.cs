@@ -93,25 +93,4 @@ public sealed class ComputeHashTaskTests
         var ci = KilnApp.RunWith(demo.Root, env, "--target=ComputeHash", $"--catalog={DemoRepo.Catalog}", $"--registry={dead}", "--mode=ci");
         ci.ExitCode.ShouldBe(1);
     }
-
-    internal static T WithEnv<T>(Dictionary<string, string?> env, Func<T> action)
-    {
-        var old = env.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
-        foreach (var (k, v) in env)
-        {
-            Environment.SetEnvironmentVariable(k, v);
-        }
-
-        try
-        {
-            return action();
-        }
-        finally
-        {
-            foreach (var (k, v) in old)
-            {
-                Environment.SetEnvironmentVariable(k, v);
-            }
-        }
-    }
 }

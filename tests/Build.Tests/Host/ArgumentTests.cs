@@ -46,28 +46,21 @@ public sealed class ArgumentTests
     public void Configuration_precedence_is_environment_then_cake_config_then_arguments_as_in_Cake()
     {
         var dir = Directory.CreateTempSubdirectory("kiln-host-").FullName;
+        var env = new Dictionary<string, string> { ["CAKE_KILN_VALUE"] = "from-env" };
         try
         {
-            Environment.SetEnvironmentVariable("CAKE_KILN_VALUE", "from-env");
-            try
-            {
-                var e = new HostFixture().With<ArgsTask>();
-                e.Run("--target=Args", $"--working={dir}").ShouldBe(0);
-                e.Recorder.Seen["config"].ShouldBe("from-env");
+            var e = new HostFixture().With<ArgsTask>().WithEnvironment(env);
+            e.Run("--target=Args", $"--working={dir}").ShouldBe(0);
+            e.Recorder.Seen["config"].ShouldBe("from-env");
 
-                File.WriteAllText(Path.Combine(dir, "cake.config"), "[Kiln]\nValue=from-file\n");
-                var f = new HostFixture().With<ArgsTask>();
-                f.Run("--target=Args", $"--working={dir}").ShouldBe(0);
-                f.Recorder.Seen["config"].ShouldBe("from-file");
+            File.WriteAllText(Path.Combine(dir, "cake.config"), "[Kiln]\nValue=from-file\n");
+            var f = new HostFixture().With<ArgsTask>().WithEnvironment(env);
+            f.Run("--target=Args", $"--working={dir}").ShouldBe(0);
+            f.Recorder.Seen["config"].ShouldBe("from-file");
 
-                var h = new HostFixture().With<ArgsTask>();
-                h.Run("--target=Args", $"--working={dir}", "--kiln_value=from-args").ShouldBe(0);
-                h.Recorder.Seen["config"].ShouldBe("from-args");
-            }
-            finally
-            {
-                Environment.SetEnvironmentVariable("CAKE_KILN_VALUE", null);
-            }
+            var h = new HostFixture().With<ArgsTask>().WithEnvironment(env);
+            h.Run("--target=Args", $"--working={dir}", "--kiln_value=from-args").ShouldBe(0);
+            h.Recorder.Seen["config"].ShouldBe("from-args");
         }
         finally
         {

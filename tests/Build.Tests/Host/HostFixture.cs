@@ -28,6 +28,40 @@ public sealed class RecordingLog : ICakeLog
         _lines.Enqueue($"{level}: {(args.Length == 0 ? format : string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args))}");
 }
 
+/// <summary>Cake's environment as the host sees it, with some variables given by the test.</summary>
+public sealed class OverlaidEnvironment(ICakeEnvironment inner, IReadOnlyDictionary<string, string> variables) : ICakeEnvironment
+{
+    public Cake.Core.IO.DirectoryPath WorkingDirectory
+    {
+        get => inner.WorkingDirectory;
+        set => inner.WorkingDirectory = value;
+    }
+
+    public Cake.Core.IO.DirectoryPath UserHomeDirectory => inner.UserHomeDirectory;
+
+    public Cake.Core.IO.DirectoryPath ApplicationRoot => inner.ApplicationRoot;
+
+    public ICakePlatform Platform => inner.Platform;
+
+    public ICakeRuntime Runtime => inner.Runtime;
+
+    public Cake.Core.IO.DirectoryPath GetSpecialPath(Cake.Core.IO.SpecialPath path) => inner.GetSpecialPath(path);
+
+    public string GetEnvironmentVariable(string variable) =>
+        variables.TryGetValue(variable, out var value) ? value : inner.GetEnvironmentVariable(variable);
+
+    public IDictionary<string, string> GetEnvironmentVariables()
+    {
+        var all = new Dictionary<string, string>(inner.GetEnvironmentVariables(), StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in variables)
+        {
+            all[name] = value;
+        }
+
+        return all;
+    }
+}
+
 /// <summary>A real host run (no fakes of Cake's engine), as Frosting's own CakeHostFixture does.</summary>
 public sealed class HostFixture
 {
@@ -51,6 +85,14 @@ public sealed class HostFixture
         where T : IFrostingTask
     {
         Host.AddTask<T>();
+        return this;
+    }
+
+    /// <summary>Cake's environment with <paramref name="variables"/> over the process's, so nothing process-wide is set.</summary>
+    public HostFixture WithEnvironment(IReadOnlyDictionary<string, string> variables)
+    {
+        Host.ConfigureServices(s => s.AddSingleton<ICakeEnvironment>(sp =>
+            new OverlaidEnvironment(new CakeEnvironment(sp.GetRequiredService<ICakePlatform>(), sp.GetRequiredService<ICakeRuntime>()), variables)));
         return this;
     }
 

@@ -15,7 +15,7 @@ public static class KilnApp
     /// <summary>Runs the app with <paramref name="environment"/> over the process's: the host is given it, nothing is mutated.</summary>
     public static (int ExitCode, string Output) RunWith(string workingDirectory, Dictionary<string, string?>? environment, params string[] args)
     {
-        // The host sets the process's current directory and writes to Console: one run at a time.
+        // The host sets the process's current directory and prints its epilogue to Console: one run at a time.
         lock (Gate)
         {
             var cwd = Environment.CurrentDirectory;
@@ -29,7 +29,7 @@ public static class KilnApp
                 // Cake logs through Spectre's IAnsiConsole; the static one still points at the process's stdout.
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(capture), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
                 var code = new CakeHost(entryAssembly: null)
-                    .ConfigureServices(s => s.AddSingleton<IAnsiConsole>(console))
+                    .ConfigureServices(s => s.AddSingleton<IAnsiConsole>(console).AddSingleton(new RunOutput(capture, capture)))
                     .AddAssembly(typeof(BuildContext).Assembly)
                     .UseContext<BuildContext>()
                     .UseLifetime<BuildLifetime>()
