@@ -14,7 +14,10 @@ public sealed class DeployTargetTests
         KilnApp.RunWith(repo.Root, new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") },
             [.. args, "--catalog=examples/demo/families.yaml", $"--registry={repo.Registry}", "--mode=local", "--machine=mainpc", "--gpu=off"]);
 
-    /// <summary>A Compose override that gives the GPU service an nvidia-smi reporting <paramref name="capability"/>.</summary>
+    /// <summary>
+    /// A Compose override that gives the GPU service an nvidia-smi reporting <paramref name="capability"/>. It is a host
+    /// bind mount the fleet does not declare, so the Deploys pass --allow-privileged-override (OverridePostureTests cover the refusal).
+    /// </summary>
     private static string StandIn(TempDir dir, string capability)
     {
         var smi = dir.Write("nvidia-smi", $"#!/bin/sh\necho {capability}\n");
@@ -39,7 +42,7 @@ public sealed class DeployTargetTests
         using var dir = new TempDir("kiln-deploy-");
         try
         {
-            var (code, output) = Kiln(repo, "--target=Deploy", $"--compose-override={StandIn(dir, "8.9")}");
+            var (code, output) = Kiln(repo, "--target=Deploy", "--allow-privileged-override", $"--compose-override={StandIn(dir, "8.9")}");
 
             code.ShouldBe(0, output);
             var report = System.Text.Json.JsonSerializer.Deserialize<DeployReport>(File.ReadAllText(repo.Full("artifacts/deploy-report.json")), DeployReport.Json)!;
@@ -71,7 +74,7 @@ public sealed class DeployTargetTests
             File.WriteAllText(fleet, File.ReadAllText(fleet).Replace("health: { port: 17001 }", "health: { port: 17999 }", StringComparison.Ordinal));
             Kiln(repo, "--target=Generate").Code.ShouldBe(0);
 
-            var (code, output) = Kiln(repo, "--target=Deploy", $"--compose-override={StandIn(dir, "8.6")}");
+            var (code, output) = Kiln(repo, "--target=Deploy", "--allow-privileged-override", $"--compose-override={StandIn(dir, "8.6")}");
 
             code.ShouldBe(1, output);
             output.ShouldContain("hello is unhealthy: kiln-healthcheck: nothing accepts connections on 127.0.0.1:17999");
