@@ -10,23 +10,52 @@ namespace Build.Tests.Deploy;
 [NonParallelizable]
 public sealed class DeployTargetTests
 {
+    // One copy for both tests: the second Deploy reuses the families (and the services whose hash is unchanged) the
+    // first baked instead of baking the whole machine again under a new repository. Each test puts back what it edits
+    // and takes the project down, so neither depends on the other or on their order.
+    private DebianDemoTests.DebianRepo _repo = null!;
+
+    [OneTimeSetUp]
+    public void Copy() => _repo = new DebianDemoTests.DebianRepo();
+
+    [OneTimeTearDown]
+    public void Cleanup() => _repo?.Dispose();
+
     private static (int Code, string Output) Kiln(DebianDemoTests.DebianRepo repo, params string[] args) =>
         KilnApp.RunWith(repo.Root, new() { ["KILN_DEBIAN_BASE"] = TestInfra.Get("KILN_DEBIAN_BASE") },
             [.. args, "--catalog=examples/demo/families.yaml", $"--registry={repo.Registry}", "--mode=local", "--machine=mainpc", "--gpu=off"]);
 
-    /// <summary>A Compose override that gives the GPU service an nvidia-smi reporting <paramref name="capability"/>.</summary>
-    private static string StandIn(TempDir dir, string capability)
+    /// <summary>
+    /// A Compose override that gives the GPU service an nvidia-smi reporting <paramref name="capability"/>. It is a host
+    /// bind mount the fleet does not declare, so the Deploys pass --allow-privileged-override (OverridePostureTests cover the refusal).
+    /// </summary>
+    /// <param name="failFast">Also probes <paramref name="failFast"/> services every second from the first: the demo's
+    /// 20 s start period and 10 s interval would make a service that never turns healthy take ~50 s to be declared
+    /// unhealthy; the verdict and its health output are the same.</param>
+    private static string StandIn(TempDir dir, string capability, params string[] failFast)
     {
         var smi = dir.Write("nvidia-smi", $"#!/bin/sh\necho {capability}\n");
         File.SetUnixFileMode(smi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        return dir.Write("override.yaml", $"services:\n  gpu-ada:\n    volumes:\n      - {smi}:/usr/local/bin/nvidia-smi:ro\n");
+        var yaml = new System.Text.StringBuilder("services:\n");
+        foreach (var service in failFast.Append("gpu-ada").Distinct(StringComparer.Ordinal))
+        {
+            yaml.Append($"  {service}:\n");
+            if (service == "gpu-ada")
+            {
+                yaml.Append($"    volumes:\n      - {smi}:/usr/local/bin/nvidia-smi:ro\n");
+            }
+
+            if (failFast.Contains(service, StringComparer.Ordinal))
+            {
+                yaml.Append("    healthcheck:\n      interval: 1s\n      start_period: 1s\n");
+            }
+        }
+
+        return dir.Write("override.yaml", yaml.ToString());
     }
 
-    private static void Down(DebianDemoTests.DebianRepo repo)
-    {
-        Kiln(repo, "--target=Down");
-        TestInfra.RemoveLocalTags(repo.Registry + "-services:");
-    }
+    /// <summary>The machine's project down; its images stay for the fixture's other test (the copy's dispose untags them).</summary>
+    private static void Down(DebianDemoTests.DebianRepo repo) => Kiln(repo, "--target=Down");
 
     private static string[] Containers() =>
         TestInfra.Run(new CommandLine("docker").Add("ps", "-a", "-q", "--filter", "label=com.docker.compose.project=kiln-mainpc")).StandardOutput
@@ -35,11 +64,11 @@ public sealed class DeployTargetTests
     [Test]
     public void Deploy_brings_every_service_of_the_machine_to_healthy_with_its_cold_start_time_and_Down_removes_them()
     {
-        using var repo = new DebianDemoTests.DebianRepo();
+        var repo = _repo;
         using var dir = new TempDir("kiln-deploy-");
         try
         {
-            var (code, output) = Kiln(repo, "--target=Deploy", $"--compose-override={StandIn(dir, "8.9")}");
+            var (code, output) = Kiln(repo, "--target=Deploy", "--allow-privileged-override", $"--compose-override={StandIn(dir, "8.9")}");
 
             code.ShouldBe(0, output);
             var report = System.Text.Json.JsonSerializer.Deserialize<DeployReport>(File.ReadAllText(repo.Full("artifacts/deploy-report.json")), DeployReport.Json)!;
@@ -63,15 +92,16 @@ public sealed class DeployTargetTests
     [Test]
     public void A_wrong_health_port_or_the_other_gpu_fails_Deploy_with_that_services_health_output()
     {
-        using var repo = new DebianDemoTests.DebianRepo();
+        var repo = _repo;
         using var dir = new TempDir("kiln-deploy-");
+        var fleet = repo.Full("examples/demo/fleet.yaml");
+        var committed = File.ReadAllText(fleet);
         try
         {
-            var fleet = repo.Full("examples/demo/fleet.yaml");
-            File.WriteAllText(fleet, File.ReadAllText(fleet).Replace("health: { port: 17001 }", "health: { port: 17999 }", StringComparison.Ordinal));
+            File.WriteAllText(fleet, committed.Replace("health: { port: 17001 }", "health: { port: 17999 }", StringComparison.Ordinal));
             Kiln(repo, "--target=Generate").Code.ShouldBe(0);
 
-            var (code, output) = Kiln(repo, "--target=Deploy", $"--compose-override={StandIn(dir, "8.6")}");
+            var (code, output) = Kiln(repo, "--target=Deploy", "--allow-privileged-override", $"--compose-override={StandIn(dir, "8.6", "hello", "gpu-ada")}");
 
             code.ShouldBe(1, output);
             output.ShouldContain("hello is unhealthy: kiln-healthcheck: nothing accepts connections on 127.0.0.1:17999");
@@ -81,6 +111,10 @@ public sealed class DeployTargetTests
         finally
         {
             Down(repo);
+
+            // The shared copy back to the committed fleet and its generated files, for the other test.
+            File.WriteAllText(fleet, committed);
+            Kiln(repo, "--target=Generate").Code.ShouldBe(0);
         }
     }
 }
