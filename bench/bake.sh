@@ -86,15 +86,15 @@ built() { python3 -c 'import json,sys; print(",".join(sorted(f["name"] for f in 
 # A one-agent edit: a new line in that agent's program, then Kiln's Bake (which rebuilds that image only) against the
 # raw bake of that one target, whose staged code gets the same edited file (a cp: the raw tool cannot know the
 # closure); each variant edits afresh.
-edits=0
-edit() { edits=$((edits + 1)); echo "# edit $edits" >> "$fleet/apps/$agent_file"; }
+edits=0; nonce=$(date +%s%N)   # edits unique to this run: an edit an earlier run baked would be reused, not built
+edit() { edits=$((edits + 1)); echo "# edit $edits $nonce" >> "$fleet/apps/$agent_file"; }
 raw_edit() { edit; cp "$fleet/apps/$agent_file" "$fleet/.kiln/code/$agent/$agent_file"; fleet_raw "$agent"; }
 "${fk[@]}" --target=Bake >/dev/null 2>&1; fleet_old >/dev/null 2>&1; fleet_raw default services >/dev/null 2>&1   # warm everything
 # What an edit rebuilds, checked once: one agent → that image; the shared module → exactly its importers; a file no
 # service imports → nothing.
 edit; "${fk[@]}" --target=Bake >/dev/null 2>&1; one=$(built)
-echo "# edit" >> "$fleet/apps/common/bus.py"; "${fk[@]}" --target=Bake >/dev/null 2>&1; shared=$(built)
-echo "# edit" >> "$fleet/apps/tools/notes.py"; "${fk[@]}" --target=Bake >/dev/null 2>&1; none=$(built)
+echo "# edit $nonce" >> "$fleet/apps/common/bus.py"; "${fk[@]}" --target=Bake >/dev/null 2>&1; shared=$(built)
+echo "# edit $nonce" >> "$fleet/apps/tools/notes.py"; "${fk[@]}" --target=Bake >/dev/null 2>&1; none=$(built)
 declare -A f
 for _ in $(seq "${FLEET_RUNS:-5}"); do
   f[noop]+="$(time_ms "${fk[@]}" --target=Bake) "

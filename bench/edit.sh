@@ -19,18 +19,19 @@ fk=(dotnet "$PWD/run/Build.dll" --working="$fleet" --registry="$registry" --mode
 "${fk[@]}" --target=Generate >/dev/null
 "${fk[@]}" --target=Bake >/dev/null 2>&1; "${fk[@]}" --target=Bake >/dev/null 2>&1   # built, then a no-op that records the store
 time_ms() { local t0; sync; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - t0) / 1000000 )); }
-n=0; edit() { n=$((n + 1)); echo "# edit $n" >> "$fleet/apps/$agent_file"; }
+nonce=$(date +%s%N)   # edits unique to this run: an edit an earlier run baked would be reused, not built
+n=0; edit() { n=$((n + 1)); echo "# edit $n $nonce" >> "$fleet/apps/$agent_file"; }
 raw_edit() { edit; cp "$fleet/apps/$agent_file" "$fleet/.kiln/code/$agent/$agent_file"; (cd "$fleet" && BUILDX_GIT_INFO=0 REGISTRY=$registry docker buildx bake -f docker/docker-bake.hcl --load "$agent"); }
 kiln_edit() { edit; "${fk[@]}" --target=Bake; }
 phases() { python3 -c 'import json,sys; print("  " + ", ".join("%s %.0f" % (p["name"], p["milliseconds"]) for p in json.load(open(sys.argv[1]))["phases"]))' "$fleet/artifacts/bake-summary.json"; }
-raw_edit >/dev/null 2>&1   # warm the raw path's cache too
+kiln_edit >/dev/null 2>&1 || { echo "Kiln's warm-up Bake failed" >&2; exit 1; }; raw_edit >/dev/null 2>"$fleet/raw.err" || { echo "the raw warm-up bake failed:" >&2; tail -5 "$fleet/raw.err" >&2; exit 1; }   # warm both paths (a Kiln build stages the code the raw bake reads)
 kiln=() raw=() log=()
 for _ in $(seq "$runs"); do
   kiln+=("$(time_ms kiln_edit)"); log+=("$(phases)")
   raw+=("$(time_ms raw_edit)")
 done
 built=$(python3 -c 'import json,sys; print(",".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["families"] if f["outcome"] == "built")))' "$fleet/artifacts/bake-summary.json")
-asked=$("${fk[@]/--verbosity=quiet/--verbosity=diagnostic}" --target=Bake 2>&1 | grep -o 'Local store: asked about [0-9]* of [0-9]* images' | tail -1)
+asked=$("${fk[@]/--verbosity=quiet/--verbosity=diagnostic}" --target=Bake 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'Local store: asked about [0-9]* of [0-9]* images' | tail -1 || true)
 spread() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%d (%d–%d)", a[int((NR+1)/2)], a[1], a[NR]}'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # shellcheck disable=SC2016 # the backticks are Markdown
