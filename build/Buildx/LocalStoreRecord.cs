@@ -113,10 +113,7 @@ public sealed record LocalStoreRecord(EngineEvent Watermark, IReadOnlyDictionary
         }
 
         buffer.WriteByte((byte)'\n');
-        // Renamed into place but not synced: a record lost to a crash only means the next run asks the store.
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllBytes(temp, buffer.ToArray());
-        File.Move(temp, path, overwrite: true);
+        // A record lost to a crash only means the next run asks the store about every image.
+        Build.IO.AtomicFile.WriteUnsynced(path, buffer.ToArray());
     }
 }

@@ -31,9 +31,7 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
             if (!File.Exists(kept))
             {
                 // Content-addressed and re-made by any run that hashes the same inputs: no fsync needed.
-                var temp = kept + $".{Guid.NewGuid():N}.tmp";
-                File.WriteAllBytes(temp, document.Json);
-                File.Move(temp, kept, overwrite: true);
+                AtomicFile.WriteUnsynced(kept, document.Json);
             }
         }
 
@@ -113,7 +111,6 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
         try
         {
             var digest = InputsRecord.DigestOf(record);
-            Directory.CreateDirectory(Path.Combine(KeptRoot, "images"));
             // Content-addressed and re-made by any later read: renamed into place, no fsync needed.
             Put(Path.Combine(KeptRoot, InputsDocument.StoreName(digest)), record);
             Put(ImageLink(imageDigest), System.Text.Encoding.ASCII.GetBytes(digest + "\n"));
@@ -125,14 +122,10 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
 
         static void Put(string path, byte[] bytes)
         {
-            if (File.Exists(path))
+            if (!File.Exists(path))
             {
-                return;
+                AtomicFile.WriteUnsynced(path, bytes);
             }
-
-            var temp = path + $".{Guid.NewGuid():N}.tmp";
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
         }
     }
 

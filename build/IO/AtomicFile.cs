@@ -9,6 +9,20 @@ public static class AtomicFile
 
     public static void WriteAllText(string path, string content) => WriteAllBytes(path, Utf8NoBom.GetBytes(content));
 
+    /// <summary>
+    /// Renamed into place but not synced: for files any later run re-makes (content-addressed records, caches of what
+    /// the engine said), where a crash may lose the file but never leaves half of it.
+    /// </summary>
+    public static void WriteUnsynced(string path, byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(bytes);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, path, overwrite: true);
+    }
+
     public static void WriteAllBytes(string path, byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(path);
