@@ -56,9 +56,9 @@ public static partial class FleetLoader
         var hasYaml = File.Exists(Path.Combine(repoRoot, yaml));
         if (File.Exists(Path.Combine(repoRoot, yml)))
         {
-            throw new FleetException([hasYaml
-                ? new FleetError(new SourceSpan(yml, 1, 1), null, $"There are two fleet manifests beside the catalog: {yaml} (the one Kiln reads) and {yml}.", $"Merge what {yml} holds into {yaml} and delete {yml}, so no edit goes to a file that is never read.")
-                : new FleetError(new SourceSpan(yml, 1, 1), null, $"The fleet manifest is named fleet.yml; Kiln reads only {FileName}.", $"Rename it: git mv {yml} {yaml}.")]);
+            throw new InputException([hasYaml
+                ? InputError.Service(new SourceSpan(yml, 1, 1), null, $"There are two fleet manifests beside the catalog: {yaml} (the one Kiln reads) and {yml}.", $"Merge what {yml} holds into {yaml} and delete {yml}, so no edit goes to a file that is never read.")
+                : InputError.Service(new SourceSpan(yml, 1, 1), null, $"The fleet manifest is named fleet.yml; Kiln reads only {FileName}.", $"Rename it: git mv {yml} {yaml}.")], "the fleet");
         }
 
         return hasYaml ? yaml : null;
@@ -79,15 +79,15 @@ public static partial class FleetLoader
         var full = Path.IsPathRooted(fleetPath) ? fleetPath : Path.Combine(repoRoot, fleetPath);
         if (!File.Exists(full))
         {
-            return new FleetRead(null, [new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")], []);
+            return new FleetRead(null, [InputError.Service(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")], []);
         }
 
         var display = Path.GetRelativePath(repoRoot, full).Replace('\\', '/');
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(full), display, errors);
         if (text is null)
         {
-            return new FleetRead(null, errors.Select(FleetError.From).ToList(), []);
+            return new FleetRead(null, errors, []);
         }
 
         var read = ParseAll(text, display, strict);
@@ -100,16 +100,16 @@ public static partial class FleetLoader
     /// </summary>
     public static FleetRead ParseAll(string yaml, string displayPath, bool strict = false)
     {
-        var syntax = new List<CatalogError>();
+        var syntax = new List<InputError>();
         var root = YamlDocument.Parse(yaml, displayPath, syntax);
         if (syntax.Count > 0)
         {
-            return new FleetRead(null, syntax.Select(FleetError.From).ToList(), []);
+            return new FleetRead(null, syntax, []);
         }
 
         if (root is not YMapping mapping)
         {
-            return new FleetRead(null, [new FleetError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : FleetYaml.Kind(root))}.", "Start it with 'machines:' and 'services:'.")], []);
+            return new FleetRead(null, [InputError.Service(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : FleetYaml.Kind(root))}.", "Start it with 'machines:' and 'services:'.")], []);
         }
 
         var y = new FleetYaml(displayPath);
@@ -118,7 +118,7 @@ public static partial class FleetLoader
     }
 
     private static Fleet Valid(FleetRead read) =>
-        read.Errors.Count > 0 || read.Fleet is null ? throw new FleetException(read.Errors) : read.Fleet;
+        read.Errors.Count > 0 || read.Fleet is null ? throw new InputException(read.Errors, "the fleet") : read.Fleet;
 
     private static Fleet Read(FleetYaml y, YMapping root, bool strict)
     {
@@ -298,12 +298,12 @@ public static partial class FleetLoader
         {
             foreach (var dep in service.DependsOn.Where(d => !declared.Contains(d)))
             {
-                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, declared)}", "Fix the name or add that service."));
+                y.Errors.Add(InputError.Service(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, declared)}", "Fix the name or add that service."));
             }
 
             if (service.DependsOn.Contains(service.Name))
             {
-                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, "A service cannot depend on itself.", "Remove it from depends_on."));
+                y.Errors.Add(InputError.Service(service.At("depends_on"), service.Name, "A service cannot depend on itself.", "Remove it from depends_on."));
             }
         }
 
@@ -311,7 +311,7 @@ public static partial class FleetLoader
         foreach (var cycle in DependencyCycles(services))
         {
             var first = servicesByName[cycle[0]];
-            y.Errors.Add(new FleetError(first.At("depends_on"), first.Name, $"depends_on forms a cycle: {string.Join(" → ", cycle.Append(cycle[0]))}.", "Compose would refuse it: remove one of these dependencies."));
+            y.Errors.Add(InputError.Service(first.At("depends_on"), first.Name, $"depends_on forms a cycle: {string.Join(" → ", cycle.Append(cycle[0]))}.", "Compose would refuse it: remove one of these dependencies."));
         }
 
         return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services)
@@ -908,7 +908,7 @@ public static partial class FleetLoader
         {
             if (byHostName.TryGetValue(infra.Name, out var clash))
             {
-                y.Errors.Add(new FleetError(infra.Source, infra.Name, $"The name is taken by service '{clash.Name}' (each is a Compose service and a host name, and host names ignore case).", "Rename the infrastructure entry or the service.") { Subject = "infrastructure" });
+                y.Errors.Add(InputError.Service(infra.Source, infra.Name, $"The name is taken by service '{clash.Name}' (each is a Compose service and a host name, and host names ignore case).", "Rename the infrastructure entry or the service.") with { SubjectKind = "infrastructure" });
             }
         }
 
@@ -918,7 +918,7 @@ public static partial class FleetLoader
             var cache = FleetWiring.CacheVolume(service.Name);
             if (caches.TryGetValue(cache, out var other))
             {
-                y.Errors.Add(new FleetError(service.Source, service.Name, $"Its cache volume '{cache}' would also be service '{other}''s (cache volume names are lower case).", "Rename one of them."));
+                y.Errors.Add(InputError.Service(service.Source, service.Name, $"Its cache volume '{cache}' would also be service '{other}''s (cache volume names are lower case).", "Rename one of them."));
             }
             else
             {
@@ -930,7 +930,7 @@ public static partial class FleetLoader
             .Concat(infrastructure.SelectMany(i => i.Volumes.Select(v => (Owner: i.Name, Volume: v, At: i.At("volumes"), Subject: "infrastructure"))));
         foreach (var (owner, volume, at, subject) in named.Where(n => n.Volume.IsNamed && caches.ContainsKey(n.Volume.Source)))
         {
-            y.Errors.Add(new FleetError(at, owner, $"Volume '{volume.Source}' is the cache volume Kiln gives service '{caches[volume.Source]}'.", "Name the volume differently.") { Subject = subject });
+            y.Errors.Add(InputError.Service(at, owner, $"Volume '{volume.Source}' is the cache volume Kiln gives service '{caches[volume.Source]}'.", "Name the volume differently.") with { SubjectKind = subject });
         }
 
         foreach (var s in services)
@@ -938,7 +938,7 @@ public static partial class FleetLoader
             foreach (var use in s.Uses.Where(u => !infraByName.ContainsKey(u)))
             {
                 var known = infrastructure.Select(i => i.Name).ToList();
-                y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"'uses' names '{use}', which is not under the fleet's 'infrastructure:'.{Suggest.DidYouMean(use, known)}", known.Count == 0 ? "Declare it under 'infrastructure:' (image, machines, port, user, health)." : $"Use one of: {string.Join(", ", known)}."));
+                y.Errors.Add(InputError.Service(s.At("uses"), s.Name, $"'uses' names '{use}', which is not under the fleet's 'infrastructure:'.{Suggest.DidYouMean(use, known)}", known.Count == 0 ? "Declare it under 'infrastructure:' (image, machines, port, user, health)." : $"Use one of: {string.Join(", ", known)}."));
             }
 
             foreach (var machine in s.Machines)
@@ -948,7 +948,7 @@ public static partial class FleetLoader
                 {
                     if (byName.GetValueOrDefault(dep) is { Machines: [var first, ..] } target && !target.Machines.Contains(machine) && machines[first].Address is null)
                     {
-                        y.Errors.Add(new FleetError(s.At("depends_on"), s.Name, $"On machine '{machine}', it depends on '{dep}', which runs only on {string.Join(", ", target.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {FleetWiring.PeerVariable(dep)}=<address>:<port>."));
+                        y.Errors.Add(InputError.Service(s.At("depends_on"), s.Name, $"On machine '{machine}', it depends on '{dep}', which runs only on {string.Join(", ", target.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {FleetWiring.PeerVariable(dep)}=<address>:<port>."));
                     }
                 }
 
@@ -956,23 +956,23 @@ public static partial class FleetLoader
                 {
                     if (infraByName.GetValueOrDefault(use) is { Machines: [var first, ..] } infra && !infra.Machines.Contains(machine) && machines[first].Address is null)
                     {
-                        y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"On machine '{machine}', it uses '{use}', which runs only on {string.Join(", ", infra.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {infra.UrlVariable}=redis://<address>:<port>/0."));
+                        y.Errors.Add(InputError.Service(s.At("uses"), s.Name, $"On machine '{machine}', it uses '{use}', which runs only on {string.Join(", ", infra.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {infra.UrlVariable}=redis://<address>:<port>/0."));
                     }
                 }
 
                 if (s.DockerSocket && here.DockerGid is null)
                 {
-                    y.Errors.Add(new FleetError(s.At("docker_socket"), s.Name, $"It mounts the Docker socket on machine '{machine}', which declares no docker_gid.", $"Add 'docker_gid: <gid>' to machine '{machine}' (the group owning {FleetWiring.DockerSocket} there: stat -c %g {FleetWiring.DockerSocket}); the container joins that group instead of running as root."));
+                    y.Errors.Add(InputError.Service(s.At("docker_socket"), s.Name, $"It mounts the Docker socket on machine '{machine}', which declares no docker_gid.", $"Add 'docker_gid: <gid>' to machine '{machine}' (the group owning {FleetWiring.DockerSocket} there: stat -c %g {FleetWiring.DockerSocket}); the container joins that group instead of running as root."));
                 }
 
                 if (s.Models && here.ModelsDir is null)
                 {
-                    y.Errors.Add(new FleetError(s.At("models"), s.Name, $"'models: true' binds machine '{machine}''s models_dir, which it does not declare.", $"Add 'models_dir: /srv/models' (an absolute host path) to machine '{machine}'."));
+                    y.Errors.Add(InputError.Service(s.At("models"), s.Name, $"'models: true' binds machine '{machine}''s models_dir, which it does not declare.", $"Add 'models_dir: /srv/models' (an absolute host path) to machine '{machine}'."));
                 }
 
                 if (s.AudioDevice && here.AudioGid is null)
                 {
-                    y.Errors.Add(new FleetError(s.At("audio_device"), s.Name, $"'audio_device: true' needs machine '{machine}''s audio group, which it does not declare.", $"Add 'audio_gid: <gid>' to machine '{machine}' (the group owning its sound devices: stat -c %g /dev/snd/*; 29 on Debian and Ubuntu)."));
+                    y.Errors.Add(InputError.Service(s.At("audio_device"), s.Name, $"'audio_device: true' needs machine '{machine}''s audio group, which it does not declare.", $"Add 'audio_gid: <gid>' to machine '{machine}' (the group owning its sound devices: stat -c %g /dev/snd/*; 29 on Debian and Ubuntu)."));
                 }
             }
         }

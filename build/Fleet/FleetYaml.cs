@@ -13,10 +13,10 @@ namespace Build.Fleet;
 /// </summary>
 internal sealed partial class FleetYaml(string file)
 {
-    public List<FleetError> Errors { get; } = [];
+    public List<InputError> Errors { get; } = [];
 
     /// <summary>Problems that are errors only when the read is strict (CI mode).</summary>
-    public List<FleetError> Warnings { get; } = [];
+    public List<InputError> Warnings { get; } = [];
 
     public string File => file;
 
@@ -26,11 +26,11 @@ internal sealed partial class FleetYaml(string file)
     public SourceSpan At(YNode node) => new(file, node.Line, node.Column);
 
     public void Error(YNode? node, string? service, string message, string fix) =>
-        Errors.Add(new FleetError(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) { Subject = Subject });
+        Errors.Add(InputError.Service(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) with { SubjectKind = Subject });
 
     /// <summary>An error when <paramref name="strict"/> (CI mode), else a warning: what CI must not let through but a local run may.</summary>
     public void Problem(bool strict, YNode? node, string? service, string message, string fix) =>
-        (strict ? Errors : Warnings).Add(new FleetError(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) { Subject = Subject });
+        (strict ? Errors : Warnings).Add(InputError.Service(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) with { SubjectKind = Subject });
 
     /// <summary>A list written as a YAML sequence (a command in exec form: a single string would be one argument).</summary>
     public List<string>? Sequence(YMapping m, string key, string? service, string example)

@@ -13,9 +13,9 @@ public sealed class NodeReader(string file, string subjectKind = "family")
 
     public string SubjectKind { get; } = subjectKind;
 
-    public List<CatalogError> Errors { get; } = [];
+    public List<InputError> Errors { get; } = [];
 
-    public List<CatalogError> Warnings { get; } = [];
+    public List<InputError> Warnings { get; } = [];
 
     public SourceSpan At(YNode node)
     {
@@ -24,10 +24,10 @@ public sealed class NodeReader(string file, string subjectKind = "family")
     }
 
     public void Error(YNode? node, string? subject, string message, string fix) =>
-        Errors.Add(new CatalogError(node is null ? new SourceSpan(File, 1, 1) : At(node), subject, message, fix) { SubjectKind = SubjectKind });
+        Errors.Add(new InputError(node is null ? new SourceSpan(File, 1, 1) : At(node), subject, message, fix) { SubjectKind = SubjectKind });
 
     public void Problem(bool strict, YNode node, string? subject, string message, string fix) =>
-        (strict ? Errors : Warnings).Add(new CatalogError(At(node), subject, message, fix) { SubjectKind = SubjectKind });
+        (strict ? Errors : Warnings).Add(new InputError(At(node), subject, message, fix) { SubjectKind = SubjectKind });
 
     /// <summary>Reports keys that are not allowed (typos) with a suggestion; true when any was found.</summary>
     public bool CheckKeys(YMapping m, IReadOnlyCollection<string> allowed, string? subject, string what)
