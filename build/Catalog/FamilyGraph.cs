@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Build.Catalog;
 
 /// <summary>One independent tree of families: a root and everything built on it, parents first.</summary>
@@ -10,6 +12,9 @@ public sealed record FamilyTree(Family Root, IReadOnlyList<Family> Families);
 /// </summary>
 public sealed class FamilyGraph
 {
+    /// <summary>A catalog's families are immutable: each list is ordered once, however often its graph is asked for.</summary>
+    private static readonly ConditionalWeakTable<IReadOnlyList<Family>, FamilyGraph> Graphs = new();
+
     private readonly Dictionary<string, Family> _byName;
     private readonly Dictionary<string, List<Family>> _children;
 
@@ -89,8 +94,8 @@ public sealed class FamilyGraph
     /// <summary>The graph of families already known to be valid (a loaded catalog's); throws <see cref="InputException"/> otherwise.</summary>
     public static FamilyGraph Of(IReadOnlyList<Family> families)
     {
-        var (graph, errors) = Build(families);
-        return graph ?? throw new InputException(errors);
+        ArgumentNullException.ThrowIfNull(families);
+        return Graphs.GetValue(families, f => Build(f) is { Graph: { } graph } ? graph : throw new InputException(Build(f).Errors));
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public static class FleetFamilies
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var result = new List<(string Name, string Version)>();
-        foreach (var f in catalog.Lineage(family))
+        foreach (var f in catalog.Graph.Lineage(family.Name))
         {
             if (f.Python is { Kind: PythonKind.Requirements, RequirementsLock: { } lockFile } && Path.Combine(repoRoot, lockFile) is var full && File.Exists(full))
             {
@@ -69,7 +69,7 @@ public static class FleetFamilies
     public static IReadOnlySet<FleetNeed> Provides(Catalog.Catalog catalog, Family family)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var lineage = catalog.Lineage(family);
+        var lineage = catalog.Graph.Lineage(family.Name);
         var result = new SortedSet<FleetNeed> { FleetNeed.Cpu };
         foreach (var p in lineage.SelectMany(f => f.Provides))
         {
@@ -381,7 +381,7 @@ public static class FleetValidator
             return null;
         }
 
-        var lineage = catalog.Lineage(family);
+        var lineage = catalog.Graph.Lineage(family.Name);
         var label = family.Name == service.Family ? $"'{family.Name}'" : $"'{family.Name}' (alias '{service.Family}')";
         var before = errors.Count;
         var archList = FleetFamilies.ArchList(lineage);
