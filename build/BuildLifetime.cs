@@ -113,16 +113,16 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
             foreach (var warning in result.Warnings)
             {
                 context.Log.Warning(warning.ToString());
-                Annotate(context, "warning", warning);
+                Annotate(context, "warning", warning, "Kiln catalog");
             }
 
             return result.Catalog;
         }
-        catch (CatalogException ex)
+        catch (InputException ex)
         {
             foreach (var error in ex.Errors)
             {
-                Annotate(context, "error", error);
+                Annotate(context, "error", error, "Kiln catalog");
             }
 
             throw new CakeException(1, ex.Message);
@@ -144,34 +144,34 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
             foreach (var warning in read.Warnings)
             {
                 context.Log.Warning(warning.ToString());
-                Annotate(context, "warning", warning);
+                Annotate(context, "warning", warning, "Kiln fleet");
             }
 
             // The catalog checks run on what the manifest's reader kept, so one round reports both kinds of error.
             return read.Fleet is null
-                ? throw new Fleet.FleetException(read.Errors)
+                ? throw new InputException(read.Errors, "the fleet")
                 : Fleet.FleetValidator.Resolve(read.Fleet, context.Catalog, read.Errors);
         }
-        catch (Fleet.FleetException ex)
+        catch (InputException ex)
         {
             foreach (var error in ex.Errors)
             {
-                Annotate(context, "error", error);
+                Annotate(context, "error", error, "Kiln fleet");
             }
 
             throw new CakeException(1, ex.Message);
         }
     }
 
-    private static void Annotate(BuildContext context, string level, IInputError problem)
+    private static void Annotate(BuildContext context, string level, InputError problem, string title)
     {
         if (!context.IsGitHubActions)
         {
             return;
         }
 
-        var text = $"{(problem.Name is null ? string.Empty : $"{problem.Kind} '{problem.Name}': ")}{problem.Message} {problem.Fix}";
-        var at = new GitHubActionsAnnotation { Title = problem is Fleet.FleetError ? "Kiln fleet" : "Kiln catalog", File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
+        var text = $"{(problem.Subject is null ? string.Empty : $"{problem.SubjectKind} '{problem.Subject}': ")}{problem.Message} {problem.Fix}";
+        var at = new GitHubActionsAnnotation { Title = title, File = problem.Where?.File, StartLine = problem.Where?.Line, StartColumn = problem.Where?.Column };
         var commands = context.GitHubActions().Commands;
         if (level == "error")
         {

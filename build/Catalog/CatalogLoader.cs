@@ -9,7 +9,7 @@ public sealed record CatalogLoadOptions(string RepoRoot, Func<string, string?> E
         new(repoRoot, KilnEnvironment.Process, strict);
 }
 
-public sealed record CatalogLoadResult(Catalog Catalog, IReadOnlyList<CatalogError> Warnings);
+public sealed record CatalogLoadResult(Catalog Catalog, IReadOnlyList<InputError> Warnings);
 
 /// <summary>
 /// Reads families.yaml into a validated <see cref="Catalog"/>: every problem is collected with its file, line,
@@ -33,47 +33,47 @@ public static class CatalogLoader
         var full = Path.IsPathRooted(catalogPath) ? catalogPath : Path.Combine(options.RepoRoot, catalogPath);
         if (Directory.Exists(full))
         {
-            throw new CatalogException([new CatalogError(null, null, $"The catalog '{catalogPath}' is a folder, not a file.", $"Pass the catalog file itself, e.g. --catalog={catalogPath.TrimEnd('/')}/families.yaml.")]);
+            throw new InputException([new InputError(null, null, $"The catalog '{catalogPath}' is a folder, not a file.", $"Pass the catalog file itself, e.g. --catalog={catalogPath.TrimEnd('/')}/families.yaml.")]);
         }
 
         if (!File.Exists(full))
         {
-            throw new CatalogException([new CatalogError(null, null, $"The catalog '{catalogPath}' does not exist.", "Pass --catalog=PATH (repo-relative), e.g. --catalog=examples/demo/families.yaml.")]);
+            throw new InputException([new InputError(null, null, $"The catalog '{catalogPath}' does not exist.", "Pass --catalog=PATH (repo-relative), e.g. --catalog=examples/demo/families.yaml.")]);
         }
 
         var display = Path.GetRelativePath(options.RepoRoot, full).Replace('\\', '/');
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(full), display, errors);
-        return text is null ? throw new CatalogException(errors) : Parse(text, display, options);
+        return text is null ? throw new InputException(errors) : Parse(text, display, options);
     }
 
     public static CatalogLoadResult Parse(string yaml, string displayPath, CatalogLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var root = YamlDocument.Parse(yaml, displayPath, errors);
         if (errors.Count > 0)
         {
-            throw new CatalogException(errors);
+            throw new InputException(errors);
         }
 
         if (root is not YMapping mapping)
         {
-            throw new CatalogException([new CatalogError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The catalog must be a YAML mapping, not {root?.TypeName ?? "empty"}.", "Start it with 'families:' (see README, 'The catalog').")]);
+            throw new InputException([new InputError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The catalog must be a YAML mapping, not {root?.TypeName ?? "empty"}.", "Start it with 'families:' (see README, 'The catalog').")]);
         }
 
         var reader = new CatalogReader(displayPath, options);
         var catalog = reader.Read(mapping);
         if (reader.R.Errors.Count > 0 || catalog is null)
         {
-            throw new CatalogException(Distinct(reader.R.Errors));
+            throw new InputException(Distinct(reader.R.Errors));
         }
 
         return new CatalogLoadResult(catalog, Distinct(reader.R.Warnings));
     }
 
     /// <summary>One error per position and message: a shared value of a GPU/matrix entry is wrong once, not once per variant.</summary>
-    private static List<CatalogError> Distinct(IEnumerable<CatalogError> errors) =>
+    private static List<InputError> Distinct(IEnumerable<InputError> errors) =>
         errors.GroupBy(e => (e.Where, e.Message)).Select(g => g.First()).ToList();
 }
 
@@ -411,7 +411,7 @@ internal sealed class CatalogReader(string file, CatalogLoadOptions options)
             foreach (var g in families.GroupBy(key).Where(g => g.Count() > 1))
             {
                 var names = g.Select(f => f.Name).ToList();
-                R.Errors.Add(new CatalogError(g.Last().Source, g.Last().Name, $"Families {string.Join(" and ", names.Select(n => $"'{n}'"))} would share the {what} {g.Key}.", "Rename one so they differ in more than punctuation."));
+                R.Errors.Add(new InputError(g.Last().Source, g.Last().Name, $"Families {string.Join(" and ", names.Select(n => $"'{n}'"))} would share the {what} {g.Key}.", "Rename one so they differ in more than punctuation."));
             }
         }
     }

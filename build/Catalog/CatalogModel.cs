@@ -28,27 +28,10 @@ public sealed record Catalog(
     public Family Get(string name) => Families.FirstOrDefault(f => f.Name == name)
         ?? throw new KeyNotFoundException($"No family '{name}' in {File}.");
 
-    public Family? ParentOf(Family family) => family.Parent is null ? null : Get(family.Parent);
-
-    /// <summary>The family and its ancestors, root first.</summary>
-    public IReadOnlyList<Family> Lineage(Family family)
-    {
-        var chain = new List<Family>();
-        for (var f = family; f is not null; f = ParentOf(f))
-        {
-            chain.Add(f);
-        }
-
-        chain.Reverse();
-        return chain;
-    }
-
-    public IReadOnlyList<Family> ChildrenOf(string name) => Families.Where(f => f.Parent == name).ToList();
-
     /// <summary>Top-level 'aliases:': a short name for a family (alias -> family), e.g. cpu -> cpu-py311.</summary>
     public IReadOnlyDictionary<string, string> Aliases { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>Parents, trees, groups and build order of the families (computed from <see cref="Families"/>).</summary>
+    /// <summary>Parents, lineages, descendants, trees, groups and build order of the families (computed once per <see cref="Families"/> list).</summary>
     public FamilyGraph Graph => FamilyGraph.Of(Families);
 }
 

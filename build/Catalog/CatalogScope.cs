@@ -70,7 +70,7 @@ internal sealed class CatalogScope(NodeReader reader, CatalogLoadOptions options
             return ok;
         }
 
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(Path.Combine(Options.RepoRoot, path)), path, errors);
         if (text is not null)
         {

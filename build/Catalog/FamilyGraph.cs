@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Build.Catalog;
 
 /// <summary>One independent tree of families: a root and everything built on it, parents first.</summary>
@@ -10,6 +12,9 @@ public sealed record FamilyTree(Family Root, IReadOnlyList<Family> Families);
 /// </summary>
 public sealed class FamilyGraph
 {
+    /// <summary>A catalog's families are immutable: each list is ordered once, however often its graph is asked for.</summary>
+    private static readonly ConditionalWeakTable<IReadOnlyList<Family>, FamilyGraph> Graphs = new();
+
     private readonly Dictionary<string, Family> _byName;
     private readonly Dictionary<string, List<Family>> _children;
 
@@ -86,33 +91,33 @@ public sealed class FamilyGraph
         return Ordered.Where(f => wanted.Contains(f.Name)).ToList();
     }
 
-    /// <summary>The graph of families already known to be valid (a loaded catalog's); throws <see cref="CatalogException"/> otherwise.</summary>
+    /// <summary>The graph of families already known to be valid (a loaded catalog's); throws <see cref="InputException"/> otherwise.</summary>
     public static FamilyGraph Of(IReadOnlyList<Family> families)
     {
-        var (graph, errors) = Build(families);
-        return graph ?? throw new CatalogException(errors);
+        ArgumentNullException.ThrowIfNull(families);
+        return Graphs.GetValue(families, f => Build(f) is { Graph: { } graph } ? graph : throw new InputException(Build(f).Errors));
     }
 
     /// <summary>
     /// Checks parents and cycles and orders the families. <paramref name="broken"/> names families that failed to
     /// load: a child of one is not reported again (its parent's error is the one to fix).
     /// </summary>
-    public static (FamilyGraph? Graph, IReadOnlyList<CatalogError> Errors) Build(IReadOnlyList<Family> families, Func<string, bool>? broken = null)
+    public static (FamilyGraph? Graph, IReadOnlyList<InputError> Errors) Build(IReadOnlyList<Family> families, Func<string, bool>? broken = null)
     {
         ArgumentNullException.ThrowIfNull(families);
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var byName = new Dictionary<string, Family>(StringComparer.Ordinal);
         foreach (var f in families)
         {
             if (!byName.TryAdd(f.Name, f))
             {
-                errors.Add(new CatalogError(f.Source, f.Name, $"Two families are named '{f.Name}' (the other one is at {byName[f.Name].Source}).", "Rename one of them."));
+                errors.Add(new InputError(f.Source, f.Name, $"Two families are named '{f.Name}' (the other one is at {byName[f.Name].Source}).", "Rename one of them."));
             }
         }
 
         foreach (var f in families.Where(f => f.Parent is not null && !byName.ContainsKey(f.Parent) && broken?.Invoke(f.Parent) != true))
         {
-            errors.Add(new CatalogError(f.Source, f.Name, $"Parent '{f.Parent}' is not a family in this catalog.{Suggest.DidYouMean(f.Parent!, byName.Keys)}", "Fix the name, or add that family."));
+            errors.Add(new InputError(f.Source, f.Name, $"Parent '{f.Parent}' is not a family in this catalog.{Suggest.DidYouMean(f.Parent!, byName.Keys)}", "Fix the name, or add that family."));
         }
 
         foreach (var f in families)
@@ -124,7 +129,7 @@ public sealed class FamilyGraph
                 {
                     if (p == f.Name)
                     {
-                        errors.Add(new CatalogError(f.Source, f.Name, $"Parents form a cycle: {string.Join(" -> ", seen)} -> {p}.", "Give one family in the cycle a 'base' image instead of a 'parent'."));
+                        errors.Add(new InputError(f.Source, f.Name, $"Parents form a cycle: {string.Join(" -> ", seen)} -> {p}.", "Give one family in the cycle a 'base' image instead of a 'parent'."));
                     }
 
                     break;

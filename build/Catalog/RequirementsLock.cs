@@ -8,10 +8,10 @@ namespace Build.Catalog;
 /// </summary>
 public static partial class RequirementsLock
 {
-    public static IReadOnlyList<CatalogError> Check(string text, string file, string? family)
+    public static IReadOnlyList<InputError> Check(string text, string file, string? family)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         var requirements = 0;
         for (var i = 0; i < lines.Length; i++)
@@ -34,7 +34,7 @@ public static partial class RequirementsLock
             {
                 if (!AllowedOptionPattern().IsMatch(content))
                 {
-                    errors.Add(new CatalogError(at, family, $"'{Shorten(content)}' is not allowed in a hashed lock.", "Keep requirement lines and --index-url/--extra-index-url/--find-links/--no-index only; include other files' requirements directly (pip-compile --generate-hashes does)."));
+                    errors.Add(new InputError(at, family, $"'{Shorten(content)}' is not allowed in a hashed lock.", "Keep requirement lines and --index-url/--extra-index-url/--find-links/--no-index only; include other files' requirements directly (pip-compile --generate-hashes does)."));
                 }
 
                 continue;
@@ -45,19 +45,19 @@ public static partial class RequirementsLock
             var name = spec.Split(';', 2)[0].Trim();
             if (!PinnedPattern().IsMatch(name))
             {
-                errors.Add(new CatalogError(at, family, $"'{Shorten(name)}' is not pinned with '=='.", "Pin every requirement to one version (name==1.2.3): generate the lock with 'pip-compile --generate-hashes' or 'uv pip compile --generate-hashes'."));
+                errors.Add(new InputError(at, family, $"'{Shorten(name)}' is not pinned with '=='.", "Pin every requirement to one version (name==1.2.3): generate the lock with 'pip-compile --generate-hashes' or 'uv pip compile --generate-hashes'."));
                 continue;
             }
 
             if (!HashPattern().IsMatch(content))
             {
-                errors.Add(new CatalogError(at, family, $"'{Shorten(name)}' has no --hash=sha256: pin, so pip cannot verify what it installs.", "Generate the lock with 'pip-compile --generate-hashes' (or 'uv pip compile --generate-hashes')."));
+                errors.Add(new InputError(at, family, $"'{Shorten(name)}' has no --hash=sha256: pin, so pip cannot verify what it installs.", "Generate the lock with 'pip-compile --generate-hashes' (or 'uv pip compile --generate-hashes')."));
             }
         }
 
         if (requirements == 0 && errors.Count == 0)
         {
-            errors.Add(new CatalogError(new SourceSpan(file, 1, 1), family, "The lock lists no requirements.", "Generate it with 'pip-compile --generate-hashes' (or 'uv pip compile --generate-hashes'), or remove 'python:' from the family."));
+            errors.Add(new InputError(new SourceSpan(file, 1, 1), family, "The lock lists no requirements.", "Generate it with 'pip-compile --generate-hashes' (or 'uv pip compile --generate-hashes'), or remove 'python:' from the family."));
         }
 
         return errors;

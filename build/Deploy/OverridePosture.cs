@@ -28,7 +28,7 @@ public static class OverridePosture
     /// <exception cref="InvalidDataException">The file is not YAML or not a Compose mapping; the message is positioned.</exception>
     public static IReadOnlyList<PostureFinding> Scan(string file, byte[] bytes)
     {
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(bytes, file, errors);
         var node = text is null ? null : YamlDocument.Parse(text, file, errors);
         if (errors.Count > 0)

@@ -32,7 +32,7 @@ public static class DockerfileRenderer
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(family);
-        var lineage = catalog.Lineage(family);
+        var lineage = catalog.Graph.Lineage(family.Name);
         var parentLineage = lineage.Take(lineage.Count - 1).ToList();
         var root = lineage[0];
         var sb = new StringBuilder();
@@ -323,7 +323,7 @@ public static class DockerfileRenderer
     }
 
     private static Func<Family, bool> EmitsHealthcheck(Catalog.Catalog catalog) =>
-        f => f.Health is not null || (f.Gpu is not null && (catalog.ParentOf(f) is not { } p || !EffectiveGpu(catalog.Lineage(p))));
+        f => f.Health is not null || (f.Gpu is not null && (catalog.Graph.ParentOf(f.Name) is not { } p || !EffectiveGpu(catalog.Graph.Lineage(p.Name))));
 
     private static bool EffectiveGpu(IEnumerable<Family> lineage) => lineage.Any(f => f.Gpu is not null);
 

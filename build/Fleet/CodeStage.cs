@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Build.Catalog;
 using Build.Hashing;
 
 namespace Build.Fleet;
@@ -31,7 +32,7 @@ public static class CodeStage
             if (Sha256(temp) != digest)
             {
                 File.Delete(temp);
-                throw new FleetException([new FleetError(null, service, $"'{path}' changed after the service was hashed (it is not the file its hash was made of).", "Run the build again once the edit is done.")]);
+                throw new InputException([InputError.Service(null, service, $"'{path}' changed after the service was hashed (it is not the file its hash was made of).", "Run the build again once the edit is done.")], "the fleet");
             }
 
             File.Move(temp, target, overwrite: true);

@@ -10,19 +10,19 @@ namespace Build.Fleet;
 /// </summary>
 public static class FleetBoundary
 {
-    public static IReadOnlyList<FleetError> Check(Fleet fleet, string repoRoot)
+    public static IReadOnlyList<InputError> Check(Fleet fleet, string repoRoot)
     {
         ArgumentNullException.ThrowIfNull(fleet);
-        var errors = new List<FleetError>();
+        var errors = new List<InputError>();
         const string CopyFix = "Make it a real folder inside the repository (remove the link, or copy what it points at into the repository): Kiln reads and writes nothing outside it.";
         if (RepoPaths.Escape(repoRoot, fleet.SourceRoot) is { } root)
         {
-            errors.Add(new FleetError(fleet.At("source_root"), null, $"source_root '{fleet.SourceRoot}' leads outside the repository: {Leads(root)}.", "Check the fleet's code out inside the repository, or point source_root at a folder of it: the services' code must be in the repository to be hashed and built."));
+            errors.Add(InputError.Service(fleet.At("source_root"), null, $"source_root '{fleet.SourceRoot}' leads outside the repository: {Leads(root)}.", "Check the fleet's code out inside the repository, or point source_root at a folder of it: the services' code must be in the repository to be hashed and built."));
         }
 
         if (fleet.Wheelhouse is { } wheelhouse && !wheelhouse.StartsWith('/') && RepoPaths.Escape(repoRoot, Join(fleet.SourceRoot, wheelhouse)) is { } wheels)
         {
-            errors.Add(new FleetError(fleet.At("wheelhouse"), null, $"The wheelhouse '{wheelhouse}' (under source_root '{fleet.SourceRoot}') leads outside the repository: {Leads(wheels)}.", CopyFix));
+            errors.Add(InputError.Service(fleet.At("wheelhouse"), null, $"The wheelhouse '{wheelhouse}' (under source_root '{fleet.SourceRoot}') leads outside the repository: {Leads(wheels)}.", CopyFix));
         }
 
         foreach (var machine in fleet.Machines.Keys)
@@ -30,7 +30,7 @@ public static class FleetBoundary
             var compose = $"{HostAccess.ComposeFolder(fleet.DeployDir, machine)}/compose.yaml";
             if (RepoPaths.Escape(repoRoot, compose) is { } deploy)
             {
-                errors.Add(new FleetError(fleet.At("deploy_dir"), null, $"Machine '{machine}': its Compose file {compose} (deploy_dir '{fleet.DeployDir}') leads outside the repository: {Leads(deploy)}.", "Make it a real folder inside the repository (remove the link): Generate writes each machine's Compose file there, and never outside the repository."));
+                errors.Add(InputError.Service(fleet.At("deploy_dir"), null, $"Machine '{machine}': its Compose file {compose} (deploy_dir '{fleet.DeployDir}') leads outside the repository: {Leads(deploy)}.", "Make it a real folder inside the repository (remove the link): Generate writes each machine's Compose file there, and never outside the repository."));
             }
         }
 
@@ -48,7 +48,7 @@ public static class FleetBoundary
     }
 
     /// <summary>A relative host volume on each machine: the repository path it names, links followed, stays inside.</summary>
-    private static IEnumerable<FleetError> Volumes(Fleet fleet, string repoRoot, string owner, string subject, IReadOnlyList<string> machines, IReadOnlyList<FleetVolume> volumes, Func<string, SourceSpan> at)
+    private static IEnumerable<InputError> Volumes(Fleet fleet, string repoRoot, string owner, string subject, IReadOnlyList<string> machines, IReadOnlyList<FleetVolume> volumes, Func<string, SourceSpan> at)
     {
         for (var i = 0; i < volumes.Count; i++)
         {
@@ -63,7 +63,7 @@ public static class FleetBoundary
                 // The loader refused a path that climbs out; what is left is a repository path, maybe through a link.
                 if (HostAccess.InRepository(fleet.DeployDir, machine, volume.Source) is { } path && RepoPaths.Escape(repoRoot, path) is { } escape)
                 {
-                    yield return new FleetError(at(FleetVolume.SpanKey(i)), owner, $"On machine '{machine}', volume '{volume}' ({path} in the repository) leads outside the repository: {Leads(escape)}.", $"Bind a real folder inside the repository, or give an absolute folder that machine '{machine}' lists in 'host_paths:'.") { Subject = subject };
+                    yield return InputError.Service(at(FleetVolume.SpanKey(i)), owner, $"On machine '{machine}', volume '{volume}' ({path} in the repository) leads outside the repository: {Leads(escape)}.", $"Bind a real folder inside the repository, or give an absolute folder that machine '{machine}' lists in 'host_paths:'.") with { SubjectKind = subject };
                 }
             }
         }

@@ -56,9 +56,9 @@ public static partial class FleetLoader
         var hasYaml = File.Exists(Path.Combine(repoRoot, yaml));
         if (File.Exists(Path.Combine(repoRoot, yml)))
         {
-            throw new FleetException([hasYaml
-                ? new FleetError(new SourceSpan(yml, 1, 1), null, $"There are two fleet manifests beside the catalog: {yaml} (the one Kiln reads) and {yml}.", $"Merge what {yml} holds into {yaml} and delete {yml}, so no edit goes to a file that is never read.")
-                : new FleetError(new SourceSpan(yml, 1, 1), null, $"The fleet manifest is named fleet.yml; Kiln reads only {FileName}.", $"Rename it: git mv {yml} {yaml}.")]);
+            throw new InputException([hasYaml
+                ? InputError.Service(new SourceSpan(yml, 1, 1), null, $"There are two fleet manifests beside the catalog: {yaml} (the one Kiln reads) and {yml}.", $"Merge what {yml} holds into {yaml} and delete {yml}, so no edit goes to a file that is never read.")
+                : InputError.Service(new SourceSpan(yml, 1, 1), null, $"The fleet manifest is named fleet.yml; Kiln reads only {FileName}.", $"Rename it: git mv {yml} {yaml}.")], "the fleet");
         }
 
         return hasYaml ? yaml : null;
@@ -79,15 +79,15 @@ public static partial class FleetLoader
         var full = Path.IsPathRooted(fleetPath) ? fleetPath : Path.Combine(repoRoot, fleetPath);
         if (!File.Exists(full))
         {
-            return new FleetRead(null, [new FleetError(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")], []);
+            return new FleetRead(null, [InputError.Service(null, null, $"The fleet manifest '{fleetPath}' does not exist.", "Pass the path of fleet.yaml (repo-relative), e.g. docker/fleet.yaml.")], []);
         }
 
         var display = Path.GetRelativePath(repoRoot, full).Replace('\\', '/');
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(full), display, errors);
         if (text is null)
         {
-            return new FleetRead(null, errors.Select(FleetError.From).ToList(), []);
+            return new FleetRead(null, errors, []);
         }
 
         var read = ParseAll(text, display, strict);
@@ -100,32 +100,32 @@ public static partial class FleetLoader
     /// </summary>
     public static FleetRead ParseAll(string yaml, string displayPath, bool strict = false)
     {
-        var syntax = new List<CatalogError>();
+        var syntax = new List<InputError>();
         var root = YamlDocument.Parse(yaml, displayPath, syntax);
         if (syntax.Count > 0)
         {
-            return new FleetRead(null, syntax.Select(FleetError.From).ToList(), []);
+            return new FleetRead(null, syntax, []);
         }
 
         if (root is not YMapping mapping)
         {
-            return new FleetRead(null, [new FleetError(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : FleetYaml.Kind(root))}.", "Start it with 'machines:' and 'services:'.")], []);
+            return new FleetRead(null, [InputError.Service(new SourceSpan(displayPath, root?.Line ?? 1, root?.Column ?? 1), null, $"The fleet manifest must be a YAML mapping, not {(root is null ? "empty" : root.TypeName)}.", "Start it with 'machines:' and 'services:'.")], []);
         }
 
-        var y = new FleetYaml(displayPath);
+        var y = new FleetFields(displayPath);
         var fleet = Read(y, mapping, strict);
         return new FleetRead(fleet with { Warnings = y.Warnings }, y.Errors, y.Warnings);
     }
 
     private static Fleet Valid(FleetRead read) =>
-        read.Errors.Count > 0 || read.Fleet is null ? throw new FleetException(read.Errors) : read.Fleet;
+        read.Errors.Count > 0 || read.Fleet is null ? throw new InputException(read.Errors, "the fleet") : read.Fleet;
 
-    private static Fleet Read(FleetYaml y, YMapping root, bool strict)
+    private static Fleet Read(FleetFields y, YMapping root, bool strict)
     {
         y.CheckKeys(root, TopLevelKeys, null, "the fleet's top level");
         if (y.Scalar(root, "version", null) is { } version && version != "1")
         {
-            y.Error(FleetYaml.Node(root, "version"), null, $"Unsupported fleet version '{version}'.", "This Kiln reads version 1.");
+            y.Error(root["version"], null, $"Unsupported fleet version '{version}'.", "This Kiln reads version 1.");
         }
 
         var sourceRoot = RelativePath(y, root, "source_root", null) ?? ".";
@@ -197,7 +197,7 @@ public static partial class FleetLoader
 
                 if (v is not YMapping m)
                 {
-                    y.Error(v, null, $"Machine '{name}' must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'mainpc: { port_offset: 0, compute_capability: \"8.9\" }'.");
+                    y.Error(v, null, $"Machine '{name}' must be a mapping, not {v.TypeName}.", "Write e.g. 'mainpc: { port_offset: 0, compute_capability: \"8.9\" }'.");
                     continue;
                 }
 
@@ -205,21 +205,21 @@ public static partial class FleetLoader
                 var cap = y.Scalar(m, "compute_capability", null);
                 if (cap is not null && !ComputeCapabilityPattern().IsMatch(cap))
                 {
-                    y.Error(FleetYaml.Node(m, "compute_capability"), null, $"Machine '{name}': '{cap}' is not a GPU compute capability.", "Write MAJOR.MINOR as a string, e.g. \"8.9\" (RTX 4090) or \"8.6\" (RTX 3060).");
+                    y.Error(m["compute_capability"], null, $"Machine '{name}': '{cap}' is not a GPU compute capability.", "Write MAJOR.MINOR as a string, e.g. \"8.9\" (RTX 4090) or \"8.6\" (RTX 3060).");
                     cap = null;
                 }
 
                 var address = y.Scalar(m, "address", null);
                 if (address is not null && !IsHostOrAddress(address))
                 {
-                    y.Error(FleetYaml.Node(m, "address"), null, $"Machine '{name}': '{address}' is not a host name or an IP address.", "Write the name or IP the other machines reach it by, e.g. 'address: pc2.lan' or 'address: 192.168.1.20'.");
+                    y.Error(m["address"], null, $"Machine '{name}': '{address}' is not a host name or an IP address.", "Write the name or IP the other machines reach it by, e.g. 'address: pc2.lan' or 'address: 192.168.1.20'.");
                     address = null;
                 }
 
                 var publishIp = y.Scalar(m, "publish_ip", null);
                 if (publishIp is not null && !System.Net.IPAddress.TryParse(publishIp, out _))
                 {
-                    y.Error(FleetYaml.Node(m, "publish_ip"), null, $"Machine '{name}': publish_ip '{publishIp}' is not an IP address.", "Write the host address its ports are published on, e.g. 'publish_ip: 192.168.1.20', or remove it to publish on every interface.");
+                    y.Error(m["publish_ip"], null, $"Machine '{name}': publish_ip '{publishIp}' is not an IP address.", "Write the host address its ports are published on, e.g. 'publish_ip: 192.168.1.20', or remove it to publish on every interface.");
                     publishIp = null;
                 }
 
@@ -227,14 +227,14 @@ public static partial class FleetLoader
                 var sound = HostPath(y, m, "sound_device", name);
                 if (sound is not null && !sound.StartsWith("/dev/", StringComparison.Ordinal))
                 {
-                    y.Error(FleetYaml.Node(m, "sound_device"), null, $"Machine '{name}': sound_device '{sound}' is not under /dev.", "Write the host's sound device folder, e.g. 'sound_device: /dev/snd'.");
+                    y.Error(m["sound_device"], null, $"Machine '{name}': sound_device '{sound}' is not under /dev.", "Write the host's sound device folder, e.g. 'sound_device: /dev/snd'.");
                     sound = null;
                 }
 
                 var modelsDir = HostPath(y, m, "models_dir", name);
                 if (modelsDir is not null && HostAccess.Forbidden(modelsDir) is { } why)
                 {
-                    y.Error(FleetYaml.Node(m, "models_dir"), null, $"Machine '{name}': models_dir '{modelsDir}' is {why}, which no container may bind.", "Keep the models in a folder of their own, e.g. 'models_dir: /srv/models'.");
+                    y.Error(m["models_dir"], null, $"Machine '{name}': models_dir '{modelsDir}' is {why}, which no container may bind.", "Keep the models in a folder of their own, e.g. 'models_dir: /srv/models'.");
                     modelsDir = null;
                 }
 
@@ -254,7 +254,7 @@ public static partial class FleetLoader
 
         if (machines.Count == 0)
         {
-            y.Error(FleetYaml.Node(root, "machines") ?? root, null, "The fleet defines no machines.", "Add 'machines: { mainpc: { port_offset: 0, compute_capability: \"8.9\" } }' (names as in the catalog's machines).");
+            y.Error(root["machines"] ?? root, null, "The fleet defines no machines.", "Add 'machines: { mainpc: { port_offset: 0, compute_capability: \"8.9\" } }' (names as in the catalog's machines).");
         }
 
         var services = new List<FleetService>();
@@ -263,7 +263,7 @@ public static partial class FleetLoader
         var declared = new HashSet<string>(StringComparer.Ordinal);
         if (y.Mapping(root, "services", null, "{ ServiceRegistry: { machines: [mainpc], family: cpu, ... } }") is not { Entries.Count: > 0 } servicesNode)
         {
-            y.Error(FleetYaml.Node(root, "services") ?? root, null, "The fleet defines no services.", "Add a 'services:' mapping, one entry per service.");
+            y.Error(root["services"] ?? root, null, "The fleet defines no services.", "Add a 'services:' mapping, one entry per service.");
         }
         else
         {
@@ -279,7 +279,7 @@ public static partial class FleetLoader
 
                 if (v is not YMapping m)
                 {
-                    y.Error(v, name, $"A service must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'Name: { machines: [mainpc], family: cpu, entrypoint: app.py, health: { port: 8200 } }'.");
+                    y.Error(v, name, $"A service must be a mapping, not {v.TypeName}.", "Write e.g. 'Name: { machines: [mainpc], family: cpu, entrypoint: app.py, health: { port: 8200 } }'.");
                     continue;
                 }
 
@@ -298,12 +298,12 @@ public static partial class FleetLoader
         {
             foreach (var dep in service.DependsOn.Where(d => !declared.Contains(d)))
             {
-                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, declared)}", "Fix the name or add that service."));
+                y.Errors.Add(InputError.Service(service.At("depends_on"), service.Name, $"depends_on names '{dep}', which is not a service of this fleet.{Suggest.DidYouMean(dep, declared)}", "Fix the name or add that service."));
             }
 
             if (service.DependsOn.Contains(service.Name))
             {
-                y.Errors.Add(new FleetError(service.At("depends_on"), service.Name, "A service cannot depend on itself.", "Remove it from depends_on."));
+                y.Errors.Add(InputError.Service(service.At("depends_on"), service.Name, "A service cannot depend on itself.", "Remove it from depends_on."));
             }
         }
 
@@ -311,7 +311,7 @@ public static partial class FleetLoader
         foreach (var cycle in DependencyCycles(services))
         {
             var first = servicesByName[cycle[0]];
-            y.Errors.Add(new FleetError(first.At("depends_on"), first.Name, $"depends_on forms a cycle: {string.Join(" → ", cycle.Append(cycle[0]))}.", "Compose would refuse it: remove one of these dependencies."));
+            y.Errors.Add(InputError.Service(first.At("depends_on"), first.Name, $"depends_on forms a cycle: {string.Join(" → ", cycle.Append(cycle[0]))}.", "Compose would refuse it: remove one of these dependencies."));
         }
 
         return new Fleet(y.File, sourceRoot, deployDir, wheelhouse, machines, services)
@@ -324,12 +324,12 @@ public static partial class FleetLoader
         };
     }
 
-    private static FleetService? ReadService(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, string lockPattern, FleetHealthTiming timing)
+    private static FleetService? ReadService(FleetFields y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, string lockPattern, FleetHealthTiming timing)
     {
         // Unknown keys are reported and the rest of the entry is still read, so one round shows every problem.
         y.CheckKeys(m, ServiceKeys, name, "a service");
         var serviceMachines = ReadMachines(y, m, name, machines, out var writtenMachines);
-        if (FleetYaml.Node(m, "machines") is null)
+        if (m["machines"] is null)
         {
             y.Error(keyNode, name, "The service names no machine.", "Add 'machines: [mainpc]' (or [mainpc, pc2]).");
         }
@@ -352,18 +352,18 @@ public static partial class FleetLoader
         }
 
         var family = y.Scalar(m, "family", name);
-        if (FleetYaml.Node(m, "family") is null || family is { Length: 0 })
+        if (m["family"] is null || family is { Length: 0 })
         {
-            y.Error(FleetYaml.Node(m, "family") ?? keyNode, name, "The service names no family.", "Add 'family: cpu' (a catalog family or one of the catalog's aliases).");
+            y.Error(m["family"] ?? keyNode, name, "The service names no family.", "Add 'family: cpu' (a catalog family or one of the catalog's aliases).");
         }
 
         var entrypoint = RelativePath(y, m, "entrypoint", name);
-        if (entrypoint is null && FleetYaml.Node(m, "entrypoint") is null)
+        if (entrypoint is null && m["entrypoint"] is null)
         {
             y.Error(keyNode, name, "The service has no entrypoint.", "Add 'entrypoint: path/to/app.py' (relative to source_root).");
         }
 
-        if (FleetYaml.Node(m, "source") is { } sourceNode)
+        if (m["source"] is { } sourceNode)
         {
             // Listed apart from the unknown keys: the key existed, and what replaced it is not obvious.
             y.Error(sourceNode, name, "'source' is no longer read: an image holds exactly the modules its entrypoint imports (found by import analysis), not a folder.", "Remove 'source'; list data files the code reads (not Python modules) under 'files:', e.g. 'files: [model_ops_coordinator/config/**]'.");
@@ -371,7 +371,7 @@ public static partial class FleetLoader
 
         if (entrypoint is not null && !entrypoint.EndsWith(".py", StringComparison.Ordinal))
         {
-            y.Error(FleetYaml.Node(m, "entrypoint"), name, $"The entrypoint '{entrypoint}' is not a .py file.", "Name the Python file that starts the service (it runs as a module: python3 -m <its dotted path>).");
+            y.Error(m["entrypoint"], name, $"The entrypoint '{entrypoint}' is not a .py file.", "Name the Python file that starts the service (it runs as a module: python3 -m <its dotted path>).");
             entrypoint = null;
         }
 
@@ -391,7 +391,7 @@ public static partial class FleetLoader
         var ports = y.PortList(m, "ports", name);
         foreach (var dup in ports.GroupBy(p => p).Where(g => g.Count() > 1))
         {
-            y.Error(FleetYaml.Node(m, "ports"), name, $"Port {dup.Key} is listed twice.", "List each port once.");
+            y.Error(m["ports"], name, $"Port {dup.Key} is listed twice.", "List each port once.");
         }
 
         var health = ReadHealth(y, m, name, keyNode, timing);
@@ -401,12 +401,12 @@ public static partial class FleetLoader
         var models = y.Bool(m, "models", name) ?? false;
         if (volumes.FirstOrDefault(v => v.Target == FleetWiring.CacheDir) is { } cache)
         {
-            y.Error(FleetYaml.Node(m, "volumes"), name, $"'{cache}' mounts at {FleetWiring.CacheDir}, where Kiln mounts the service's cache volume ({FleetWiring.CacheVolume(name)}).", "Mount it elsewhere: HF_HOME, TORCH_HOME and XDG_CACHE_HOME already point into /cache.");
+            y.Error(m["volumes"], name, $"'{cache}' mounts at {FleetWiring.CacheDir}, where Kiln mounts the service's cache volume ({FleetWiring.CacheVolume(name)}).", "Mount it elsewhere: HF_HOME, TORCH_HOME and XDG_CACHE_HOME already point into /cache.");
         }
 
         if (models && volumes.Any(v => v.Target == FleetWiring.ModelsTarget))
         {
-            y.Error(FleetYaml.Node(m, "models"), name, $"'models: true' binds the machine's models_dir at {FleetWiring.ModelsTarget}, where a volume of the service is mounted too.", "Remove that volume ('models: true' replaces it), or drop 'models: true'.");
+            y.Error(m["models"], name, $"'models: true' binds the machine's models_dir at {FleetWiring.ModelsTarget}, where a volume of the service is mounted too.", "Remove that volume ('models: true' replaces it), or drop 'models: true'.");
         }
 
         string? lockFile;
@@ -430,7 +430,7 @@ public static partial class FleetLoader
         var confirm = y.Scalar(m, "confirm", name);
         if (confirm is { Length: 0 })
         {
-            y.Error(FleetYaml.Node(m, "confirm"), name, "'confirm' is empty.", "Write the open question (a string), or remove the key once it is answered.");
+            y.Error(m["confirm"], name, "'confirm' is empty.", "Write the open question (a string), or remove the key once it is answered.");
         }
 
         var uses = new List<string>();
@@ -450,7 +450,7 @@ public static partial class FleetLoader
         var gpu = y.Scalar(m, "gpu", name);
         if (gpu is not null and not ("optional" or "required"))
         {
-            y.Error(FleetYaml.Node(m, "gpu"), name, $"'gpu' is '{gpu}'.{Suggest.DidYouMean(gpu, ["optional", "required"])}", "Write 'gpu: optional' for a GPU service with a CPU path (without a matching GPU it runs with KILN_DEVICE=cpu), or leave it out: the GPU is required.");
+            y.Error(m["gpu"], name, $"'gpu' is '{gpu}'.{Suggest.DidYouMean(gpu, ["optional", "required"])}", "Write 'gpu: optional' for a GPU service with a CPU path (without a matching GPU it runs with KILN_DEVICE=cpu), or leave it out: the GPU is required.");
         }
 
         var machineEnv = ReadMachineEnv(y, m, name, writtenMachines);
@@ -473,7 +473,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>A 'machines:' list: each a machine of the fleet, listed once; <paramref name="written"/> also holds the unknown ones.</summary>
-    private static List<string> ReadMachines(FleetYaml y, YMapping m, string name, IReadOnlyDictionary<string, FleetMachine> machines, out List<string> written)
+    private static List<string> ReadMachines(FleetFields y, YMapping m, string name, IReadOnlyDictionary<string, FleetMachine> machines, out List<string> written)
     {
         var result = new List<string>();
         written = [];
@@ -497,7 +497,7 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static List<EnvVar> ReadEnv(FleetYaml y, List<(string Name, string Value, YNode KeyNode)> entries, string? service)
+    private static List<EnvVar> ReadEnv(FleetFields y, List<(string Name, string Value, YNode KeyNode)> entries, string? service)
     {
         var env = new List<EnvVar>();
         foreach (var (key, value, node) in entries)
@@ -521,7 +521,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>machine_env: per machine the service runs on, env that wins over the machine defaults and 'env'.</summary>
-    private static SortedDictionary<string, IReadOnlyList<EnvVar>> ReadMachineEnv(FleetYaml y, YMapping m, string name, List<string> serviceMachines)
+    private static SortedDictionary<string, IReadOnlyList<EnvVar>> ReadMachineEnv(FleetFields y, YMapping m, string name, List<string> serviceMachines)
     {
         var result = new SortedDictionary<string, IReadOnlyList<EnvVar>>(StringComparer.Ordinal);
         if (y.Mapping(m, "machine_env", name, "{ mainpc: { OMP_NUM_THREADS: \"16\" } }") is not { } node)
@@ -540,7 +540,7 @@ public static partial class FleetLoader
 
             if (v is not YMapping env)
             {
-                y.Error(v, name, $"machine_env.{machine} must be a mapping of variables, not {FleetYaml.Kind(v)}.", $"Write e.g. '{machine}: {{ OMP_NUM_THREADS: \"16\" }}'.");
+                y.Error(v, name, $"machine_env.{machine} must be a mapping of variables, not {v.TypeName}.", $"Write e.g. '{machine}: {{ OMP_NUM_THREADS: \"16\" }}'.");
                 continue;
             }
 
@@ -556,7 +556,7 @@ public static partial class FleetLoader
     /// absolute path only under the machine's host_paths or models_dir; a relative one (from the Compose file's
     /// folder) only inside the repository.
     /// </summary>
-    private static (List<FleetVolume> Volumes, List<SourceSpan> Spans) ReadVolumes(FleetYaml y, YMapping m, string name, IReadOnlyList<FleetMachine> on, string deployDir)
+    private static (List<FleetVolume> Volumes, List<SourceSpan> Spans) ReadVolumes(FleetFields y, YMapping m, string name, IReadOnlyList<FleetMachine> on, string deployDir)
     {
         var volumes = new List<FleetVolume>();
         var spans = new List<SourceSpan>();
@@ -581,14 +581,14 @@ public static partial class FleetLoader
 
         foreach (var dup in volumes.GroupBy(v => v.Target).Where(g => g.Count() > 1))
         {
-            y.Error(FleetYaml.Node(m, "volumes"), name, $"Two volumes are mounted at '{dup.Key}'.", "Mount each container path once.");
+            y.Error(m["volumes"], name, $"Two volumes are mounted at '{dup.Key}'.", "Mount each container path once.");
         }
 
         return (volumes, spans);
     }
 
     /// <summary>Reports what is wrong with a host volume on each machine it runs on; true when nothing is.</summary>
-    private static bool HostVolumeAllowed(FleetYaml y, YNode node, string name, string value, FleetVolume volume, IReadOnlyList<FleetMachine> on, string deployDir)
+    private static bool HostVolumeAllowed(FleetFields y, YNode node, string name, string value, FleetVolume volume, IReadOnlyList<FleetMachine> on, string deployDir)
     {
         if (volume.IsRelative)
         {
@@ -648,7 +648,7 @@ public static partial class FleetLoader
     }
 
     /// <summary>host_paths: the absolute host folders a machine lets its services bind; never a system folder or the socket.</summary>
-    private static List<string> ReadHostPaths(FleetYaml y, YMapping m, string machine)
+    private static List<string> ReadHostPaths(FleetFields y, YMapping m, string machine)
     {
         var result = new List<string>();
         foreach (var (value, node) in y.StringList(m, "host_paths", null, "[/srv/data, /mnt/media]") ?? [])
@@ -683,7 +683,7 @@ public static partial class FleetLoader
     /// infrastructure: servers the services use (a Redis server), each run from a pinned image as a hardened Compose
     /// service on its machines. An unpinned image is an error in CI mode and a warning locally, as for family bases.
     /// </summary>
-    private static List<FleetInfrastructure> ReadInfrastructure(FleetYaml y, YMapping root, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
+    private static List<FleetInfrastructure> ReadInfrastructure(FleetFields y, YMapping root, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
     {
         var result = new List<FleetInfrastructure>();
         if (y.Mapping(root, "infrastructure", null, "{ redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } } }") is not { } node)
@@ -705,7 +705,7 @@ public static partial class FleetLoader
 
                 if (v is not YMapping m)
                 {
-                    y.Error(v, name, $"An infrastructure entry must be a mapping, not {FleetYaml.Kind(v)}.", "Write e.g. 'redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } }'.");
+                    y.Error(v, name, $"An infrastructure entry must be a mapping, not {v.TypeName}.", "Write e.g. 'redis: { image: \"redis:7.2@sha256:…\", machines: [mainpc], port: 6379, user: \"999:999\", health: { cmd: [redis-cli, ping] } }'.");
                     continue;
                 }
 
@@ -723,7 +723,7 @@ public static partial class FleetLoader
         return result;
     }
 
-    private static FleetInfrastructure? ReadInfrastructureEntry(FleetYaml y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
+    private static FleetInfrastructure? ReadInfrastructureEntry(FleetFields y, string name, YNode keyNode, YMapping m, IReadOnlyDictionary<string, FleetMachine> machines, string deployDir, FleetHealthTiming timing, bool strict)
     {
         y.CheckKeys(m, InfrastructureKeys, name, "an infrastructure entry");
         string? image = null;
@@ -732,30 +732,30 @@ public static partial class FleetLoader
             var (reference, error) = ImageReference.Parse(text);
             if (reference is null)
             {
-                y.Error(FleetYaml.Node(m, "image"), name, $"Image '{text}' is invalid: {error}", "Write name:tag@sha256:<64 hex>, e.g. redis:7.2@sha256:… (a literal: the generated files are not interpolated).");
+                y.Error(m["image"], name, $"Image '{text}' is invalid: {error}", "Write name:tag@sha256:<64 hex>, e.g. redis:7.2@sha256:… (a literal: the generated files are not interpolated).");
             }
             else
             {
                 image = reference.ToString();
                 if (!reference.IsPinned)
                 {
-                    y.Problem(strict, FleetYaml.Node(m, "image"), name, $"Image '{text}' is not pinned by digest, so deploys are not reproducible.", "Pin it: write name:tag@sha256:… (`docker buildx imagetools inspect name:tag` prints the digest; UpdateDigests does not cover infrastructure images yet).");
+                    y.Problem(strict, m["image"], name, $"Image '{text}' is not pinned by digest, so deploys are not reproducible.", "Pin it: write name:tag@sha256:… (`docker buildx imagetools inspect name:tag` prints the digest; UpdateDigests does not cover infrastructure images yet).");
                 }
             }
         }
-        else if (FleetYaml.Node(m, "image") is null)
+        else if (m["image"] is null)
         {
             y.Error(keyNode, name, "It names no image.", "Add 'image: name:tag@sha256:<64 hex>' (pinned by digest).");
         }
 
         var infraMachines = ReadMachines(y, m, name, machines, out _);
-        if (FleetYaml.Node(m, "machines") is null)
+        if (m["machines"] is null)
         {
             y.Error(keyNode, name, "It names no machine.", "Add 'machines: [mainpc]'.");
         }
 
         var port = y.Int(m, "port", name, 1, 65535);
-        if (port is null && FleetYaml.Node(m, "port") is null)
+        if (port is null && m["port"] is null)
         {
             y.Error(keyNode, name, "It has no port.", "Add 'port: 6379' (the port inside the container; the machine's port_offset is added on the host).");
         }
@@ -767,15 +767,15 @@ public static partial class FleetLoader
         {
             y.CheckKeys(h, InfrastructureHealthKeys, name, "health");
             health = y.Sequence(h, "cmd", name, "[redis-cli, ping]");
-            if (health is { Count: 0 } || (health is null && FleetYaml.Node(h, "cmd") is null))
+            if (health is { Count: 0 } || (health is null && h["cmd"] is null))
             {
-                y.Error(FleetYaml.Node(h, "cmd") ?? h, name, "The health check has no command.", "Add 'cmd: [redis-cli, ping]' (run in the container without a shell; exit 0 means healthy).");
+                y.Error(h["cmd"] ?? h, name, "The health check has no command.", "Add 'cmd: [redis-cli, ping]' (run in the container without a shell; exit 0 means healthy).");
                 health = null;
             }
 
             t = ReadTiming(y, h, name, timing);
         }
-        else if (FleetYaml.Node(m, "health") is null)
+        else if (m["health"] is null)
         {
             y.Error(keyNode, name, "It has no health check.", "Add 'health: { cmd: [redis-cli, ping] }'.");
         }
@@ -783,32 +783,32 @@ public static partial class FleetLoader
         var user = y.Scalar(m, "user", name);
         if (user is null)
         {
-            if (FleetYaml.Node(m, "user") is null)
+            if (m["user"] is null)
             {
                 y.Error(keyNode, name, "It names no user.", "Add 'user: \"999:999\"' (the numeric uid:gid of the image's non-root user).");
             }
         }
         else if (!UserPattern().IsMatch(user))
         {
-            y.Error(FleetYaml.Node(m, "user"), name, $"'user' is '{user}', not a numeric uid:gid.", "Write e.g. 'user: \"999:999\"' (numbers: a name may not exist in the image).");
+            y.Error(m["user"], name, $"'user' is '{user}', not a numeric uid:gid.", "Write e.g. 'user: \"999:999\"' (numbers: a name may not exist in the image).");
             user = null;
         }
         else if (user.Split(':')[0].TrimStart('0').Length == 0)
         {
-            y.Error(FleetYaml.Node(m, "user"), name, $"'user' is '{user}': it would run as root.", "Give the image's non-root uid:gid, e.g. \"999:999\" for the official redis image.");
+            y.Error(m["user"], name, $"'user' is '{user}': it would run as root.", "Give the image's non-root uid:gid, e.g. \"999:999\" for the official redis image.");
             user = null;
         }
 
         var command = y.Sequence(m, "command", name, "[redis-server, --appendonly, \"yes\"]");
         if (command is { Count: 0 })
         {
-            y.Error(FleetYaml.Node(m, "command"), name, "'command' is empty.", "Write the command as a list, or remove the key to run the image's own command.");
+            y.Error(m["command"], name, "'command' is empty.", "Write the command as a list, or remove the key to run the image's own command.");
         }
 
         var secret = y.Scalar(m, "password_secret", name);
         if (secret is not null && !SecretNamePattern().IsMatch(secret))
         {
-            y.Error(FleetYaml.Node(m, "password_secret"), name, $"'password_secret' is '{secret}', which is not a secret name.", "Use letters, digits, '.', '_' or '-', e.g. 'password_secret: redis_password' (its value comes from KILN_SECRET_REDIS_PASSWORD in the deployer's environment).");
+            y.Error(m["password_secret"], name, $"'password_secret' is '{secret}', which is not a secret name.", "Use letters, digits, '.', '_' or '-', e.g. 'password_secret: redis_password' (its value comes from KILN_SECRET_REDIS_PASSWORD in the deployer's environment).");
         }
 
         return image is null || port is null || health is null || user is null
@@ -817,10 +817,10 @@ public static partial class FleetLoader
     }
 
     /// <summary>questions: open design questions, each with the decision in force until someone answers it.</summary>
-    private static List<FleetQuestion> ReadQuestions(FleetYaml y, YMapping root)
+    private static List<FleetQuestion> ReadQuestions(FleetFields y, YMapping root)
     {
         var result = new List<FleetQuestion>();
-        var node = FleetYaml.Node(root, "questions");
+        var node = root["questions"];
         if (node is null)
         {
             return result;
@@ -828,7 +828,7 @@ public static partial class FleetLoader
 
         if (node is not YSequence list)
         {
-            y.Error(node, null, $"'questions' must be a list, not {FleetYaml.Kind(node)}.", "Write e.g. 'questions: [{ id: H1, question: \"…\", decision: \"…\" }]'.");
+            y.Error(node, null, $"'questions' must be a list, not {node.TypeName}.", "Write e.g. 'questions: [{ id: H1, question: \"…\", decision: \"…\" }]'.");
             return result;
         }
 
@@ -837,7 +837,7 @@ public static partial class FleetLoader
         {
             if (item is not YMapping q)
             {
-                y.Error(item, null, $"A question must be a mapping, not {FleetYaml.Kind(item)}.", "Write '{ id: H1, question: \"…\", decision: \"…\", decided_by: kiln default }'.");
+                y.Error(item, null, $"A question must be a mapping, not {item.TypeName}.", "Write '{ id: H1, question: \"…\", decision: \"…\", decided_by: kiln default }'.");
                 continue;
             }
 
@@ -847,37 +847,37 @@ public static partial class FleetLoader
             var label = string.IsNullOrEmpty(id) ? "A question" : $"Question '{id}'";
             if (string.IsNullOrEmpty(id))
             {
-                y.Error(FleetYaml.Node(q, "id") ?? q, null, "A question has no id.", "Add 'id: H1' (unique in the fleet).");
+                y.Error(q["id"] ?? q, null, "A question has no id.", "Add 'id: H1' (unique in the fleet).");
             }
             else if (!QuestionIdPattern().IsMatch(id))
             {
-                y.Error(FleetYaml.Node(q, "id"), null, $"Question id '{id}' is not a plain name.", "Use letters, digits, '.', '_' or '-', e.g. H1 or omp-threads.");
+                y.Error(q["id"], null, $"Question id '{id}' is not a plain name.", "Use letters, digits, '.', '_' or '-', e.g. H1 or omp-threads.");
             }
             else if (lines.TryGetValue(id, out var first))
             {
-                y.Error(FleetYaml.Node(q, "id"), null, $"Question id '{id}' is used twice (first at line {Invariant(first)}).", "Give each question its own id.");
+                y.Error(q["id"], null, $"Question id '{id}' is used twice (first at line {Invariant(first)}).", "Give each question its own id.");
             }
             else
             {
-                lines[id] = (int)FleetYaml.Node(q, "id")!.Line;
+                lines[id] = (int)q["id"]!.Line;
             }
 
             var question = y.Scalar(q, "question", null)?.Trim();
             if (string.IsNullOrEmpty(question))
             {
-                y.Error(FleetYaml.Node(q, "question") ?? q, null, $"{label} has no question.", "Write the open question as a sentence ('question: …').");
+                y.Error(q["question"] ?? q, null, $"{label} has no question.", "Write the open question as a sentence ('question: …').");
             }
 
             var decision = y.Scalar(q, "decision", null)?.Trim();
             if (string.IsNullOrEmpty(decision))
             {
-                y.Error(FleetYaml.Node(q, "decision") ?? q, null, $"{label} has no decision.", "Write what Kiln does until someone decides (the default in force), e.g. 'decision: \"Python 3.11 everywhere\"'.");
+                y.Error(q["decision"] ?? q, null, $"{label} has no decision.", "Write what Kiln does until someone decides (the default in force), e.g. 'decision: \"Python 3.11 everywhere\"'.");
             }
 
             var by = y.Scalar(q, "decided_by", null)?.Trim() ?? KilnDefault;
             if (by.Length == 0)
             {
-                y.Error(FleetYaml.Node(q, "decided_by"), null, $"{label}: 'decided_by' is empty.", $"Write who decided (a name), or leave the key out ('{KilnDefault}').");
+                y.Error(q["decided_by"], null, $"{label}: 'decided_by' is empty.", $"Write who decided (a name), or leave the key out ('{KilnDefault}').");
             }
 
             if (y.Errors.Count == before)
@@ -893,7 +893,7 @@ public static partial class FleetLoader
     /// What a service reaches and is granted must exist on the machines involved: an address where a link crosses
     /// machines, the docker_gid, models_dir and audio_gid it is given; and the names Kiln derives must stay distinct.
     /// </summary>
-    private static void CheckHostFacts(FleetYaml y, IReadOnlyDictionary<string, FleetMachine> machines, List<FleetService> services, List<FleetInfrastructure> infrastructure)
+    private static void CheckHostFacts(FleetFields y, IReadOnlyDictionary<string, FleetMachine> machines, List<FleetService> services, List<FleetInfrastructure> infrastructure)
     {
         // Looked up by name, not searched: a fleet of thousands of services stays linear.
         var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -908,7 +908,7 @@ public static partial class FleetLoader
         {
             if (byHostName.TryGetValue(infra.Name, out var clash))
             {
-                y.Errors.Add(new FleetError(infra.Source, infra.Name, $"The name is taken by service '{clash.Name}' (each is a Compose service and a host name, and host names ignore case).", "Rename the infrastructure entry or the service.") { Subject = "infrastructure" });
+                y.Errors.Add(InputError.Service(infra.Source, infra.Name, $"The name is taken by service '{clash.Name}' (each is a Compose service and a host name, and host names ignore case).", "Rename the infrastructure entry or the service.") with { SubjectKind = "infrastructure" });
             }
         }
 
@@ -918,7 +918,7 @@ public static partial class FleetLoader
             var cache = FleetWiring.CacheVolume(service.Name);
             if (caches.TryGetValue(cache, out var other))
             {
-                y.Errors.Add(new FleetError(service.Source, service.Name, $"Its cache volume '{cache}' would also be service '{other}''s (cache volume names are lower case).", "Rename one of them."));
+                y.Errors.Add(InputError.Service(service.Source, service.Name, $"Its cache volume '{cache}' would also be service '{other}''s (cache volume names are lower case).", "Rename one of them."));
             }
             else
             {
@@ -930,7 +930,7 @@ public static partial class FleetLoader
             .Concat(infrastructure.SelectMany(i => i.Volumes.Select(v => (Owner: i.Name, Volume: v, At: i.At("volumes"), Subject: "infrastructure"))));
         foreach (var (owner, volume, at, subject) in named.Where(n => n.Volume.IsNamed && caches.ContainsKey(n.Volume.Source)))
         {
-            y.Errors.Add(new FleetError(at, owner, $"Volume '{volume.Source}' is the cache volume Kiln gives service '{caches[volume.Source]}'.", "Name the volume differently.") { Subject = subject });
+            y.Errors.Add(InputError.Service(at, owner, $"Volume '{volume.Source}' is the cache volume Kiln gives service '{caches[volume.Source]}'.", "Name the volume differently.") with { SubjectKind = subject });
         }
 
         foreach (var s in services)
@@ -938,7 +938,7 @@ public static partial class FleetLoader
             foreach (var use in s.Uses.Where(u => !infraByName.ContainsKey(u)))
             {
                 var known = infrastructure.Select(i => i.Name).ToList();
-                y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"'uses' names '{use}', which is not under the fleet's 'infrastructure:'.{Suggest.DidYouMean(use, known)}", known.Count == 0 ? "Declare it under 'infrastructure:' (image, machines, port, user, health)." : $"Use one of: {string.Join(", ", known)}."));
+                y.Errors.Add(InputError.Service(s.At("uses"), s.Name, $"'uses' names '{use}', which is not under the fleet's 'infrastructure:'.{Suggest.DidYouMean(use, known)}", known.Count == 0 ? "Declare it under 'infrastructure:' (image, machines, port, user, health)." : $"Use one of: {string.Join(", ", known)}."));
             }
 
             foreach (var machine in s.Machines)
@@ -948,7 +948,7 @@ public static partial class FleetLoader
                 {
                     if (byName.GetValueOrDefault(dep) is { Machines: [var first, ..] } target && !target.Machines.Contains(machine) && machines[first].Address is null)
                     {
-                        y.Errors.Add(new FleetError(s.At("depends_on"), s.Name, $"On machine '{machine}', it depends on '{dep}', which runs only on {string.Join(", ", target.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {FleetWiring.PeerVariable(dep)}=<address>:<port>."));
+                        y.Errors.Add(InputError.Service(s.At("depends_on"), s.Name, $"On machine '{machine}', it depends on '{dep}', which runs only on {string.Join(", ", target.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {FleetWiring.PeerVariable(dep)}=<address>:<port>."));
                     }
                 }
 
@@ -956,30 +956,30 @@ public static partial class FleetLoader
                 {
                     if (infraByName.GetValueOrDefault(use) is { Machines: [var first, ..] } infra && !infra.Machines.Contains(machine) && machines[first].Address is null)
                     {
-                        y.Errors.Add(new FleetError(s.At("uses"), s.Name, $"On machine '{machine}', it uses '{use}', which runs only on {string.Join(", ", infra.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {infra.UrlVariable}=redis://<address>:<port>/0."));
+                        y.Errors.Add(InputError.Service(s.At("uses"), s.Name, $"On machine '{machine}', it uses '{use}', which runs only on {string.Join(", ", infra.Machines)}, and machine '{first}' has no address.", $"Give machine '{first}' an 'address:' (the host name or IP {machine} reaches it by): the service gets {infra.UrlVariable}=redis://<address>:<port>/0."));
                     }
                 }
 
                 if (s.DockerSocket && here.DockerGid is null)
                 {
-                    y.Errors.Add(new FleetError(s.At("docker_socket"), s.Name, $"It mounts the Docker socket on machine '{machine}', which declares no docker_gid.", $"Add 'docker_gid: <gid>' to machine '{machine}' (the group owning {FleetWiring.DockerSocket} there: stat -c %g {FleetWiring.DockerSocket}); the container joins that group instead of running as root."));
+                    y.Errors.Add(InputError.Service(s.At("docker_socket"), s.Name, $"It mounts the Docker socket on machine '{machine}', which declares no docker_gid.", $"Add 'docker_gid: <gid>' to machine '{machine}' (the group owning {FleetWiring.DockerSocket} there: stat -c %g {FleetWiring.DockerSocket}); the container joins that group instead of running as root."));
                 }
 
                 if (s.Models && here.ModelsDir is null)
                 {
-                    y.Errors.Add(new FleetError(s.At("models"), s.Name, $"'models: true' binds machine '{machine}''s models_dir, which it does not declare.", $"Add 'models_dir: /srv/models' (an absolute host path) to machine '{machine}'."));
+                    y.Errors.Add(InputError.Service(s.At("models"), s.Name, $"'models: true' binds machine '{machine}''s models_dir, which it does not declare.", $"Add 'models_dir: /srv/models' (an absolute host path) to machine '{machine}'."));
                 }
 
                 if (s.AudioDevice && here.AudioGid is null)
                 {
-                    y.Errors.Add(new FleetError(s.At("audio_device"), s.Name, $"'audio_device: true' needs machine '{machine}''s audio group, which it does not declare.", $"Add 'audio_gid: <gid>' to machine '{machine}' (the group owning its sound devices: stat -c %g /dev/snd/*; 29 on Debian and Ubuntu)."));
+                    y.Errors.Add(InputError.Service(s.At("audio_device"), s.Name, $"'audio_device: true' needs machine '{machine}''s audio group, which it does not declare.", $"Add 'audio_gid: <gid>' to machine '{machine}' (the group owning its sound devices: stat -c %g /dev/snd/*; 29 on Debian and Ubuntu)."));
                 }
             }
         }
     }
 
     /// <summary>An absolute host path for a bind or device: no '..', and only characters Compose takes literally.</summary>
-    private static string? HostPath(FleetYaml y, YMapping m, string key, string machine)
+    private static string? HostPath(FleetFields y, YMapping m, string key, string machine)
     {
         var value = y.Scalar(m, key, null);
         if (value is null)
@@ -990,7 +990,7 @@ public static partial class FleetLoader
         var normal = value.Length > 1 ? value.TrimEnd('/') : value;
         if (!HostPathPattern().IsMatch(normal) || normal.Split('/').Any(p => p is "." or ".."))
         {
-            y.Error(FleetYaml.Node(m, key), null, $"Machine '{machine}': {key} '{value}' must be an absolute host path.", $"Write a path from '/' without '..', spaces, ':' or '$', e.g. '{key}: {(key == "sound_device" ? FleetWiring.DefaultSoundDevice : "/srv/models")}'.");
+            y.Error(m[key], null, $"Machine '{machine}': {key} '{value}' must be an absolute host path.", $"Write a path from '/' without '..', spaces, ':' or '$', e.g. '{key}: {(key == "sound_device" ? FleetWiring.DefaultSoundDevice : "/srv/models")}'.");
             return null;
         }
 
@@ -1014,11 +1014,11 @@ public static partial class FleetLoader
         return value.Length <= 253 && HostNamePattern().IsMatch(value);
     }
 
-    private static FleetHealth? ReadHealth(FleetYaml y, YMapping m, string name, YNode keyNode, FleetHealthTiming timing)
+    private static FleetHealth? ReadHealth(FleetFields y, YMapping m, string name, YNode keyNode, FleetHealthTiming timing)
     {
         if (y.Mapping(m, "health", name, "{ port: 8200, check: tcp }") is not { } h)
         {
-            if (FleetYaml.Node(m, "health") is null)
+            if (m["health"] is null)
             {
                 y.Error(keyNode, name, "The service has no health check.", "Add 'health: { port: 8200 }' (TCP) or 'health: { port: 8200, check: http, path: /health }'.");
             }
@@ -1028,7 +1028,7 @@ public static partial class FleetLoader
 
         y.CheckKeys(h, HealthKeys, name, "health");
         var port = y.Int(h, "port", name, 1, 65535);
-        if (port is null && FleetYaml.Node(h, "port") is null)
+        if (port is null && h["port"] is null)
         {
             y.Error(h, name, "The health check has no port.", "Add 'port: 8200' (the port inside the container).");
         }
@@ -1036,27 +1036,27 @@ public static partial class FleetLoader
         var check = y.Scalar(h, "check", name) ?? "tcp";
         if (check is not ("tcp" or "http"))
         {
-            y.Error(FleetYaml.Node(h, "check"), name, $"'{check}' is not a health check kind.{Suggest.DidYouMean(check, ["tcp", "http"])}", "Write 'check: tcp' or 'check: http'.");
+            y.Error(h["check"], name, $"'{check}' is not a health check kind.{Suggest.DidYouMean(check, ["tcp", "http"])}", "Write 'check: tcp' or 'check: http'.");
             return null;
         }
 
         var path = y.Scalar(h, "path", name);
         if (check == "tcp" && path is not null)
         {
-            y.Error(FleetYaml.Node(h, "path"), name, "'path' only applies to 'check: http'.", "Remove it, or write 'check: http'.");
+            y.Error(h["path"], name, "'path' only applies to 'check: http'.", "Remove it, or write 'check: http'.");
         }
 
         path ??= "/health";
         if (!path.StartsWith('/'))
         {
-            y.Error(FleetYaml.Node(h, "path"), name, $"The HTTP health path '{path}' must start with '/'.", "Write e.g. /health.");
+            y.Error(h["path"], name, $"The HTTP health path '{path}' must start with '/'.", "Write e.g. /health.");
         }
 
         var t = ReadTiming(y, h, name, timing);
         return port is null ? null : new FleetHealth(check == "tcp" ? FleetCheckKind.Tcp : FleetCheckKind.Http, port.Value, check == "http" ? path : null, t);
     }
 
-    private static FleetHealthTiming ReadTiming(FleetYaml y, YMapping h, string? service, FleetHealthTiming d) => new(
+    private static FleetHealthTiming ReadTiming(FleetFields y, YMapping h, string? service, FleetHealthTiming d) => new(
         y.Duration(h, "interval", service) ?? d.Interval,
         y.Duration(h, "timeout", service) ?? d.Timeout,
         y.Duration(h, "start_period", service) ?? d.StartPeriod,
@@ -1064,7 +1064,7 @@ public static partial class FleetLoader
         y.Int(h, "retries", service, 1, 100) ?? d.Retries);
 
     /// <summary>A path relative to source_root (or the repository), without '..': the build context must contain it.</summary>
-    private static string? RelativePath(FleetYaml y, YMapping m, string key, string? service)
+    private static string? RelativePath(FleetFields y, YMapping m, string key, string? service)
     {
         var value = y.Scalar(m, key, service);
         if (value is null)
@@ -1075,7 +1075,7 @@ public static partial class FleetLoader
         var normal = value.Replace('\\', '/').TrimEnd('/');
         if (normal.Length == 0 || Path.IsPathRooted(normal) || normal.Split('/').Contains(".."))
         {
-            y.Error(FleetYaml.Node(m, key), service, $"'{key}' is '{value}': it must be a relative path without '..'.", "Write it relative to the fleet's source_root (for source_root/deploy_dir: relative to the repository).");
+            y.Error(m[key], service, $"'{key}' is '{value}': it must be a relative path without '..'.", "Write it relative to the fleet's source_root (for source_root/deploy_dir: relative to the repository).");
             return null;
         }
 

@@ -197,7 +197,7 @@ public sealed record Fleet(
     public IReadOnlyList<FleetQuestion> Questions { get; init; } = [];
 
     /// <summary>Problems that are errors only in CI mode (an infrastructure image not pinned by digest).</summary>
-    public IReadOnlyList<FleetError> Warnings { get; init; } = [];
+    public IReadOnlyList<InputError> Warnings { get; init; } = [];
 
     /// <summary>Where each top-level key's value was written (source_root, deploy_dir, wheelhouse…).</summary>
     public IReadOnlyDictionary<string, SourceSpan> KeySpans { get; init; } = new SortedDictionary<string, SourceSpan>(StringComparer.Ordinal);
@@ -242,63 +242,4 @@ internal static class NameIndex
 }
 
 /// <summary>A manifest read as far as it goes: the fleet of what could be read (null when the file itself could not be), and every problem.</summary>
-public sealed record FleetRead(Fleet? Fleet, IReadOnlyList<FleetError> Errors, IReadOnlyList<FleetError> Warnings);
-
-/// <summary>One problem in a fleet manifest: where, which service (and machine), what is wrong, and what to do.</summary>
-public sealed record FleetError(SourceSpan? Where, string? Service, string Message, string Fix) : IInputError
-{
-    /// <summary>What <see cref="Service"/> names: a service, or an infrastructure entry.</summary>
-    public string Subject { get; init; } = "service";
-
-    string? IInputError.Name => Service;
-
-    string IInputError.Kind => Subject;
-
-    /// <summary>A problem the shared YAML reader found (encoding, syntax, duplicate keys): it names no service yet.</summary>
-    public static FleetError From(CatalogError error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        return new FleetError(error.Where, error.Family, error.Message, error.Fix) { Subject = error.SubjectKind };
-    }
-
-    public override string ToString()
-    {
-        var where = Where is null ? string.Empty : $"{Where}: ";
-        var service = Service is null ? string.Empty : $"{Subject} '{Service}': ";
-        return $"{where}{service}{Message} {Fix}".TrimEnd();
-    }
-}
-
-/// <summary>Every problem in the fleet at once, so a user fixes them in one round.</summary>
-public sealed class FleetException : Exception
-{
-    public FleetException()
-        : this([])
-    {
-    }
-
-    public FleetException(string message)
-        : base(message)
-    {
-        Errors = [new FleetError(null, null, message, string.Empty)];
-    }
-
-    public FleetException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Errors = [new FleetError(null, null, message, string.Empty)];
-    }
-
-    public FleetException(IReadOnlyList<FleetError> errors)
-        : base(Format(errors))
-    {
-        Errors = errors;
-    }
-
-    public IReadOnlyList<FleetError> Errors { get; }
-
-    private static string Format(IReadOnlyList<FleetError> errors) =>
-        errors.Count == 1
-            ? errors[0].ToString()
-            : $"{errors.Count} problems in the fleet:\n" + string.Join('\n', errors.Select(e => "  " + e));
-}
+public sealed record FleetRead(Fleet? Fleet, IReadOnlyList<InputError> Errors, IReadOnlyList<InputError> Warnings);

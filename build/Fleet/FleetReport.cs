@@ -108,7 +108,7 @@ public sealed record FleetReport(
             var gpu = new List<FleetGpuService>();
             foreach (var s in on)
             {
-                if (families[s.Name] is { } f && FleetFamilies.ArchList(catalog.Lineage(f)) is { } archs)
+                if (families[s.Name] is { } f && FleetFamilies.ArchList(catalog.Graph.Lineage(f.Name)) is { } archs)
                 {
                     gpu.Add(new FleetGpuService(s.Name, f.Name, string.Join(';', archs)));
                 }
@@ -148,7 +148,7 @@ public sealed record FleetReport(
         var used = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var group in Families)
         {
-            foreach (var f in catalog.Lineage(catalog.Get(group.Family)))
+            foreach (var f in catalog.Graph.Lineage(group.Family))
             {
                 used.Add(f.Name);
             }

@@ -45,7 +45,7 @@ public static class FleetFamilies
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var result = new List<(string Name, string Version)>();
-        foreach (var f in catalog.Lineage(family))
+        foreach (var f in catalog.Graph.Lineage(family.Name))
         {
             if (f.Python is { Kind: PythonKind.Requirements, RequirementsLock: { } lockFile } && Path.Combine(repoRoot, lockFile) is var full && File.Exists(full))
             {
@@ -69,7 +69,7 @@ public static class FleetFamilies
     public static IReadOnlySet<FleetNeed> Provides(Catalog.Catalog catalog, Family family)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var lineage = catalog.Lineage(family);
+        var lineage = catalog.Graph.Lineage(family.Name);
         var result = new SortedSet<FleetNeed> { FleetNeed.Cpu };
         foreach (var p in lineage.SelectMany(f => f.Provides))
         {
@@ -151,14 +151,14 @@ public static class FleetFamilies
 public static class FleetValidator
 {
     /// <summary>Every catalog-level problem: machines, families/aliases, GPU archs, needs, users and host ports.</summary>
-    public static IReadOnlyList<FleetError> Check(Fleet fleet, Catalog.Catalog catalog) => Run(fleet, catalog).Errors;
+    public static IReadOnlyList<InputError> Check(Fleet fleet, Catalog.Catalog catalog) => Run(fleet, catalog).Errors;
 
-    /// <summary>The fleet with families resolved, or a <see cref="FleetException"/> with every problem (after <paramref name="earlier"/>, the manifest's own).</summary>
-    public static ResolvedFleet Resolve(Fleet fleet, Catalog.Catalog catalog, IReadOnlyList<FleetError>? earlier = null)
+    /// <summary>The fleet with families resolved, or a <see cref="InputException"/> with every problem (after <paramref name="earlier"/>, the manifest's own).</summary>
+    public static ResolvedFleet Resolve(Fleet fleet, Catalog.Catalog catalog, IReadOnlyList<InputError>? earlier = null)
     {
         var (errors, resolved) = Run(fleet, catalog);
         var all = earlier is { Count: > 0 } ? [.. earlier, .. errors] : errors;
-        return all.Count > 0 ? throw new FleetException(all) : resolved;
+        return all.Count > 0 ? throw new InputException(all, "the fleet") : resolved;
     }
 
     /// <summary>
@@ -166,17 +166,17 @@ public static class FleetValidator
     /// under <paramref name="sourceRoot"/> (the full path in use); and every lock line pinned and hashed, with no
     /// package its family already provides (pip skips the hash check for installed packages).
     /// </summary>
-    public static IReadOnlyList<FleetError> RequireSources(ResolvedFleet resolved, string sourceRoot, Func<Family, IReadOnlySet<string>> familyPackages, IReadOnlyCollection<string>? services = null)
+    public static IReadOnlyList<InputError> RequireSources(ResolvedFleet resolved, string sourceRoot, Func<Family, IReadOnlySet<string>> familyPackages, IReadOnlyCollection<string>? services = null)
     {
         ArgumentNullException.ThrowIfNull(resolved);
         ArgumentNullException.ThrowIfNull(familyPackages);
-        var errors = new List<FleetError>();
+        var errors = new List<InputError>();
         var fleet = resolved.Fleet;
         var where = $"under source_root '{fleet.SourceRoot}' ({sourceRoot})";
         var fix = "Check out the fleet's code there, fix the path in the fleet, or point source_root at the fleet's repository.";
         if (fleet.Wheelhouse is { } wheelhouse && !wheelhouse.StartsWith('/') && !Directory.Exists(Path.Combine(sourceRoot, wheelhouse)))
         {
-            errors.Add(new FleetError(new SourceSpan(fleet.File, 1, 1), null, $"The wheelhouse '{wheelhouse}' does not exist {where}.", fix));
+            errors.Add(InputError.Service(new SourceSpan(fleet.File, 1, 1), null, $"The wheelhouse '{wheelhouse}' does not exist {where}.", fix));
         }
 
         foreach (var rs in resolved.Services.Where(s => services is null || services.Contains(s.Name)))
@@ -187,11 +187,11 @@ public static class FleetValidator
                 var full = Path.Combine(sourceRoot, lockFile);
                 if (RepoPaths.RealPath(full) is { } real && !RepoPaths.Inside(RepoPaths.RealPath(sourceRoot) ?? sourceRoot, real))
                 {
-                    errors.Add(new FleetError(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' is a symbolic link that leads outside source_root '{fleet.SourceRoot}' (to {real}).", "Keep the lock inside source_root as a real file: it is hashed and installed from there."));
+                    errors.Add(InputError.Service(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' is a symbolic link that leads outside source_root '{fleet.SourceRoot}' (to {real}).", "Keep the lock inside source_root as a real file: it is hashed and installed from there."));
                 }
                 else if (!File.Exists(full))
                 {
-                    errors.Add(new FleetError(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' does not exist {where}.", $"Run ./build.sh --target=Lock --services={s.Name} (it writes {Fleet.InputsPath(lockFile)} from the service's imports and resolves it), or write 'requirements: {FleetLoader.NoLock}' if the service needs nothing beyond its family."));
+                    errors.Add(InputError.Service(s.At("requirements"), s.Name, $"The requirements lock '{lockFile}' does not exist {where}.", $"Run ./build.sh --target=Lock --services={s.Name} (it writes {Fleet.InputsPath(lockFile)} from the service's imports and resolves it), or write 'requirements: {FleetLoader.NoLock}' if the service needs nothing beyond its family."));
                 }
                 else
                 {
@@ -208,13 +208,13 @@ public static class FleetValidator
     /// A service lock's lines: each requirement pinned with == and carrying --hash=sha256:, no index options (the
     /// install is offline), no duplicates, and nothing the family already provides.
     /// </summary>
-    public static IReadOnlyList<FleetError> CheckLock(string text, string displayPath, string service, Family family, IReadOnlySet<string> familyPackages)
+    public static IReadOnlyList<InputError> CheckLock(string text, string displayPath, string service, Family family, IReadOnlySet<string> familyPackages)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(family);
         ArgumentNullException.ThrowIfNull(familyPackages);
         var provided = familyPackages.Select(FleetFamilies.NormalizePackage).ToHashSet(StringComparer.Ordinal);
-        var errors = new List<FleetError>();
+        var errors = new List<InputError>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (line, number) in LogicalLines(text))
         {
@@ -223,14 +223,14 @@ public static class FleetValidator
             var requirement = (hashAt < 0 ? line : line[..hashAt]).Trim();
             if (requirement.StartsWith('-'))
             {
-                errors.Add(new FleetError(at, service, $"The lock has the option line '{requirement}'.", "A service lock lists only pinned, hashed requirements: the install reads no index and no other file."));
+                errors.Add(InputError.Service(at, service, $"The lock has the option line '{requirement}'.", "A service lock lists only pinned, hashed requirements: the install reads no index and no other file."));
                 continue;
             }
 
             var match = System.Text.RegularExpressions.Regex.Match(requirement, @"^(?<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?<op>===|==|~=|!=|<=|>=|<|>)?\s*(?<version>[^\s;,]*)\s*(?<rest>.*)$");
             if (!match.Success)
             {
-                errors.Add(new FleetError(at, service, $"'{requirement}' is not a requirement.", "Write 'name==version \\' followed by '--hash=sha256:<64 hex digits>' lines (pip-compile --generate-hashes writes this)."));
+                errors.Add(InputError.Service(at, service, $"'{requirement}' is not a requirement.", "Write 'name==version \\' followed by '--hash=sha256:<64 hex digits>' lines (pip-compile --generate-hashes writes this)."));
                 continue;
             }
 
@@ -238,23 +238,23 @@ public static class FleetValidator
             var normal = FleetFamilies.NormalizePackage(name);
             if (match.Groups["op"].Value != "==" || match.Groups["version"].Value.Length == 0 || match.Groups["rest"].Value.StartsWith(','))
             {
-                errors.Add(new FleetError(at, service, $"'{requirement}' is not pinned with ==.", $"Pin it to one version, e.g. '{name}==1.2.3' (pip-compile does)."));
+                errors.Add(InputError.Service(at, service, $"'{requirement}' is not pinned with ==.", $"Pin it to one version, e.g. '{name}==1.2.3' (pip-compile does)."));
             }
 
             var hashes = hashAt < 0 ? [] : line[hashAt..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (hashes.Length == 0)
             {
-                errors.Add(new FleetError(at, service, $"'{requirement}' has no --hash=sha256: (pip --require-hashes refuses it).", "Regenerate the lock with `pip-compile --generate-hashes`."));
+                errors.Add(InputError.Service(at, service, $"'{requirement}' has no --hash=sha256: (pip --require-hashes refuses it).", "Regenerate the lock with `pip-compile --generate-hashes`."));
             }
 
             foreach (var hash in hashes.Where(h => !System.Text.RegularExpressions.Regex.IsMatch(h, "^--hash=sha256:[0-9a-f]{64}$")))
             {
-                errors.Add(new FleetError(at, service, $"'{hash}' is not a sha256 hash option.", "Write '--hash=sha256:' and 64 lowercase hex digits (md5/sha1 are refused by pip)."));
+                errors.Add(InputError.Service(at, service, $"'{hash}' is not a sha256 hash option.", "Write '--hash=sha256:' and 64 lowercase hex digits (md5/sha1 are refused by pip)."));
             }
 
             if (seen.TryGetValue(normal, out var first))
             {
-                errors.Add(new FleetError(at, service, $"'{name}' is listed twice (first at line {first}).", "Keep one entry."));
+                errors.Add(InputError.Service(at, service, $"'{name}' is listed twice (first at line {first}).", "Keep one entry."));
             }
             else
             {
@@ -263,7 +263,7 @@ public static class FleetValidator
 
             if (provided.Contains(normal))
             {
-                errors.Add(new FleetError(at, service, $"'{name}' is already provided by family '{family.Name}': pip sees it installed and skips its hash check, so the lock's pin would not be enforced.", $"Remove '{name}' from the service lock (the family's version is used), or change the family."));
+                errors.Add(InputError.Service(at, service, $"'{name}' is already provided by family '{family.Name}': pip sees it installed and skips its hash check, so the lock's pin would not be enforced.", $"Remove '{name}' from the service lock (the family's version is used), or change the family."));
             }
         }
 
@@ -305,14 +305,14 @@ public static class FleetValidator
         }
     }
 
-    private static (IReadOnlyList<FleetError> Errors, ResolvedFleet Resolved) Run(Fleet fleet, Catalog.Catalog catalog)
+    private static (IReadOnlyList<InputError> Errors, ResolvedFleet Resolved) Run(Fleet fleet, Catalog.Catalog catalog)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(catalog);
-        var errors = new List<FleetError>();
+        var errors = new List<InputError>();
         foreach (var machine in fleet.Machines.Values.Where(m => !catalog.Machines.ContainsKey(m.Name)))
         {
-            errors.Add(new FleetError(machine.Source, null, $"Machine '{machine.Name}' is not a machine of the catalog ({catalog.File}).{Suggest.DidYouMean(machine.Name, catalog.Machines.Keys)}", $"Use one of: {string.Join(", ", catalog.Machines.Keys.Order(StringComparer.Ordinal))}, or add it to the catalog's 'machines:'."));
+            errors.Add(InputError.Service(machine.Source, null, $"Machine '{machine.Name}' is not a machine of the catalog ({catalog.File}).{Suggest.DidYouMean(machine.Name, catalog.Machines.Keys)}", $"Use one of: {string.Join(", ", catalog.Machines.Keys.Order(StringComparer.Ordinal))}, or add it to the catalog's 'machines:'."));
         }
 
         CheckNames(fleet, catalog, errors);
@@ -334,18 +334,18 @@ public static class FleetValidator
     /// A service is a bake target, a hashes.json name and a few variables beside the families: each must mean one
     /// image. ("none" is --services=none.)
     /// </summary>
-    private static void CheckNames(Fleet fleet, Catalog.Catalog catalog, List<FleetError> errors)
+    private static void CheckNames(Fleet fleet, Catalog.Catalog catalog, List<InputError> errors)
     {
         var taken = catalog.Families.SelectMany(f => new[] { f.Name, f.BakeTarget, f.BakeTarget + "-artifacts", Buildx.BakeFileRenderer.GroupName(f.Group) })
             .Concat(Buildx.BakeFileRenderer.ReservedGroups).ToHashSet(StringComparer.Ordinal);
         foreach (var service in fleet.Services.Where(s => taken.Contains(s.Name) || taken.Contains(ServiceImages.BakeTarget(s.Name))))
         {
-            errors.Add(new FleetError(service.Source, service.Name, $"The service name '{service.Name}' is already a family, family group or bake target of {catalog.File}: the bake target and the name in hashes.json would be ambiguous.", "Rename the service (or the family)."));
+            errors.Add(InputError.Service(service.Source, service.Name, $"The service name '{service.Name}' is already a family, family group or bake target of {catalog.File}: the bake target and the name in hashes.json would be ambiguous.", "Rename the service (or the family)."));
         }
 
         foreach (var service in fleet.Services.Where(s => s.Name == "none"))
         {
-            errors.Add(new FleetError(service.Source, service.Name, "'none' cannot name a service: --services=none means no service.", "Rename the service."));
+            errors.Add(InputError.Service(service.Source, service.Name, "'none' cannot name a service: --services=none means no service.", "Rename the service."));
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -355,7 +355,7 @@ public static class FleetValidator
             {
                 if (seen.TryGetValue(derived, out var first) && first != service.Name)
                 {
-                    errors.Add(new FleetError(service.Source, service.Name, $"The service names '{first}' and '{service.Name}' both become '{derived}' (bake targets and variables keep only letters, digits, '-' and '_').", "Rename one of them."));
+                    errors.Add(InputError.Service(service.Source, service.Name, $"The service names '{first}' and '{service.Name}' both become '{derived}' (bake targets and variables keep only letters, digits, '-' and '_').", "Rename one of them."));
                     break;
                 }
 
@@ -365,11 +365,11 @@ public static class FleetValidator
 
         if (fleet.Services.Count > 0 && catalog.Families.FirstOrDefault(f => f.BakeTarget == ServiceImages.Group || Buildx.BakeFileRenderer.GroupName(f.Group) == ServiceImages.Group) is { } clash)
         {
-            errors.Add(new FleetError(new SourceSpan(fleet.File, 1, 1), null, $"Family '{clash.Name}' of {catalog.File} is named or grouped '{ServiceImages.Group}', the bake group of the fleet's services.", "Rename the family or its group."));
+            errors.Add(InputError.Service(new SourceSpan(fleet.File, 1, 1), null, $"Family '{clash.Name}' of {catalog.File} is named or grouped '{ServiceImages.Group}', the bake group of the fleet's services.", "Rename the family or its group."));
         }
     }
 
-    private static ResolvedService? ResolveService(Fleet fleet, Catalog.Catalog catalog, FleetService service, List<FleetError> errors)
+    private static ResolvedService? ResolveService(Fleet fleet, Catalog.Catalog catalog, FleetService service, List<InputError> errors)
     {
         var family = FleetFamilies.Resolve(catalog, service.Family);
         if (family is null)
@@ -377,11 +377,11 @@ public static class FleetValidator
             var candidates = catalog.Families.Select(f => f.Name).Concat(catalog.Aliases.Keys).ToList();
             var aliases = catalog.Aliases.Count == 0 ? "the catalog declares no aliases" : "aliases: " + string.Join(", ", catalog.Aliases.Keys.Order(StringComparer.Ordinal));
             var target = catalog.Aliases.TryGetValue(service.Family, out var t) ? $" (its alias points at '{t}', which is not a family)" : string.Empty;
-            errors.Add(new FleetError(service.At("family"), service.Name, $"Family or alias '{service.Family}' is not in the catalog {catalog.File}{target}.{Suggest.DidYouMean(service.Family, candidates)}", $"Name a catalog family or an alias ({aliases}); aliases are declared once, in the catalog's 'aliases:'."));
+            errors.Add(InputError.Service(service.At("family"), service.Name, $"Family or alias '{service.Family}' is not in the catalog {catalog.File}{target}.{Suggest.DidYouMean(service.Family, candidates)}", $"Name a catalog family or an alias ({aliases}); aliases are declared once, in the catalog's 'aliases:'."));
             return null;
         }
 
-        var lineage = catalog.Lineage(family);
+        var lineage = catalog.Graph.Lineage(family.Name);
         var label = family.Name == service.Family ? $"'{family.Name}'" : $"'{family.Name}' (alias '{service.Family}')";
         var before = errors.Count;
         var archList = FleetFamilies.ArchList(lineage);
@@ -394,13 +394,13 @@ public static class FleetValidator
 
             if (machine.ComputeCapability is not { } cap)
             {
-                errors.Add(new FleetError(service.At("machines"), service.Name, $"GPU family {label} is placed on machine '{machineName}', which has no GPU (no compute_capability in the fleet's machines).", $"Run it on a GPU machine, or give '{machineName}' its compute_capability."));
+                errors.Add(InputError.Service(service.At("machines"), service.Name, $"GPU family {label} is placed on machine '{machineName}', which has no GPU (no compute_capability in the fleet's machines).", $"Run it on a GPU machine, or give '{machineName}' its compute_capability."));
             }
             else if (!FleetFamilies.Covers(archList, cap))
             {
                 var archs = string.Join(";", archList);
                 var better = BetterGpuFamily(catalog, family, cap);
-                errors.Add(new FleetError(service.At("family"), service.Name, $"Family {label} is built for GPU arch {archs}, but machine '{machineName}' has compute capability {cap}: its GPU probe would fail at start.", better is null ? $"Use a family built for {cap}, or run the service on a machine with {archs}." : $"Use '{better}' (built for {cap}) on '{machineName}', or run the service on a machine with {archs}."));
+                errors.Add(InputError.Service(service.At("family"), service.Name, $"Family {label} is built for GPU arch {archs}, but machine '{machineName}' has compute capability {cap}: its GPU probe would fail at start.", better is null ? $"Use a family built for {cap}, or run the service on a machine with {archs}." : $"Use '{better}' (built for {cap}) on '{machineName}', or run the service on a machine with {archs}."));
             }
         }
 
@@ -412,18 +412,18 @@ public static class FleetValidator
             var fits = catalog.Aliases.Keys.Concat(catalog.Families.Select(f => f.Name))
                 .Where(n => FleetFamilies.Resolve(catalog, n) is { } f && service.Needs.All(FleetFamilies.Provides(catalog, f).Contains))
                 .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(4).ToList();
-            errors.Add(new FleetError(service.At("needs"), service.Name, $"The service needs {names}, but family {label} provides only {string.Join(", ", provides.Select(FleetFamilies.NeedName))}.", fits.Count == 0 ? "No catalog family provides all its needs: add 'provides:' to a family in the catalog, or change the needs." : $"Use a family that provides them: {string.Join(", ", fits)}."));
+            errors.Add(InputError.Service(service.At("needs"), service.Name, $"The service needs {names}, but family {label} provides only {string.Join(", ", provides.Select(FleetFamilies.NeedName))}.", fits.Count == 0 ? "No catalog family provides all its needs: add 'provides:' to a family in the catalog, or change the needs." : $"Use a family that provides them: {string.Join(", ", fits)}."));
         }
 
         if (service.GpuOptional && archList is null)
         {
-            errors.Add(new FleetError(service.At("gpu"), service.Name, $"'gpu: optional' is set, but family {label} has no GPU.", "Remove 'gpu: optional' (a CPU family never probes a GPU), or use a GPU family."));
+            errors.Add(InputError.Service(service.At("gpu"), service.Name, $"'gpu: optional' is set, but family {label} has no GPU.", "Remove 'gpu: optional' (a CPU family never probes a GPU), or use a GPU family."));
         }
 
         var user = lineage.Select(f => f.User).LastOrDefault(u => u is not null);
         if (user is null || user.Uid == 0)
         {
-            errors.Add(new FleetError(service.At("family"), service.Name, $"Family {label} runs as root; fleet services run as a non-root user (a container's root is the host's root once it escapes).", "Give the family (or the catalog's defaults) a 'user:' with a non-zero uid."));
+            errors.Add(InputError.Service(service.At("family"), service.Name, $"Family {label} runs as root; fleet services run as a non-root user (a container's root is the host's root once it escapes).", "Give the family (or the catalog's defaults) a 'user:' with a non-zero uid."));
         }
 
         return errors.Count > before || user is null ? null : new ResolvedService(service, family, lineage, user);
@@ -450,7 +450,7 @@ public static class FleetValidator
     }
 
     /// <summary>Per machine, every published host port (port + the machine's port_offset) belongs to one service or infrastructure entry.</summary>
-    private static void CheckPorts(Fleet fleet, List<FleetError> errors)
+    private static void CheckPorts(Fleet fleet, List<InputError> errors)
     {
         foreach (var machine in fleet.Machines.Values)
         {
@@ -466,7 +466,7 @@ public static class FleetValidator
                     var shown = machine.PortOffset == 0 ? $"host port {host}" : $"host port {host} ({what} {port} + port_offset {machine.PortOffset})";
                     if (host > 65535)
                     {
-                        errors.Add(new FleetError(at(key), name, $"On machine '{machine.Name}', {shown} is above 65535.", $"Lower the port or machine '{machine.Name}''s port_offset.") { Subject = subject });
+                        errors.Add(InputError.Service(at(key), name, $"On machine '{machine.Name}', {shown} is above 65535.", $"Lower the port or machine '{machine.Name}''s port_offset.") with { SubjectKind = subject });
                         continue;
                     }
 
@@ -474,7 +474,7 @@ public static class FleetValidator
                     {
                         if (other.Service != name)
                         {
-                            errors.Add(new FleetError(at(key), name, $"On machine '{machine.Name}', {shown} is already used by {other.Subject} '{other.Service}' (its {other.What}).", "Give one of them another port; ports and health ports are host ports after the machine's port_offset.") { Subject = subject });
+                            errors.Add(InputError.Service(at(key), name, $"On machine '{machine.Name}', {shown} is already used by {other.Subject} '{other.Service}' (its {other.What}).", "Give one of them another port; ports and health ports are host ports after the machine's port_offset.") with { SubjectKind = subject });
                         }
 
                         continue;

@@ -17,8 +17,8 @@ public sealed record ServiceCode(
     string Service,
     ImportAnalysis Analysis,
     IReadOnlyList<CodeFile> Files,
-    IReadOnlyList<FleetError> Errors,
-    IReadOnlyList<FleetError> Warnings)
+    IReadOnlyList<InputError> Errors,
+    IReadOnlyList<InputError> Warnings)
 {
     /// <summary>The import names the service's family provides (what Lock subtracts and Deps reports as the family's).</summary>
     public IReadOnlySet<string> FamilyModules { get; init; } = new HashSet<string>(StringComparer.Ordinal);
@@ -66,14 +66,14 @@ public static class ServiceCodeReader
     private static ServiceCode Read(ResolvedFleet fleet, string sourceRoot, ImportAnalyzer analyzer, ResolvedService rs, IReadOnlySet<string> familyModules, bool checkLocks)
     {
         var s = rs.Service;
-        var errors = new List<FleetError>();
-        var warnings = new List<FleetError>();
+        var errors = new List<InputError>();
+        var warnings = new List<InputError>();
         var analysis = analyzer.Analyze(s.Entrypoint);
         var display = Display(fleet.Fleet);
 
         foreach (var e in analysis.SyntaxErrors)
         {
-            errors.Add(new FleetError(Span(display, e.At), s.Name, $"Python syntax error: {e.Message}.", "Fix the code there: Kiln reads the imports without running it, and Python would refuse this file too."));
+            errors.Add(InputError.Service(Span(display, e.At), s.Name, $"Python syntax error: {e.Message}.", "Fix the code there: Kiln reads the imports without running it, and Python would refuse this file too."));
         }
 
         foreach (var u in analysis.Unresolved)
@@ -82,16 +82,16 @@ public static class ServiceCodeReader
             if (u.Name == s.Entrypoint)
             {
                 errors.Add(u.Reason.Contains("outside", StringComparison.Ordinal)
-                    ? new FleetError(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' is a symbolic link that leads outside source_root '{fleet.Fleet.SourceRoot}' ({sourceRoot}).", "Keep the service's code inside source_root, as real files: nothing outside it is hashed or copied.")
-                    : new FleetError(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' does not exist under source_root '{fleet.Fleet.SourceRoot}' ({sourceRoot}).", "Check out the fleet's code there, fix the path in the fleet, or point source_root at the fleet's repository."));
+                    ? InputError.Service(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' is a symbolic link that leads outside source_root '{fleet.Fleet.SourceRoot}' ({sourceRoot}).", "Keep the service's code inside source_root, as real files: nothing outside it is hashed or copied.")
+                    : InputError.Service(s.At("entrypoint"), s.Name, $"The entrypoint '{s.Entrypoint}' does not exist under source_root '{fleet.Fleet.SourceRoot}' ({sourceRoot}).", "Check out the fleet's code there, fix the path in the fleet, or point source_root at the fleet's repository."));
             }
             else if (u.Optional)
             {
-                warnings.Add(new FleetError(Span(display, u.At), s.Name, message, "It is optional (guarded by try/except ImportError or dynamic), so the image is built without it."));
+                warnings.Add(InputError.Service(Span(display, u.At), s.Name, message, "It is optional (guarded by try/except ImportError or dynamic), so the image is built without it."));
             }
             else
             {
-                errors.Add(new FleetError(Span(display, u.At), s.Name, message, $"Add the module under source_root or one of python_path's roots ({string.Join(", ", fleet.Fleet.PythonPath)}), or fix the import."));
+                errors.Add(InputError.Service(Span(display, u.At), s.Name, message, $"Add the module under source_root or one of python_path's roots ({string.Join(", ", fleet.Fleet.PythonPath)}), or fix the import."));
             }
         }
 
@@ -106,13 +106,13 @@ public static class ServiceCodeReader
             var matched = Glob(sourceRoot, glob, out var problem);
             if (problem is not null)
             {
-                errors.Add(new FleetError(s.At("files"), s.Name, problem, "Keep the service's data files inside source_root, as real files (the image is built from them)."));
+                errors.Add(InputError.Service(s.At("files"), s.Name, problem, "Keep the service's data files inside source_root, as real files (the image is built from them)."));
                 continue;
             }
 
             if (matched.Count == 0)
             {
-                errors.Add(new FleetError(s.At("files"), s.Name, $"'files' entry '{glob}' matches no file under source_root '{fleet.Fleet.SourceRoot}'.", "Fix the glob ('*' matches within a folder, '**' any depth), or remove it."));
+                errors.Add(InputError.Service(s.At("files"), s.Name, $"'files' entry '{glob}' matches no file under source_root '{fleet.Fleet.SourceRoot}'.", "Fix the glob ('*' matches within a folder, '**' any depth), or remove it."));
             }
 
             foreach (var path in matched)
@@ -133,7 +133,7 @@ public static class ServiceCodeReader
     /// Every third-party import must be installed by the family or the lock (an optional one may be absent); a
     /// distribution the lock asks for by name that nothing imports is only a warning.
     /// </summary>
-    private static void CheckThirdParty(ResolvedFleet fleet, string sourceRoot, ResolvedService rs, ImportAnalysis analysis, IReadOnlySet<string> familyModules, List<FleetError> errors, List<FleetError> warnings)
+    private static void CheckThirdParty(ResolvedFleet fleet, string sourceRoot, ResolvedService rs, ImportAnalysis analysis, IReadOnlySet<string> familyModules, List<InputError> errors, List<InputError> warnings)
     {
         var s = rs.Service;
         var display = Display(fleet.Fleet);
@@ -147,7 +147,7 @@ public static class ServiceCodeReader
             }
             catch (LockException ex)
             {
-                errors.Add(new FleetError(s.At("requirements"), s.Name, ex.Message, LockFix(s)));
+                errors.Add(InputError.Service(s.At("requirements"), s.Name, ex.Message, LockFix(s)));
                 return;
             }
         }
@@ -182,14 +182,14 @@ public static class ServiceCodeReader
 
             var distribution = ModuleMap.Distribution(t.Name, fleet.Fleet.ModuleMap);
             var lockText = s.RequirementsLock is null ? "it has no lock ('requirements: none')" : $"its lock {lockDisplay}";
-            errors.Add(new FleetError(Span(display, t.At), s.Name,
+            errors.Add(InputError.Service(Span(display, t.At), s.Name,
                 $"imports '{t.Name}' (distribution {distribution}), which neither its family {rs.Family.Name} nor {lockText} provides.",
                 LockFix(s)));
         }
 
         foreach (var p in locked.Where(p => !used.Contains(p) && IsRequested(p, s)))
         {
-            warnings.Add(new FleetError(new SourceSpan(lockDisplay!, p.Line, 1), s.Name,
+            warnings.Add(InputError.Service(new SourceSpan(lockDisplay!, p.Line, 1), s.Name,
                 $"The lock asks for '{p.Name}', which no module of the service imports.",
                 $"Run ./build.sh --target=Lock --services={s.Name} (it writes the lock from the imports), or import it where it is used."));
         }

@@ -23,13 +23,13 @@ public static class CvePolicyReader
             return CvePolicy.Default(displayPath);
         }
 
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(path), displayPath, errors);
         var policy = text is null ? null : Parse(text, displayPath, errors, families);
-        return policy ?? throw new GateConfigException(CatalogException.Format(errors, displayPath));
+        return policy ?? throw new GateConfigException(InputException.Format(errors, displayPath));
     }
 
-    public static CvePolicy? Parse(string text, string displayPath, List<CatalogError> errors, IReadOnlySet<string>? families = null)
+    public static CvePolicy? Parse(string text, string displayPath, List<InputError> errors, IReadOnlySet<string>? families = null)
     {
         ArgumentNullException.ThrowIfNull(errors);
         var before = errors.Count;

@@ -29,13 +29,13 @@ public static class SizeBaselineReader
             return SizeBaseline.Empty;
         }
 
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(path), display, errors);
         var baseline = text is null ? null : Parse(text, display, errors, families);
-        return baseline ?? throw new GateConfigException(CatalogException.Format(errors, display));
+        return baseline ?? throw new GateConfigException(InputException.Format(errors, display));
     }
 
-    public static SizeBaseline? Parse(string json, string file, List<CatalogError> errors, IReadOnlySet<string>? families = null)
+    public static SizeBaseline? Parse(string json, string file, List<InputError> errors, IReadOnlySet<string>? families = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(errors);
@@ -76,7 +76,7 @@ public static class SizeBaselineReader
             return null;
         }
 
-        var list = new List<CatalogError>();
+        var list = new List<InputError>();
         void Err(JNode at, string? subject, string message, string fix) => list.Add(Error(file, at.Line, at.Column, subject, message, fix));
 
         if (root.Kind != JsonValueKind.Object)
@@ -218,7 +218,7 @@ public static class SizeBaselineReader
         return null;
     }
 
-    private static CatalogError Error(string file, int line, int column, string? subject, string message, string fix) =>
+    private static InputError Error(string file, int line, int column, string? subject, string message, string fix) =>
         new(new SourceSpan(file, line, column), subject, message, fix) { SubjectKind = "baseline entry" };
 
     private static Func<int, (int Line, int Column)> Position(List<int> lineStarts, byte[] bytes) => offset =>

@@ -107,7 +107,7 @@ public sealed class FamilyHasher(string repoRoot, Func<Catalog.Catalog, Family, 
     public IReadOnlyList<FamilyHash> Compute(Catalog.Catalog catalog, IEnumerable<Family>? selection = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var wanted = (selection ?? catalog.Families).SelectMany(catalog.Lineage).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var wanted = (selection ?? catalog.Families).SelectMany(f => catalog.Graph.Lineage(f.Name)).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         var families = catalog.Families.Where(f => wanted.Contains(f.Name)).ToList();
 
         // Read every file up front, in parallel: file bytes dominate the cost and each file is read once.

@@ -88,7 +88,7 @@ public sealed class PixiChecks(string repoRoot, PixiSettings settings, bool stri
             return null;
         }
 
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(path), settings.Manifest, errors);
         var manifest = text is null ? null : PixiManifest.Read(text, settings.Manifest, errors);
         r.Errors.AddRange(errors);
@@ -103,7 +103,7 @@ public sealed class PixiChecks(string repoRoot, PixiSettings settings, bool stri
             return null;
         }
 
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var text = YamlDocument.Decode(File.ReadAllBytes(path), settings.Lock, errors);
         var lockFile = text is null ? null : PixiLock.Read(text, settings.Lock, errors);
         r.Errors.AddRange(errors);

@@ -22,12 +22,12 @@ public sealed record PixiLock(int Version, IReadOnlyDictionary<string, LockEnvir
     /// <summary>Parses a lock already known to be valid (the catalog loader checked it); bad text throws <see cref="FormatException"/> with every positioned error.</summary>
     public static PixiLock Parse(string yaml, string file = "pixi.lock")
     {
-        var errors = new List<CatalogError>();
-        return Read(yaml, file, errors) ?? throw new FormatException(CatalogException.Format(errors, file));
+        var errors = new List<InputError>();
+        return Read(yaml, file, errors) ?? throw new FormatException(InputException.Format(errors, file));
     }
 
     /// <summary>The lock, or null with positioned errors (all of them) in <paramref name="errors"/>.</summary>
-    public static PixiLock? Read(string yaml, string file, List<CatalogError> errors)
+    public static PixiLock? Read(string yaml, string file, List<InputError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
         var before = errors.Count;
@@ -36,7 +36,7 @@ public sealed record PixiLock(int Version, IReadOnlyDictionary<string, LockEnvir
         {
             if (errors.Count == before)
             {
-                errors.Add(new CatalogError(new SourceSpan(file, 1, 1), null, $"{file} is empty.", "Run `pixi lock` and commit the file."));
+                errors.Add(new InputError(new SourceSpan(file, 1, 1), null, $"{file} is empty.", "Run `pixi lock` and commit the file."));
             }
 
             return null;

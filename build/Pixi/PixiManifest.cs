@@ -15,7 +15,7 @@ public sealed record PixiEnvironment(string Name, IReadOnlyList<string> Features
 public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, IReadOnlyDictionary<string, PixiEnvironment> Environments)
 {
     /// <summary>The manifest, or null with positioned errors in <paramref name="errors"/>.</summary>
-    public static PixiManifest? Read(string text, string file, List<CatalogError> errors)
+    public static PixiManifest? Read(string text, string file, List<InputError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
         var store = new TomlMetadataStore();
@@ -28,7 +28,7 @@ public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, 
         {
             var message = ex.Message;
             var marker = message.IndexOf(": error : ", StringComparison.Ordinal);
-            errors.Add(new CatalogError(new SourceSpan(file, Math.Max(ex.Line ?? 1, 1), Math.Max(ex.Column ?? 1, 1)), null,
+            errors.Add(new InputError(new SourceSpan(file, Math.Max(ex.Line ?? 1, 1), Math.Max(ex.Column ?? 1, 1)), null,
                 $"TOML syntax error: {(marker >= 0 ? message[(marker + 10)..] : message).Trim()}", $"Fix {file} at that position (pixi reads it as TOML too)."));
             return null;
         }
@@ -44,7 +44,7 @@ public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, 
             return new SourceSpan(file, 1, 1);
         }
 
-        void Error(SourceSpan at, string message, string fix) => errors.Add(new CatalogError(at, null, message, fix));
+        void Error(SourceSpan at, string message, string fix) => errors.Add(new InputError(at, null, message, fix));
 
         List<string>? Strings(TomlTable table, string key, string what)
         {
@@ -150,11 +150,11 @@ public sealed record PixiManifest(string File, IReadOnlyList<string> Platforms, 
         return errors.Count > before ? null : new PixiManifest(file, platforms, environments);
     }
 
-    /// <summary>The environment names (always including 'default'); throws <see cref="CatalogException"/> when the text is not a valid manifest.</summary>
+    /// <summary>The environment names (always including 'default'); throws <see cref="InputException"/> when the text is not a valid manifest.</summary>
     public static IReadOnlySet<string> EnvironmentNames(string tomlText, string file = "pixi.toml")
     {
-        var errors = new List<CatalogError>();
-        var manifest = Read(tomlText, file, errors) ?? throw new CatalogException(errors);
+        var errors = new List<InputError>();
+        var manifest = Read(tomlText, file, errors) ?? throw new InputException(errors);
         return new SortedSet<string>(manifest.Environments.Keys, StringComparer.Ordinal);
     }
 }

@@ -130,7 +130,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     }
 
     /// <summary>Each service's code closure, or the paths it lacks (named with the source_root in use).</summary>
-    private (List<FleetError> Missing, IReadOnlyList<ServiceCode> Code) ReadCode(IReadOnlyList<ResolvedService> services)
+    private (List<InputError> Missing, IReadOnlyList<ServiceCode> Code) ReadCode(IReadOnlyList<ResolvedService> services)
     {
         var fleet = context.Fleet!;
         var root = Path.GetFullPath(Path.Combine(context.Root, fleet.Fleet.SourceRoot));
@@ -140,7 +140,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     }
 
     /// <summary>A service's hash needs its code: every missing path is named.</summary>
-    private List<FamilyHashEntry> HashServices(IReadOnlyList<ResolvedService> services, List<FleetError> missing, IReadOnlyList<ServiceCode> code, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
+    private List<FamilyHashEntry> HashServices(IReadOnlyList<ResolvedService> services, List<InputError> missing, IReadOnlyList<ServiceCode> code, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
     {
         var fleet = context.Fleet!;
         missing.AddRange(code.SelectMany(c => c.Errors));

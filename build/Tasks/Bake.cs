@@ -121,7 +121,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
             {
                 Fleet.CodeStage.Stage(p.Name, sourceRoot, Path.Combine(context.Root, BakeFileRenderer.DefaultCodeDir, p.Name), hashes.Get(p.Name).Inputs);
             }
-            catch (Fleet.FleetException ex)
+            catch (Catalog.InputException ex)
             {
                 throw new CakeException(1, ex.Message);
             }

@@ -80,7 +80,7 @@ public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
         var command = new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath, "--call=check,format=json");
         foreach (var family in catalog.Families)
         {
-            var image = lintBase ?? catalog.Lineage(family)[0].Base!;
+            var image = lintBase ?? catalog.Graph.RootOf(family.Name).Base!;
             command = command.Add("--set", $"{family.BakeTarget}.contexts.parent=docker-image://{image}");
             if (family.Python is { Kind: Catalog.PythonKind.Pixi })
             {

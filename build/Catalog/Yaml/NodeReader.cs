@@ -11,11 +11,12 @@ public sealed class NodeReader(string file, string subjectKind = "family")
 {
     public string File { get; } = file;
 
-    public string SubjectKind { get; } = subjectKind;
+    /// <summary>What the subject of the errors names; a reader of several kinds of entry switches it as it goes.</summary>
+    public string SubjectKind { get; set; } = subjectKind;
 
-    public List<CatalogError> Errors { get; } = [];
+    public List<InputError> Errors { get; } = [];
 
-    public List<CatalogError> Warnings { get; } = [];
+    public List<InputError> Warnings { get; } = [];
 
     public SourceSpan At(YNode node)
     {
@@ -24,10 +25,18 @@ public sealed class NodeReader(string file, string subjectKind = "family")
     }
 
     public void Error(YNode? node, string? subject, string message, string fix) =>
-        Errors.Add(new CatalogError(node is null ? new SourceSpan(File, 1, 1) : At(node), subject, message, fix) { SubjectKind = SubjectKind });
+        Errors.Add(new InputError(node is null ? new SourceSpan(File, 1, 1) : At(node), subject, message, fix) { SubjectKind = SubjectKind });
 
-    public void Problem(bool strict, YNode node, string? subject, string message, string fix) =>
-        (strict ? Errors : Warnings).Add(new CatalogError(At(node), subject, message, fix) { SubjectKind = SubjectKind });
+    /// <summary>An error when <paramref name="strict"/> (CI mode), else a warning: what CI must not let through but a local run may.</summary>
+    public void Problem(bool strict, YNode? node, string? subject, string message, string fix) =>
+        (strict ? Errors : Warnings).Add(new InputError(node is null ? new SourceSpan(File, 1, 1) : At(node), subject, message, fix) { SubjectKind = SubjectKind });
+
+    /// <summary>Every key's value position, so later checks can point at the exact line.</summary>
+    public Dictionary<string, SourceSpan> Spans(YMapping m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return m.Entries.ToDictionary(e => e.Name, e => At(e.Value), StringComparer.Ordinal);
+    }
 
     /// <summary>Reports keys that are not allowed (typos) with a suggestion; true when any was found.</summary>
     public bool CheckKeys(YMapping m, IReadOnlyCollection<string> allowed, string? subject, string what)
@@ -38,7 +47,7 @@ public sealed class NodeReader(string file, string subjectKind = "family")
         {
             if (!allowed.Contains(entry.Name))
             {
-                Error(entry.Key, subject, $"Unknown key '{entry.Name}' in {what}.{Suggest.DidYouMean(entry.Name, allowed)}", $"Allowed keys: {string.Join(", ", allowed)}.");
+                Error(entry.Key, subject, $"Unknown key '{Shown(entry.Name)}' in {what}.{Suggest.DidYouMean(entry.Name, allowed)}", $"Allowed keys: {string.Join(", ", allowed)}.");
                 found = true;
             }
         }
@@ -199,4 +208,24 @@ public sealed class NodeReader(string file, string subjectKind = "family")
 
     public SortedDictionary<string, string> StringMap(YMapping m, string key, string? subject) =>
         new(Pairs(m, key, subject).ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>Index of the first character a generated file cannot hold literally (a control character, a line or paragraph separator), or -1.</summary>
+    public static int FirstControl(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsControl(c) || c is '\u2028' or '\u2029')
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>A key as a message shows it: control characters escaped, so the message stays one line.</summary>
+    public static string Shown(string text) =>
+        FirstControl(text) < 0 ? text : string.Concat(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? $"\\u{(int)c:X4}" : c.ToString()));
 }

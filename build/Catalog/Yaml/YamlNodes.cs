@@ -64,7 +64,7 @@ public static class YamlDocument
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Decodes bytes as strict UTF-8: an invalid byte is an error at its line and column, never U+FFFD.</summary>
-    public static string? Decode(byte[] bytes, string file, List<CatalogError> errors)
+    public static string? Decode(byte[] bytes, string file, List<InputError> errors)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         ArgumentNullException.ThrowIfNull(errors);
@@ -85,13 +85,13 @@ public static class YamlDocument
             var line = 1 + bytes.AsSpan(0, lineStart).Count((byte)'\n');
             var column = 1 + Encoding.UTF8.GetCharCount(bytes, lineStart, index - lineStart);
             var shown = string.Join(' ', bytes.Skip(index).Take(Math.Min(4, bytes.Length - index)).Select(b => $"0x{b:X2}"));
-            errors.Add(new CatalogError(new SourceSpan(file, line, column), null, $"The file is not valid UTF-8 (bytes {shown}).", "Save it as UTF-8 (a Latin-1 or Windows-1252 editor setting is the usual cause)."));
+            errors.Add(new InputError(new SourceSpan(file, line, column), null, $"The file is not valid UTF-8 (bytes {shown}).", "Save it as UTF-8 (a Latin-1 or Windows-1252 editor setting is the usual cause)."));
             return null;
         }
     }
 
     /// <summary>The document's root, or null with the reasons in <paramref name="errors"/>.</summary>
-    public static YNode? Parse(string text, string file, List<CatalogError> errors)
+    public static YNode? Parse(string text, string file, List<InputError> errors)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(errors);
@@ -111,7 +111,7 @@ public static class YamlDocument
             parser.Consume<DocumentEnd>();
             if (parser.Accept<DocumentStart>(out var second))
             {
-                errors.Add(new CatalogError(Span(file, second.Start), null, "The file holds more than one YAML document.", "Remove the '---' and everything after it, or merge the documents."));
+                errors.Add(new InputError(Span(file, second.Start), null, "The file holds more than one YAML document.", "Remove the '---' and everything after it, or merge the documents."));
             }
 
             return errors.Count > before ? null : root;
@@ -126,14 +126,14 @@ public static class YamlDocument
                 at = new SourceSpan(file, tab.Line, tab.Column);
             }
 
-            errors.Add(new CatalogError(at, null, $"YAML syntax error: {Clean(ex)}", "Fix the YAML at that position (indentation, a tab, a missing ':' or an unclosed quote are the usual causes)."));
+            errors.Add(new InputError(at, null, $"YAML syntax error: {Clean(ex)}", "Fix the YAML at that position (indentation, a tab, a missing ':' or an unclosed quote are the usual causes)."));
             return null;
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
         {
             // The YAML library fails this way on some malformed input (seen on a flow mapping cut off mid-line);
             // it is still the user's syntax, reported after the last part that was read.
-            errors.Add(new CatalogError(Span(file, builder.LastMark), null, "YAML syntax error: the text after this point cannot be read as YAML.", "Look for an unclosed '{', '[' or quote from here on."));
+            errors.Add(new InputError(Span(file, builder.LastMark), null, "YAML syntax error: the text after this point cannot be read as YAML.", "Look for an unclosed '{', '[' or quote from here on."));
             return null;
         }
     }
@@ -163,7 +163,7 @@ public static class YamlDocument
         return (paren > 0 ? message[..paren] : message).Trim().TrimEnd('.') + ".";
     }
 
-    private sealed class Builder(string file, List<CatalogError> errors)
+    private sealed class Builder(string file, List<InputError> errors)
     {
         private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
 
@@ -204,13 +204,13 @@ public static class YamlDocument
                     var value = Read(parser);
                     if (keyNode is not YScalar { Value: not null } key)
                     {
-                        errors.Add(new CatalogError(new SourceSpan(file, keyNode.Line, keyNode.Column), null, $"A key must be a single value, not {keyNode.TypeName}.", "Write 'name: value'; a key cannot be a list, a mapping or empty."));
+                        errors.Add(new InputError(new SourceSpan(file, keyNode.Line, keyNode.Column), null, $"A key must be a single value, not {keyNode.TypeName}.", "Write 'name: value'; a key cannot be a list, a mapping or empty."));
                         continue;
                     }
 
                     if (seen.TryGetValue(key.Value, out var first))
                     {
-                        errors.Add(new CatalogError(new SourceSpan(file, key.Line, key.Column), null, $"'{key.Value}' is defined twice in this mapping (the other one is at {file}:{first.Line}:{first.Column}).", "Keep one of them: YAML would silently use only one."));
+                        errors.Add(new InputError(new SourceSpan(file, key.Line, key.Column), null, $"'{key.Value}' is defined twice in this mapping (the other one is at {file}:{first.Line}:{first.Column}).", "Keep one of them: YAML would silently use only one."));
                         continue;
                     }
 
@@ -227,7 +227,7 @@ public static class YamlDocument
                 return target;
             }
 
-            errors.Add(new CatalogError(new SourceSpan(file, Line(alias.Start), Column(alias.Start)), null, $"The alias '*{alias.Value.Value}' refers to no anchor defined before it.", $"Define '&{alias.Value.Value}' earlier in the file, or write the value out."));
+            errors.Add(new InputError(new SourceSpan(file, Line(alias.Start), Column(alias.Start)), null, $"The alias '*{alias.Value.Value}' refers to no anchor defined before it.", $"Define '&{alias.Value.Value}' earlier in the file, or write the value out."));
             return new YScalar(null, ScalarStyle.Plain, Line(alias.Start), Column(alias.Start));
         }
 

@@ -7,7 +7,7 @@ namespace Build.Tests.BadInput;
 /// <summary>
 /// Random mutations of the demo catalog (deleted, duplicated and swapped lines, swapped value types, re-indented
 /// lines, random bytes, truncation) through the loader. The only allowed outcomes are a valid catalog or a
-/// <see cref="CatalogException"/> whose every error is positioned; any other exception is a bug.
+/// <see cref="InputException"/> whose every error is positioned; any other exception is a bug.
 /// The count is bounded for the normal run; KILN_FUZZ_COUNT=100000 runs a longer one (KILN_FUZZ_SEED picks the seed).
 /// </summary>
 [TestFixture]
@@ -48,7 +48,7 @@ public sealed class CatalogFuzzTests
                     CatalogLoader.Load("examples/mini/fuzz.yaml", options);
                     outcome = "valid";
                 }
-                catch (CatalogException ex)
+                catch (InputException ex)
                 {
                     ex.Errors.ShouldNotBeEmpty();
                     foreach (var e in ex.Errors)
@@ -113,7 +113,7 @@ public sealed class CatalogFuzzTests
         for (var i = 0; i < count; i++)
         {
             var mutated = YamlMutator.Mutate(random, original, Fragments);
-            var errors = new List<CatalogError>();
+            var errors = new List<InputError>();
             try
             {
                 var text = Build.Catalog.Yaml.YamlDocument.Decode(mutated, kind, errors);

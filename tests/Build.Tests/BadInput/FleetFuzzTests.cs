@@ -12,7 +12,7 @@ namespace Build.Tests.BadInput;
 /// Random mutations of the demo's fleet.yaml (deleted, duplicated and swapped lines, swapped value types, re-indented
 /// lines, inserted YAML fragments and control characters, random bytes, truncation) through the loader, the catalog
 /// checks and, when it is still valid, every generated file. The only allowed outcomes are a valid fleet or
-/// <see cref="FleetError"/>s that are every one positioned; any other exception is a bug, and so is an iteration that
+/// <see cref="InputError"/>s that are every one positioned; any other exception is a bug, and so is an iteration that
 /// does not finish. The count is bounded for the normal run; KILN_FUZZ_COUNT=100000 runs a longer one
 /// (KILN_FUZZ_SEED picks the seed).
 /// </summary>
@@ -76,9 +76,9 @@ public sealed class FleetFuzzTests
         const string file = "examples/demo/fleet.yaml";
         try
         {
-            var decoding = new List<CatalogError>();
+            var decoding = new List<InputError>();
             var text = YamlDocument.Decode(bytes, file, decoding);
-            var read = text is null ? new FleetRead(null, decoding.Select(FleetError.From).ToList(), []) : FleetLoader.ParseAll(text, file);
+            var read = text is null ? new FleetRead(null, decoding, []) : FleetLoader.ParseAll(text, file);
             var errors = read.Errors.ToList();
             ResolvedFleet? resolved = null;
             if (read.Fleet is { } fleet)
@@ -87,7 +87,7 @@ public sealed class FleetFuzzTests
                 {
                     resolved = FleetValidator.Resolve(fleet, catalog, read.Errors);
                 }
-                catch (FleetException ex)
+                catch (InputException ex)
                 {
                     errors = [.. ex.Errors];
                 }

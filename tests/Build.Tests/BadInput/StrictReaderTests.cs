@@ -18,7 +18,7 @@ public sealed class StrictReaderTests
 
     private static string BaselineError(string json)
     {
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         SizeBaselineReader.Parse(json, "examples/mini/size-baseline.json", errors, DemoFamilies).ShouldBeNull();
         errors.ShouldHaveSingleItem();
         return errors[0].ToString();
@@ -120,7 +120,7 @@ public sealed class StrictReaderTests
             web.features = ["web"]
             gpu = ["gpu"]
             """;
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
 
         var manifest = PixiManifest.Read(toml, "pixi.toml", errors).ShouldNotBeNull(string.Join('\n', errors));
 
@@ -133,7 +133,7 @@ public sealed class StrictReaderTests
     [Test]
     public void The_repositorys_pixi_toml_reads_and_its_gpu_environments_are_linux_only()
     {
-        var errors = new List<CatalogError>();
+        var errors = new List<InputError>();
         var manifest = PixiManifest.Read(File.ReadAllText(Path.Combine(TestInfra.RepoRoot, "pixi.toml")), "pixi.toml", errors).ShouldNotBeNull(string.Join('\n', errors));
 
         manifest.Environments.Keys.ShouldContain("gpu-vision");

@@ -30,7 +30,7 @@ public sealed class CatalogRepo : IDisposable
         return CatalogLoader.Load("docker/families.yaml", new CatalogLoadOptions(Root, n => env is not null && env.TryGetValue(n, out var v) ? v : null, strict));
     }
 
-    public CatalogException Fails(string yaml, bool strict = false) => Should.Throw<CatalogException>(() => Load(yaml, strict));
+    public InputException Fails(string yaml, bool strict = false) => Should.Throw<InputException>(() => Load(yaml, strict));
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

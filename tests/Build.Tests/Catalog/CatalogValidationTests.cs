@@ -9,7 +9,7 @@ public sealed class CatalogValidationTests
 {
     private const string D = CatalogRepo.Digest;
 
-    private static CatalogError Single(CatalogException ex)
+    private static InputError Single(InputException ex)
     {
         ex.Errors.Count.ShouldBe(1, ex.Message);
         return ex.Errors[0];
@@ -34,7 +34,7 @@ public sealed class CatalogValidationTests
         var e = Single(repo.Fails($"families:\n  a:\n    base: x:1@{D}\n    aptt: [curl]\n"));
 
         e.Where!.Line.ShouldBe(4);
-        e.Family.ShouldBe("a");
+        e.Subject.ShouldBe("a");
         e.Message.ShouldBe("Unknown key 'aptt' in family. Did you mean 'apt'?");
         e.Fix.ShouldStartWith("Allowed keys: description, group, parent, base, apt");
     }
@@ -45,7 +45,7 @@ public sealed class CatalogValidationTests
         using var repo = new CatalogRepo();
         var e = Single(repo.Fails($"families:\n  cpu-py311:\n    base: x:1@{D}\n  web:\n    parent: cpu-py31\n"));
 
-        e.Family.ShouldBe("web");
+        e.Subject.ShouldBe("web");
         e.Where!.Line.ShouldBe(4);
         e.Message.ShouldBe("Parent 'cpu-py31' is not a family in this catalog. Did you mean 'cpu-py311'?");
     }
@@ -56,7 +56,7 @@ public sealed class CatalogValidationTests
         using var repo = new CatalogRepo();
         var ex = repo.Fails("families:\n  a:\n    parent: b\n  b:\n    parent: a\n");
 
-        ex.Errors.ShouldContain(e => e.Family == "a" && e.Message == "Parents form a cycle: a -> b -> a.");
+        ex.Errors.ShouldContain(e => e.Subject == "a" && e.Message == "Parents form a cycle: a -> b -> a.");
         ex.Errors[0].Fix.ShouldContain("'base' image instead of a 'parent'");
     }
 
@@ -67,7 +67,7 @@ public sealed class CatalogValidationTests
         var ex = repo.Fails($"families:\n  cuda-ada:\n    base: x:1@{D}\n  cuda-{{gpu}}:\n    base: x:1@{D}\n    gpu: [ada]\ngpu_archs:\n  ada: {{ arch_list: [\"8.9\"] }}\n");
 
         var e = Single(ex);
-        e.Family.ShouldBe("cuda-ada");
+        e.Subject.ShouldBe("cuda-ada");
         e.Where!.Line.ShouldBe(4);
         e.Message.ShouldStartWith("Two families are named 'cuda-ada' after matrix/GPU expansion (the other one is at docker/families.yaml:2:3)");
     }
@@ -78,7 +78,7 @@ public sealed class CatalogValidationTests
         using var repo = new CatalogRepo();
         var e = Single(repo.Fails("families:\n  lonely:\n    apt: [curl]\n"));
 
-        e.Family.ShouldBe("lonely");
+        e.Subject.ShouldBe("lonely");
         e.Message.ShouldBe("A family needs a 'parent' (another family) or a 'base' (an image pinned by digest).");
     }
 
@@ -88,7 +88,7 @@ public sealed class CatalogValidationTests
         using var repo = new CatalogRepo();
         var e = Single(repo.Fails($"families:\n  a:\n    base: x:1@{D}\n  b:\n    parent: a\n    base: x:1@{D}\n"));
 
-        e.Family.ShouldBe("b");
+        e.Subject.ShouldBe("b");
         e.Where!.Line.ShouldBe(6);
         e.Message.ShouldContain("either a 'parent'");
     }
@@ -150,7 +150,7 @@ public sealed class CatalogValidationTests
         var e = Single(repo.Fails($"families:\n  a:\n    base: x:1@{D}\n    env:\n      1BAD-NAME: x\n"));
 
         e.Where!.Line.ShouldBe(5);
-        e.Family.ShouldBe("a");
+        e.Subject.ShouldBe("a");
         e.Message.ShouldBe("'1BAD-NAME' is not a valid environment variable name.");
     }
 
@@ -220,7 +220,7 @@ public sealed class CatalogValidationTests
     public void A_missing_catalog_file_is_a_clear_error()
     {
         using var repo = new CatalogRepo();
-        var ex = Should.Throw<CatalogException>(() => CatalogLoader.Load("nope/families.yaml", CatalogLoadOptions.For(repo.Root, false)));
+        var ex = Should.Throw<InputException>(() => CatalogLoader.Load("nope/families.yaml", CatalogLoadOptions.For(repo.Root, false)));
 
         ex.Message.ShouldBe("The catalog 'nope/families.yaml' does not exist. Pass --catalog=PATH (repo-relative), e.g. --catalog=examples/demo/families.yaml.");
     }

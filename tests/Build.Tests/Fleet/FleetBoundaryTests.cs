@@ -19,7 +19,7 @@ public sealed class FleetBoundaryTests
     private static string Manifest(string top = "", string volumes = "") =>
         "version: 1\n" + top + "machines:\n  mainpc: { port_offset: 0 }\n" + Service + volumes;
 
-    private static IReadOnlyList<FleetError> Load(TempDir repo, string yaml)
+    private static IReadOnlyList<InputError> Load(TempDir repo, string yaml)
     {
         repo.Write("docker/fleet.yaml", yaml);
         try
@@ -27,7 +27,7 @@ public sealed class FleetBoundaryTests
             FleetLoader.Load("docker/fleet.yaml", repo.Path);
             return [];
         }
-        catch (FleetException ex)
+        catch (InputException ex)
         {
             return ex.Errors;
         }

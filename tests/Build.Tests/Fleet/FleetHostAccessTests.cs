@@ -1,3 +1,4 @@
+using Build.Catalog;
 using Build.Fleet;
 
 namespace Build.Tests.Fleet;
@@ -18,13 +19,13 @@ public sealed class FleetHostAccessTests
     private static string Service(string volume, string machines = "[mainpc]") =>
         $"  A:\n    machines: {machines}\n    family: cpu\n    entrypoint: a/app.py\n    health: {{ port: 8000 }}\n    volumes: [\"{volume}\"]\n";
 
-    private static FleetError Refused(string volume, string machines = "[mainpc]", string machineYaml = Machines)
+    private static InputError Refused(string volume, string machines = "[mainpc]", string machineYaml = Machines)
     {
         var yaml = Service(volume, machines);
-        var e = Should.Throw<FleetException>(() => FleetFixture.Parse(yaml, machineYaml)).Errors.ShouldHaveSingleItem();
+        var e = Should.Throw<InputException>(() => FleetFixture.Parse(yaml, machineYaml)).Errors.ShouldHaveSingleItem();
         var full = FleetFixture.FleetYaml(yaml, machineYaml);
         e.Where!.ToString().ShouldBe($"docker/fleet.yaml:{FleetFixture.LineOf(full, "volumes:")}:{full.Split('\n')[FleetFixture.LineOf(full, "volumes:") - 1].IndexOf('"', StringComparison.Ordinal) + 1}", "the volume's own position");
-        e.Service.ShouldBe("A");
+        e.Subject.ShouldBe("A");
         return e;
     }
 
@@ -138,7 +139,7 @@ public sealed class FleetHostAccessTests
         var yaml = "version: 1\nmachines:\n" + Machines +
             "infrastructure:\n  redis: { image: \"redis:7@" + FleetFixture.D + "\", machines: [mainpc], port: 6379, user: \"999:999\", volumes: [\"/etc:/etc\"], health: { cmd: [redis-cli, ping] } }\n" +
             "services:\n" + Service("data:/data");
-        var e = Should.Throw<FleetException>(() => FleetLoader.Parse(yaml, "docker/fleet.yaml")).Errors.ShouldHaveSingleItem();
+        var e = Should.Throw<InputException>(() => FleetLoader.Parse(yaml, "docker/fleet.yaml")).Errors.ShouldHaveSingleItem();
         e.ToString().ShouldContain("infrastructure 'redis': Volume '/etc:/etc' mounts the host's system folder /etc, which no container may bind.");
     }
 
@@ -159,7 +160,7 @@ public sealed class FleetHostAccessTests
     [TestCase("[/srv, /srv/]", "Machine 'mainpc': host_paths lists '/srv' twice.")]
     public void A_machine_cannot_declare_what_no_container_may_bind(string hostPaths, string message)
     {
-        var e = Should.Throw<FleetException>(() => FleetFixture.Parse(Service("data:/data"), $"  mainpc: {{ port_offset: 0, host_paths: {hostPaths} }}\n")).Errors.ShouldHaveSingleItem();
+        var e = Should.Throw<InputException>(() => FleetFixture.Parse(Service("data:/data"), $"  mainpc: {{ port_offset: 0, host_paths: {hostPaths} }}\n")).Errors.ShouldHaveSingleItem();
         e.Message.ShouldBe(message);
         e.Where!.Line.ShouldBe(3);
     }
@@ -167,7 +168,7 @@ public sealed class FleetHostAccessTests
     [Test]
     public void A_models_dir_in_a_system_folder_is_refused()
     {
-        var e = Should.Throw<FleetException>(() => FleetFixture.Parse(Service("data:/data"), "  mainpc: { port_offset: 0, models_dir: /usr/share/models }\n")).Errors.ShouldHaveSingleItem();
+        var e = Should.Throw<InputException>(() => FleetFixture.Parse(Service("data:/data"), "  mainpc: { port_offset: 0, models_dir: /usr/share/models }\n")).Errors.ShouldHaveSingleItem();
         e.Message.ShouldBe("Machine 'mainpc': models_dir '/usr/share/models' is inside the host's system folder /usr, which no container may bind.");
     }
 

@@ -182,7 +182,7 @@ public sealed class FleetHostLoaderTests
     [TestCaseSource(nameof(BadInputs))]
     public void A_bad_input_is_one_positioned_error_with_its_fix(string yaml, string at, string expected)
     {
-        var ex = Should.Throw<FleetException>(() => FleetLoader.Parse(yaml, "docker/fleet.yaml"));
+        var ex = Should.Throw<InputException>(() => FleetLoader.Parse(yaml, "docker/fleet.yaml"));
 
         ex.Errors.Count.ShouldBe(1, string.Join("\n", ex.Errors));
         ex.Errors[0].ToString().ShouldBe($"{At(yaml, at)}: {expected}");
@@ -198,7 +198,7 @@ public sealed class FleetHostLoaderTests
         local.Warnings.ShouldHaveSingleItem().ToString().ShouldBe($"{At(yaml, "\"redis:7.2\"")}: {Expected}");
         local.Infrastructure.ShouldHaveSingleItem().Image.ShouldBe("redis:7.2");
 
-        var ci = Should.Throw<FleetException>(() => FleetLoader.Parse(yaml, "docker/fleet.yaml", strict: true));
+        var ci = Should.Throw<InputException>(() => FleetLoader.Parse(yaml, "docker/fleet.yaml", strict: true));
         ci.Errors.ShouldHaveSingleItem().ToString().ShouldBe($"{At(yaml, "\"redis:7.2\"")}: {Expected}");
     }
 

@@ -1,3 +1,4 @@
+using Build.Catalog;
 using Build.Fleet;
 
 namespace Build.Tests.Fleet;
@@ -7,7 +8,7 @@ namespace Build.Tests.Fleet;
 [Category("Unit")]
 public sealed class FleetInputRulesTests
 {
-    private static FleetException Fails(string services, string? machines = null) => Should.Throw<FleetException>(() => FleetFixture.Parse(services, machines));
+    private static InputException Fails(string services, string? machines = null) => Should.Throw<InputException>(() => FleetFixture.Parse(services, machines));
 
     [TestCase("HF_TOKEN", "hf_abc", "its name has 'TOKEN'")]
     [TestCase("DB_PASSWORD", "x", "its name has 'PASSWORD'")]
@@ -47,7 +48,7 @@ public sealed class FleetInputRulesTests
         string S(string name, int port, string dep) => $"  {name}:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: {name.ToLowerInvariant()}/app.py\n    health: {{ port: {port} }}\n    depends_on: [{dep}]\n";
         var e = Fails(S("A", 8001, "B") + S("B", 8002, "C") + S("C", 8003, "A") + S("D", 8004, "A")).Errors.ShouldHaveSingleItem();
 
-        e.Service.ShouldBe("A");
+        e.Subject.ShouldBe("A");
         e.Message.ShouldBe("depends_on forms a cycle: A → B → C → A.");
     }
 }

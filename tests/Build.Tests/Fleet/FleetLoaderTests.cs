@@ -1,3 +1,4 @@
+using Build.Catalog;
 using Build.Fleet;
 
 namespace Build.Tests.Fleet;
@@ -7,8 +8,8 @@ namespace Build.Tests.Fleet;
 [Category("Unit")]
 public sealed class FleetLoaderTests
 {
-    private static FleetException Fails(string services, string? machines = null) =>
-        Should.Throw<FleetException>(() => FleetFixture.Parse(services, machines));
+    private static InputException Fails(string services, string? machines = null) =>
+        Should.Throw<InputException>(() => FleetFixture.Parse(services, machines));
 
     [Test]
     public void A_full_entry_is_read_with_defaults_applied()
@@ -60,7 +61,7 @@ public sealed class FleetLoaderTests
         var e = Fails("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n    depend_on: [B]\n").Errors.ShouldHaveSingleItem();
 
         e.Where!.ToString().ShouldBe("docker/fleet.yaml:11:5");
-        e.Service.ShouldBe("A");
+        e.Subject.ShouldBe("A");
         e.Message.ShouldBe("Unknown key 'depend_on' in a service. Did you mean 'depends_on'?");
         e.Fix.ShouldStartWith("Allowed keys: machines, needs, family,");
     }
@@ -163,7 +164,7 @@ public sealed class FleetLoaderTests
     [Test]
     public void Bad_python_path_module_map_files_and_entrypoints_are_positioned_errors()
     {
-        var ex = Should.Throw<FleetException>(() => FleetLoader.Parse(
+        var ex = Should.Throw<InputException>(() => FleetLoader.Parse(
             "python_path: [../x, main_pc_code, main_pc_code]\nmodule_map: { 3cv: x, yaml: \"Py YAML\" }\n" +
             FleetFixture.FleetYaml("  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.sh\n    files: [../etc/passwd]\n    health: { port: 8000 }\n"),
             "docker/fleet.yaml"));
@@ -192,7 +193,7 @@ public sealed class FleetLoaderTests
     [Test]
     public void A_yaml_syntax_error_is_positioned()
     {
-        var ex = Should.Throw<FleetException>(() => FleetLoader.Parse("machines:\n  mainpc: { description: \"unclosed }\nservices: {}\n", "f.yaml"));
+        var ex = Should.Throw<InputException>(() => FleetLoader.Parse("machines:\n  mainpc: { description: \"unclosed }\nservices: {}\n", "f.yaml"));
 
         ex.Errors.ShouldHaveSingleItem().Message.ShouldStartWith("YAML syntax error");
         ex.Errors[0].Where!.File.ShouldBe("f.yaml");

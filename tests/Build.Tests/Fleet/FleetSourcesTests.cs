@@ -1,3 +1,4 @@
+using Build.Catalog;
 using Build.Fleet;
 
 namespace Build.Tests.Fleet;
@@ -10,7 +11,7 @@ public sealed class FleetSourcesTests
     private static readonly string H1 = new('a', 64);
     private static readonly string H2 = new('b', 64);
 
-    private static IReadOnlyList<FleetError> Lock(string text, params string[] provided) =>
+    private static IReadOnlyList<InputError> Lock(string text, params string[] provided) =>
         FleetValidator.CheckLock(text, "svc/requirements.lock", "Svc", FleetFixture.SmallCatalog().Get("cpu-py311"), provided.ToHashSet(StringComparer.Ordinal));
 
     [Test]
@@ -26,7 +27,7 @@ public sealed class FleetSourcesTests
         var e = Lock($"asgiref==3.6.0 --hash=sha256:{H1}\n\nrequests==2.31.0\n").ShouldHaveSingleItem();
 
         e.Where!.ToString().ShouldBe("svc/requirements.lock:3:1");
-        e.Service.ShouldBe("Svc");
+        e.Subject.ShouldBe("Svc");
         e.Message.ShouldBe("'requests==2.31.0' has no --hash=sha256: (pip --require-hashes refuses it).");
         e.Fix.ShouldBe("Regenerate the lock with `pip-compile --generate-hashes`.");
     }
@@ -79,13 +80,13 @@ public sealed class FleetSourcesTests
 
             var errors = FleetValidator.RequireSources(resolved, root, _ => new HashSet<string>());
 
-            errors.Select(e => $"{e.Service}: {e.Message}").ShouldBe(
+            errors.Select(e => $"{e.Subject}: {e.Message}").ShouldBe(
             [
                 "A: 'requests==2.31.0' has no --hash=sha256: (pip --require-hashes refuses it).",
                 $"B: The requirements lock 'requirements/B.lock' does not exist under source_root '.' ({root}).",
             ]);
             errors[0].Where!.ToString().ShouldBe("a/requirements.lock:1:1");
-            FleetValidator.RequireSources(resolved, root, _ => new HashSet<string>(), ["B"]).Select(e => e.Service).ShouldAllBe(s => s == "B");
+            FleetValidator.RequireSources(resolved, root, _ => new HashSet<string>(), ["B"]).Select(e => e.Subject).ShouldAllBe(s => s == "B");
         }
         finally
         {

@@ -10,13 +10,13 @@ public sealed class FleetValidationTests
 {
     private const string Cpu = "    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n";
 
-    private static FleetError Single(IReadOnlyList<FleetError> errors)
+    private static InputError Single(IReadOnlyList<InputError> errors)
     {
         errors.Count.ShouldBe(1, string.Join("\n", errors));
         return errors[0];
     }
 
-    private static IReadOnlyList<FleetError> Check(string services) =>
+    private static IReadOnlyList<InputError> Check(string services) =>
         FleetValidator.Check(FleetFixture.Parse(services), FleetFixture.SmallCatalog());
 
     [Test]
@@ -25,7 +25,7 @@ public sealed class FleetValidationTests
         var services = "  Llm:\n    machines: [pc2]\n    needs: [gpu]\n    family: gpu-ada\n    entrypoint: llm/app.py\n    health: { port: 8212 }\n";
         var e = Single(Check(services));
 
-        e.Service.ShouldBe("Llm");
+        e.Subject.ShouldBe("Llm");
         e.Where!.ShouldBe(new SourceSpan("docker/fleet.yaml", FleetFixture.LineOf(FleetFixture.FleetYaml(services), "family: gpu-ada"), 13));
         e.Message.ShouldBe("Family 'gpu-ada-py311' (alias 'gpu-ada') is built for GPU arch 8.9, but machine 'pc2' has compute capability 8.6: its GPU probe would fail at start.");
         e.Fix.ShouldBe("Use 'gpu-ampere' (built for 8.6) on 'pc2', or run the service on a machine with 8.9.");
@@ -37,7 +37,7 @@ public sealed class FleetValidationTests
         var services = "  cpu-py311:\n" + Cpu + "    health: { port: 8000 }\n  services:\n" + Cpu + "    health: { port: 8001 }\n";
         var errors = Check(services);
 
-        errors.Select(e => e.Service).ShouldBe(["cpu-py311", "services"]);
+        errors.Select(e => e.Subject).ShouldBe(["cpu-py311", "services"]);
         errors[0].Where!.Line.ShouldBe(FleetFixture.LineOf(FleetFixture.FleetYaml(services), "cpu-py311:"));
         errors[0].Message.ShouldBe("The service name 'cpu-py311' is already a family, family group or bake target of docker/families.yaml: the bake target and the name in hashes.json would be ambiguous.");
         errors[0].Fix.ShouldBe("Rename the service (or the family).");
@@ -87,7 +87,7 @@ public sealed class FleetValidationTests
                    "  B:\n    machines: [pc2]\n    family: cpu\n    entrypoint: b/app.py\n    ports: [8200]\n    health: { port: 8201 }\n";
         var e = Single(Check(yaml));
 
-        e.Service.ShouldBe("B");
+        e.Subject.ShouldBe("B");
         e.Where!.Line.ShouldBe(FleetFixture.LineOf(FleetFixture.FleetYaml(yaml), "ports: [8200]"));
         e.Message.ShouldBe("On machine 'pc2', host port 8300 (port 8200 + port_offset 100) is already used by service 'A' (its health port).");
     }
@@ -173,9 +173,9 @@ public sealed class FleetValidationTests
         var yaml = "  A:\n    machines: [pc2]\n    family: gpu-ada\n    entrypoint: a/app.py\n    health: { port: 8000 }\n" +
                    "  B:\n    machines: [mainpc]\n    needs: [web]\n    family: cpu\n    entrypoint: b/app.py\n    health: { port: 8001 }\n" +
                    "  C:\n    machines: [mainpc]\n    family: nope\n    entrypoint: c/app.py\n    health: { port: 8002 }\n";
-        var ex = Should.Throw<FleetException>(() => FleetValidator.Resolve(FleetFixture.Parse(yaml), FleetFixture.SmallCatalog()));
+        var ex = Should.Throw<InputException>(() => FleetValidator.Resolve(FleetFixture.Parse(yaml), FleetFixture.SmallCatalog()));
 
-        ex.Errors.Select(e => e.Service).ShouldBe(["A", "B", "C"]);
+        ex.Errors.Select(e => e.Subject).ShouldBe(["A", "B", "C"]);
         ex.Message.ShouldStartWith("3 problems in the fleet:");
     }
 
@@ -207,7 +207,7 @@ public sealed class FleetValidationTests
                    FleetFixture.FleetYaml("  A:\n    machines: [pc2]\n    family: cpu\n    entrypoint: a/app.py\n    ports: [6379]\n    health: { port: 8000 }\n");
         var e = Single(FleetValidator.Check(FleetLoader.Parse(yaml, "docker/fleet.yaml"), FleetFixture.SmallCatalog()));
 
-        e.Service.ShouldBe("A");
+        e.Subject.ShouldBe("A");
         e.Message.ShouldBe("On machine 'pc2', host port 6479 (port 6379 + port_offset 100) is already used by infrastructure 'redis' (its infrastructure port).");
     }
 }

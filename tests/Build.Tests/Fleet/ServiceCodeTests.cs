@@ -1,3 +1,4 @@
+using Build.Catalog;
 using Build.Fleet;
 using Build.Hashing;
 using Build.Tests.Infra;
@@ -108,7 +109,7 @@ public sealed class ServiceCodeTests
         CodeStage.Stage("A", src.Path, stage.Path, inputs);
         File.ReadAllText(Path.Combine(stage.Path, "common/x.py")).ShouldBe("X = 1\n");
         Directory.Delete(stage.Path, recursive: true);
-        var ex = Should.Throw<FleetException>(() => CodeStage.Stage("A", src.Path, stage.Path, inputs));
+        var ex = Should.Throw<InputException>(() => CodeStage.Stage("A", src.Path, stage.Path, inputs));
         ex.Message.ShouldBe("service 'A': 'common/x.py' changed after the service was hashed (it is not the file its hash was made of). Run the build again once the edit is done.");
     }
 }

@@ -179,7 +179,7 @@ public sealed class RequirementsLockTests
         using var repo = new CatalogRepo();
         repo.Write("reqs/cpu.lock", "orjson==3.10.7\n");
 
-        var ex = Should.Throw<Build.Catalog.CatalogException>(() => repo.Load($"families:\n  root:\n    base: x:1@{CatalogRepo.Digest}\n    python: {{ requirements: reqs/cpu.lock }}\n"));
+        var ex = Should.Throw<Build.Catalog.InputException>(() => repo.Load($"families:\n  root:\n    base: x:1@{CatalogRepo.Digest}\n    python: {{ requirements: reqs/cpu.lock }}\n"));
 
         ex.Errors.ShouldHaveSingleItem().Fix.ShouldContain("pip-compile --generate-hashes");
     }

@@ -117,7 +117,7 @@ public sealed class PixiTests
         using var repo = RepoWithFixtureLock();
         File.AppendAllText(Path.Combine(repo.Root, "pixi.toml"), "\n[environments.extra]\nfeatures = [\"dev\"]\n");
 
-        var ex = Should.Throw<CatalogException>(() => repo.Load($"pixi: {{ tools_image: \"p:1@{D}\" }}\nfamilies:\n  a:\n    base: x:1@{D}\n    python: {{ pixi: extra }}\n"));
+        var ex = Should.Throw<InputException>(() => repo.Load($"pixi: {{ tools_image: \"p:1@{D}\" }}\nfamilies:\n  a:\n    base: x:1@{D}\n    python: {{ pixi: extra }}\n"));
 
         var e = ex.Errors.ShouldHaveSingleItem();
         e.Where!.Line.ShouldBe(5);
@@ -132,7 +132,7 @@ public sealed class PixiTests
         var yaml = $"pixi: {{ tools_image: \"p:1@{D}\" }}\nfamilies:\n  a:\n    base: x:1@{D}\n    python: {{ pixi: web }}\n";
 
         repo.Load(yaml).Warnings.ShouldHaveSingleItem().Fix.ShouldBe("Run `pixi lock` where conda-forge is reachable and commit pixi.lock.");
-        Should.Throw<CatalogException>(() => repo.Load(yaml, strict: true)).Errors.ShouldHaveSingleItem().Message.ShouldContain("pixi.lock is missing");
+        Should.Throw<InputException>(() => repo.Load(yaml, strict: true)).Errors.ShouldHaveSingleItem().Message.ShouldContain("pixi.lock is missing");
     }
 
     [Test]

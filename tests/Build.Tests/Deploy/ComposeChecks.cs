@@ -1,6 +1,7 @@
+using Build.Deploy;
 using YamlDotNet.RepresentationModel;
 
-namespace Build.Deploy;
+namespace Build.Tests.Deploy;
 
 /// <summary>A service in a Compose file that breaks the fleet's security posture.</summary>
 public sealed record ComposeProblem(string File, string Service, string Message)
@@ -9,6 +10,7 @@ public sealed record ComposeProblem(string File, string Service, string Message)
 }
 
 /// <summary>
+/// What the tests assert of every generated Compose file (the renderer's own output and the demo's committed files).
 /// Reads a Compose file back (as Compose would see it, not as Kiln meant it) and checks the hardened posture on
 /// every service: a non-root user, all capabilities dropped, no new privileges, a read-only root, a healthcheck, and
 /// the Docker socket, host devices, extra groups and GPUs only where the fleet's keys grant them.

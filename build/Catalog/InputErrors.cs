@@ -1,71 +1,58 @@
 namespace Build.Catalog;
 
 /// <summary>
-/// What every positioned input error has, whichever file it is in: where, the entry it belongs to (and what kind of
-/// entry that is), what is wrong and the fix. Reports and CI annotations read errors through this.
+/// One problem in an input file — the catalog, the fleet manifest, a policy, a baseline, a lock —: where, the entry
+/// it belongs to (<see cref="Subject"/>, a <see cref="SubjectKind"/>: family, service, infrastructure, waiver, …),
+/// what is wrong and what to do. Every reader reports with this, so reports and CI annotations read one shape.
 /// </summary>
-public interface IInputError
+public sealed record InputError(SourceSpan? Where, string? Subject, string Message, string Fix)
 {
-    SourceSpan? Where { get; }
-
-    /// <summary>The family, service, waiver or entry the error belongs to; null for the file as a whole.</summary>
-    string? Name { get; }
-
-    /// <summary>What <see cref="Name"/> is: "family", "service", "infrastructure", "waiver", …</summary>
-    string Kind { get; }
-
-    string Message { get; }
-
-    string Fix { get; }
-}
-
-/// <summary>One problem in a catalog: where, which family, what is wrong, and what to do.</summary>
-public sealed record CatalogError(SourceSpan? Where, string? Family, string Message, string Fix) : IInputError
-{
-    string? IInputError.Name => Family;
-
-    string IInputError.Kind => SubjectKind;
-
-    /// <summary>What <see cref="Family"/> names: a family in the catalog, a waiver in cve-policy.yaml, an entry in a baseline.</summary>
+    /// <summary>What <see cref="Subject"/> names; the catalog's families are the commonest subject.</summary>
     public string SubjectKind { get; init; } = "family";
+
+    /// <summary>An error about a fleet service (the fleet's commonest subject).</summary>
+    public static InputError Service(SourceSpan? where, string? service, string message, string fix) =>
+        new(where, service, message, fix) { SubjectKind = "service" };
 
     public override string ToString()
     {
         var where = Where is null ? string.Empty : $"{Where}: ";
-        var family = Family is null ? string.Empty : $"{SubjectKind} '{Family}': ";
-        return $"{where}{family}{Message} {Fix}".TrimEnd();
+        var subject = Subject is null ? string.Empty : $"{SubjectKind} '{Subject}': ";
+        return $"{where}{subject}{Message} {Fix}".TrimEnd();
     }
 }
 
-/// <summary>Every problem found in a catalog at once, so a user fixes them in one round.</summary>
-public sealed class CatalogException : Exception
+/// <summary>Every problem found in an input at once, so a user fixes them in one round.</summary>
+public sealed class InputException : Exception
 {
-    public CatalogException()
+    public InputException()
         : this([])
     {
     }
 
-    public CatalogException(string message)
+    public InputException(string message)
         : base(message)
     {
-        Errors = [new CatalogError(null, null, message, string.Empty)];
+        Errors = [new InputError(null, null, message, string.Empty)];
     }
 
-    public CatalogException(string message, Exception innerException)
+    public InputException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Errors = [new CatalogError(null, null, message, string.Empty)];
+        Errors = [new InputError(null, null, message, string.Empty)];
     }
 
-    public CatalogException(IReadOnlyList<CatalogError> errors)
-        : base(Format(errors))
+    /// <param name="errors">Every problem found.</param>
+    /// <param name="what">What the errors are in, as the summary line of several names it ("the catalog", "the fleet").</param>
+    public InputException(IReadOnlyList<InputError> errors, string what = "the catalog")
+        : base(Format(errors, what))
     {
         Errors = errors;
     }
 
-    public IReadOnlyList<CatalogError> Errors { get; }
+    public IReadOnlyList<InputError> Errors { get; }
 
-    public static string Format(IReadOnlyList<CatalogError> errors, string what = "the catalog")
+    public static string Format(IReadOnlyList<InputError> errors, string what = "the catalog")
     {
         ArgumentNullException.ThrowIfNull(errors);
         return errors.Count == 1

@@ -6,36 +6,48 @@ using Build.Catalog.Yaml;
 namespace Build.Fleet;
 
 /// <summary>
-/// Typed reads over the positioned nodes of the shared strict YAML reader that record a positioned error instead of
-/// throwing, so one load reports every problem. Small on purpose: the fleet manifest only needs scalars, lists and
-/// string maps. Every value read here is single-line text without control characters: each ends up in a generated
-/// Dockerfile, Compose file or report, where a line break would start a new instruction or key.
+/// The fleet manifest's own rules on top of the shared <see cref="NodeReader"/> (which holds the positions, the
+/// errors and the key checks): every value read here is single-line text without control characters, because each
+/// ends up in a generated Dockerfile, Compose file or report, where a line break would start a new instruction or
+/// key; durations are in Docker's form; a single value is accepted where a list is; commands are in exec form. The
+/// manifest's messages keep their own wording ("a single value (a string)", "a boolean (true or false)").
 /// </summary>
-internal sealed partial class FleetYaml(string file)
+internal sealed partial class FleetFields(string file)
 {
-    public List<FleetError> Errors { get; } = [];
+    /// <summary>The one reader every input goes through; the entry's kind is switched while infrastructure is read.</summary>
+    public NodeReader R { get; } = new(file, "service");
+
+    public List<InputError> Errors => R.Errors;
 
     /// <summary>Problems that are errors only when the read is strict (CI mode).</summary>
-    public List<FleetError> Warnings { get; } = [];
+    public List<InputError> Warnings => R.Warnings;
 
-    public string File => file;
+    public string File => R.File;
 
     /// <summary>What the 'service' argument of the reads names while an entry is read ("service" or "infrastructure").</summary>
-    public string Subject { get; set; } = "service";
+    public string Subject
+    {
+        get => R.SubjectKind;
+        set => R.SubjectKind = value;
+    }
 
-    public SourceSpan At(YNode node) => new(file, node.Line, node.Column);
+    public SourceSpan At(YNode node) => R.At(node);
 
-    public void Error(YNode? node, string? service, string message, string fix) =>
-        Errors.Add(new FleetError(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) { Subject = Subject });
+    public void Error(YNode? node, string? service, string message, string fix) => R.Error(node, service, message, fix);
 
     /// <summary>An error when <paramref name="strict"/> (CI mode), else a warning: what CI must not let through but a local run may.</summary>
-    public void Problem(bool strict, YNode? node, string? service, string message, string fix) =>
-        (strict ? Errors : Warnings).Add(new FleetError(node is null ? new SourceSpan(file, 1, 1) : At(node), service, message, fix) { Subject = Subject });
+    public void Problem(bool strict, YNode? node, string? service, string message, string fix) => R.Problem(strict, node, service, message, fix);
+
+    public bool CheckKeys(YMapping m, string[] allowed, string? service, string what) => R.CheckKeys(m, allowed, service, what);
+
+    public Dictionary<string, SourceSpan> Spans(YMapping m) => R.Spans(m);
+
+    public YMapping? Mapping(YMapping m, string key, string? service, string example) => R.Mapping(m, key, service, $"{key}: {example}");
 
     /// <summary>A list written as a YAML sequence (a command in exec form: a single string would be one argument).</summary>
     public List<string>? Sequence(YMapping m, string key, string? service, string example)
     {
-        var node = Node(m, key);
+        var node = m[key];
         if (node is null)
         {
             return null;
@@ -51,45 +63,9 @@ internal sealed partial class FleetYaml(string file)
         return null;
     }
 
-    public static YNode? Node(YMapping m, string key) => m[key];
-
-    /// <summary>Every key's value position, so later checks can point at the exact line.</summary>
-    public Dictionary<string, SourceSpan> Spans(YMapping m) =>
-        m.Entries.ToDictionary(e => e.Name, e => At(e.Value), StringComparer.Ordinal);
-
-    public bool CheckKeys(YMapping m, string[] allowed, string? service, string what)
-    {
-        var found = false;
-        foreach (var entry in m.Entries)
-        {
-            if (!allowed.Contains(entry.Name))
-            {
-                Error(entry.Key, service, $"Unknown key '{Shown(entry.Name)}' in {what}.{Suggest.DidYouMean(entry.Name, allowed)}", $"Allowed keys: {string.Join(", ", allowed)}.");
-                found = true;
-            }
-        }
-
-        return found;
-    }
-
-    public YMapping? Mapping(YMapping m, string key, string? service, string example)
-    {
-        var node = Node(m, key);
-        switch (node)
-        {
-            case null:
-                return null;
-            case YMapping map:
-                return map;
-            default:
-                Error(node, service, $"'{key}' must be a mapping, not {Kind(node)}.", $"Write e.g. '{key}: {example}'.");
-                return null;
-        }
-    }
-
     public string? Scalar(YMapping m, string key, string? service)
     {
-        var node = Node(m, key);
+        var node = m[key];
         switch (node)
         {
             case null:
@@ -97,7 +73,7 @@ internal sealed partial class FleetYaml(string file)
             case YScalar s:
                 return Text(s, key, service);
             default:
-                Error(node, service, $"'{key}' must be a single value (a string), not {Kind(node)}.", $"Write '{key}: value'.");
+                Error(node, service, $"'{key}' must be a single value (a string), not {node.TypeName}.", $"Write '{key}: value'.");
                 return null;
         }
     }
@@ -115,7 +91,7 @@ internal sealed partial class FleetYaml(string file)
             return b;
         }
 
-        Error(Node(m, key), service, $"'{key}' must be a boolean (true or false), not '{s}'.", $"Write '{key}: true' or '{key}: false'.");
+        Error(m[key], service, $"'{key}' must be a boolean (true or false), not '{s}'.", $"Write '{key}: true' or '{key}: false'.");
         return null;
     }
 
@@ -132,7 +108,7 @@ internal sealed partial class FleetYaml(string file)
             return v;
         }
 
-        Error(Node(m, key), service, $"'{key}' must be an integer from {min} to {max}, not '{s}'.", $"Write a whole number from {min} to {max}.");
+        Error(m[key], service, $"'{key}' must be an integer from {min} to {max}, not '{s}'.", $"Write a whole number from {min} to {max}.");
         return null;
     }
 
@@ -144,14 +120,14 @@ internal sealed partial class FleetYaml(string file)
             return s;
         }
 
-        Error(Node(m, key), service, $"'{key}' must be a duration, not '{s}'.", "Write e.g. 30s, 500ms, 2m (Docker and Compose read the same form).");
+        Error(m[key], service, $"'{key}' must be a duration, not '{s}'.", "Write e.g. 30s, 500ms, 2m (Docker and Compose read the same form).");
         return null;
     }
 
     /// <summary>A list of scalars; a single scalar is accepted as a one-item list (e.g. 'machines: mainpc').</summary>
     public List<(string Value, YNode Node)>? StringList(YMapping m, string key, string? service, string example)
     {
-        var node = Node(m, key);
+        var node = m[key];
         switch (node)
         {
             case null:
@@ -212,7 +188,7 @@ internal sealed partial class FleetYaml(string file)
             }
             else
             {
-                Error(entry.Value, service, $"The value of '{Shown(entry.Name)}' in '{what}' must be a string, not {Kind(entry.Value)}.", "Quote it as a string.");
+                Error(entry.Value, service, $"The value of '{NodeReader.Shown(entry.Name)}' in '{what}' must be a string, not {entry.Value.TypeName}.", "Quote it as a string.");
             }
         }
 
@@ -227,7 +203,7 @@ internal sealed partial class FleetYaml(string file)
     {
         // A block scalar's last line break is YAML's, not the author's (as the catalog reads it).
         var value = s.IsBlock ? (s.Value ?? string.Empty).TrimEnd('\n') : s.Value ?? string.Empty;
-        var bad = FirstControl(value);
+        var bad = NodeReader.FirstControl(value);
         if (bad < 0)
         {
             return value;
@@ -242,33 +218,6 @@ internal sealed partial class FleetYaml(string file)
                 : $"Write '{key}' on one line, without control characters (a quoted \"\\n\" or \"\\t\" becomes one).");
         return null;
     }
-
-    /// <summary>Index of the first character a generated file cannot hold literally, or -1.</summary>
-    internal static int FirstControl(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (char.IsControl(c) || c is '\u2028' or '\u2029')
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    /// <summary>A key as a message shows it: control characters escaped, so the message stays one line.</summary>
-    internal static string Shown(string text) =>
-        FirstControl(text) < 0 ? text : string.Concat(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? $"\\u{(int)c:X4}" : c.ToString()));
-
-    public static string Kind(YNode node) => node switch
-    {
-        YMapping => "a mapping",
-        YSequence => "a list",
-        YScalar { IsNull: true } => "nothing",
-        _ => "a single value",
-    };
 
     [GeneratedRegex(@"^(\d+(us|ms|s|m|h))+$")]
     private static partial Regex DurationPattern();
