@@ -29,6 +29,5 @@ public static class FailurePolicy
     }
 
     /// <summary>True when Publish or CI runs after the current task.</summary>
-    public static bool PublishesLater(this BuildContext context) =>
-        context.PlannedTasks.Contains("Publish") || context.PlannedTasks.Contains("CI");
+    public static bool PublishesLater(this BuildContext context) => context.Plan.Facts.PublishesLater;
 }

@@ -25,7 +25,7 @@ public sealed class SizeGate(Services.RunOutput output) : GateTask<ImageSizeGate
         SizeBaseline baseline;
         try
         {
-            baseline = ImageSizeGate.LoadBaseline(context.Root, context.Catalog, context.ImageNames);
+            baseline = ImageSizeGate.LoadBaseline(context.Root, context.Catalog, context.Plan.ImageNames);
         }
         catch (GateConfigException ex)
         {
