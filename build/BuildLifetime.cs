@@ -19,7 +19,7 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
         clock.RecordStartUp();
         Fill(context, environment, info.TasksToExecute.Select(t => t.Name), clock);
         CheckGateConfiguration(context);
-        if (context.PlannedTasks.Contains("Deploy") || context.PlannedTasks.Contains("Down"))
+        if (context.Plan.Facts.TargetsMachine)
         {
             Tasks.MachineProject.CheckArguments(context);
         }
@@ -32,10 +32,10 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(environment);
-        var planned = plannedTasks.ToList();
+        var facts = RunFacts.Of(plannedTasks);
         var options = KilnOptions.Parse(context.Arguments, environment.Lookup);
         var defaults = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (planned.Contains("Demo", StringComparer.OrdinalIgnoreCase))
+        if (facts.IsDemo)
         {
             // The demo runs with no arguments on a fresh machine: its catalog, the loopback registry, and no CVE scan
             // unless a scanner is installed (the reports say so).
@@ -50,17 +50,17 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
             }
         }
 
-        context.Fill(options, environment, planned, c => clock.Time("catalog", () => LoadCatalog(c)), defaults, c => clock.Time("fleet", () => LoadFleet(c)));
+        context.Fill(options, environment, facts, defaults, new RunSources(() => clock.Time("catalog", () => LoadCatalog(context)), () => clock.Time("fleet", () => LoadFleet(context)), context.Environment.WorkingDirectory.FullPath, environment.Lookup));
     }
 
     /// <summary>A planned gate's policy or baseline is read before anything is built: a typo fails in a second, not after a bake.</summary>
     private static void CheckGateConfiguration(BuildContext context)
     {
-        foreach (var gate in Gates.GateRegistry.All.Where(g => context.PlannedTasks.Contains(g.Task)))
+        foreach (var gate in context.Plan.Facts.Gates)
         {
             try
             {
-                gate.CheckConfiguration(context.Root, context.Catalog, context.ImageNames);
+                gate.CheckConfiguration(context.Root, context.Catalog, context.Plan.ImageNames);
             }
             catch (Gates.GateConfigException ex)
             {
@@ -74,7 +74,7 @@ public sealed class BuildLifetime(KilnEnvironment environment, Services.RunClock
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
-        if (context.Stamp is null || !context.PlannedTasks.Contains("CI"))
+        if (context.Stamp is null || !context.Plan.Facts.WritesSummary)
         {
             return;
         }

@@ -15,7 +15,7 @@ public static class FailurePolicy
     public static void Fail(this BuildContext context, string message)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!context.PublishesLater())
+        if (!context.Plan.Facts.PublishesLater)
         {
             throw new CakeException(1, message);
         }
@@ -27,8 +27,4 @@ public static class FailurePolicy
             context.GitHubActions().Commands.Error(message, new GitHubActionsAnnotation { Title = "Kiln" });
         }
     }
-
-    /// <summary>True when Publish or CI runs after the current task.</summary>
-    public static bool PublishesLater(this BuildContext context) =>
-        context.PlannedTasks.Contains("Publish") || context.PlannedTasks.Contains("CI");
 }

@@ -37,9 +37,9 @@ public sealed class Explanations(BuildContext context, Registries registries, Ru
     {
         ArgumentNullException.ThrowIfNull(against);
         var catalog = context.Catalog;
-        var families = context.SelectedFamilies.SelectMany(f => catalog.Graph.Lineage(f.Name)).Select(f => f.Name).Distinct(StringComparer.Ordinal)
+        var families = context.Plan.SelectedFamilies.SelectMany(f => catalog.Graph.Lineage(f.Name)).Select(f => f.Name).Distinct(StringComparer.Ordinal)
             .Select(name => Request(name, context.Repository, against));
-        var services = context.SelectedServices.Select(s => Request(s.Name, Fleet.ServiceImages.Repository(context.Repository), against));
+        var services = context.Plan.SelectedServices.Select(s => Request(s.Name, Fleet.ServiceImages.Repository(context.Repository), against));
         var requests = families.Concat(services).ToList();
         return Task.Run(() => Reader().ReadAsync(requests));
     }

@@ -32,7 +32,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         // CI mode always asks the registry: its connection and token are settled while the files are hashed. Local
         // mode asks it only about what the store lacks, but an edit makes that likely: the connection is settled in
         // the background too, and a run that needs nothing from the registry never waits for it.
-        var services = context.SelectedServices;
+        var services = context.Plan.SelectedServices;
         var repository = ImageName.ParseRepository(registry);
         var servicesRepository = ImageName.ParseRepository(ServiceImages.Repository(registry));
         var prepared = offline || (local && force)
@@ -110,10 +110,10 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     private List<FamilyHashEntry> Hash(string registry, string date)
     {
         var catalog = context.Catalog;
-        var services = context.SelectedServices;
+        var services = context.Plan.SelectedServices;
         // The services' import analysis needs the fleet and the code, not the families' hashes: it runs beside them.
         var code = services.Count > 0 ? Task.Run(() => ReadCode(services)) : null;
-        var families = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), context.GeneratedFiles).Compute(catalog, context.SelectedFamilies));
+        var families = clock.Time("hashing", () => new FamilyHasher(context.Root, Pixi.PixiHashing.Inputs(context.Root), context.GeneratedFiles).Compute(catalog, context.Plan.SelectedFamilies));
         var images = families.Select(h =>
         {
             var f = catalog.Get(h.Family);

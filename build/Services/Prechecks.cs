@@ -36,7 +36,7 @@ public sealed class Prechecks(BuildContext context)
     /// <summary>Once a build is certain, what it needs (a few CLI processes) starts beside the rest of the hashing.</summary>
     public void PrepareBuild()
     {
-        if (context.PlannedTasks.Contains("Bake"))
+        if (context.Plan.Facts.Bakes)
         {
             StartBuilder();
             StartGit();

@@ -252,7 +252,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
             context.Argument(ArgumentNames.Cache),
             context.Options.Mode == BuildMode.Ci || context.Flag(ArgumentNames.Reproducible),
             BakeSettings.HasActionsCacheRuntime(context.Env.Lookup),
-            context.BaseVariables,
+            context.Plan.BaseVariables,
             context.Results.Inputs.ToDictionary(kv => kv.Key, kv => kv.Value.Digest, StringComparer.Ordinal));
         try
         {

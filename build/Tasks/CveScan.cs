@@ -23,7 +23,7 @@ public sealed class CveScan(Services.RunOutput output) : GateTask<CveGate>(outpu
         CvePolicy policy;
         try
         {
-            policy = CveGate.LoadPolicy(context.Root, context.Catalog, context.ImageNames);
+            policy = CveGate.LoadPolicy(context.Root, context.Catalog, context.Plan.ImageNames);
         }
         catch (GateConfigException ex)
         {

@@ -41,7 +41,7 @@ internal static class MachineProject
             }
         }
 
-        if (context.PlannedTasks.Contains("Deploy"))
+        if (context.Plan.Facts.Deploys)
         {
             AllowsDrift(context, gpu, devices);
             Enforce(context, Review(context, fleet, machine));
@@ -153,7 +153,7 @@ internal static class MachineProject
     public static IReadOnlySet<string> AcceptedDrift(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.PlannedTasks.Contains("Deploy") && context.Flag(ArgumentNames.AllowDrift) && context.Options.Mode == BuildMode.Local
+        return context.Plan.Facts.Deploys && context.Flag(ArgumentNames.AllowDrift) && context.Options.Mode == BuildMode.Local
             && context.Argument(ArgumentNames.Machine) is { } machine && context.Fleet is { } fleet && fleet.Fleet.Machines.ContainsKey(machine)
             ? new HashSet<string>(StringComparer.Ordinal) { ComposeRenderer.PathFor(fleet.Fleet, machine) }
             : new HashSet<string>(StringComparer.Ordinal);

@@ -19,7 +19,7 @@ public sealed class Deps(Services.RunOutput output) : FrostingTask<BuildContext>
             "json" => true,
             var other => throw new CakeException(2, $"--format={other}: use --format=text or --format=json."),
         };
-        var services = context.NamedServices;
+        var services = context.Plan.NamedServices;
         var missing = FleetValidator.RequireSources(fleet, Path.Combine(context.Root, fleet.Fleet.SourceRoot), f => FleetFamilies.LockedPackages(fleet.Catalog, f, context.Root), services.Select(s => s.Name).ToList());
         var code = ServiceCodeReader.Read(fleet, context.Root, services);
         var modules = code.ToDictionary(c => c.Service, c => c.FamilyModules, StringComparer.Ordinal);

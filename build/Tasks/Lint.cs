@@ -124,7 +124,7 @@ public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
     }
 
     internal static IReadOnlyDictionary<string, string?> Variables(BuildContext context) =>
-        context.BaseVariables.ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
+        context.Plan.BaseVariables.ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
 
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(l => !l.StartsWith('#')) ?? string.Empty;

@@ -20,8 +20,8 @@ public sealed class Lock(Services.RunOutput output) : FrostingTask<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         var fleet = context.Fleet ?? throw new CakeException(2, $"Lock needs a fleet beside {context.Catalog.File} ({context.Catalog.Directory}/fleet.yaml).");
         var hashes = context.Results.Hashes ?? throw new CakeException(1, "Lock needs this run's family images: run ./build.sh --target=Lock (ComputeHash and Bake run first), not --exclusive.");
-        var services = context.NamedServices.Where(s => s.Service.RequirementsLock is not null).ToList();
-        foreach (var s in context.NamedServices.Where(s => s.Service.RequirementsLock is null))
+        var services = context.Plan.NamedServices.Where(s => s.Service.RequirementsLock is not null).ToList();
+        foreach (var s in context.Plan.NamedServices.Where(s => s.Service.RequirementsLock is null))
         {
             context.Log.Information($"{s.Name}: 'requirements: {FleetLoader.NoLock}', nothing to lock.");
         }

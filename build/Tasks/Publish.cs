@@ -69,7 +69,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
             var message = refused.Count > 0
                 ? $"Publish refused {string.Join("; ", refused.Select(f => $"{f.Family}: {f.Why}"))}."
                 : $"Publish: {report.Why}.";
-            if (context.PlannedTasks.Contains("CI"))
+            if (context.Plan.Facts.WritesSummary)
             {
                 context.Results.AddFailure(message);
                 return;

@@ -1,0 +1,7 @@
+namespace Build;
+
+public enum BuildMode
+{
+    Local,
+    Ci,
+}
