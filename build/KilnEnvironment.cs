@@ -7,7 +7,8 @@ namespace Build;
 /// the host their own values (ConfigureServices) instead of mutating the process environment; what the run itself
 /// learns (the variables tests/infra/up.sh exports, for the Demo target) is added with <see cref="Learn"/>.
 /// </summary>
-public sealed class KilnEnvironment(IReadOnlyDictionary<string, string?>? overrides = null)
+/// <param name="inherited">What child processes start from (null: the process's own environment, read at each start).</param>
+public sealed class KilnEnvironment(IReadOnlyDictionary<string, string?>? overrides = null, IReadOnlyDictionary<string, string>? inherited = null)
 {
     private readonly ConcurrentDictionary<string, string?> _overrides = new(overrides ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
 
@@ -18,6 +19,27 @@ public sealed class KilnEnvironment(IReadOnlyDictionary<string, string?>? overri
         _overrides.TryGetValue(name, out var value) ? value : Process(name);
 
     public Func<string, string?> Lookup => Get;
+
+    /// <summary>
+    /// The environment a child process starts from: the process's own, as a shell would pass it. The overrides and
+    /// learned values are the run's lookups, not exported: a child gets one only where its caller passes it
+    /// (ProcessOptions.Environment, e.g. DockerEngine.CliEnvironment), so what children inherit is what they always did.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Inherited()
+    {
+        if (inherited is not null)
+        {
+            return inherited;
+        }
+
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            variables[(string)entry.Key] = (string?)entry.Value ?? string.Empty;
+        }
+
+        return variables;
+    }
 
     /// <summary>Values the run discovered, for the rest of the run (never written to the process environment).</summary>
     public void Learn(IReadOnlyDictionary<string, string> values)

@@ -114,9 +114,10 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
 }
 
 /// <summary>Runs one bake invocation: bake-plan.json first, then the build (progress to console and build.log), then loads the images.</summary>
+/// <param name="processes">Runs bake --print, the bake and docker load.</param>
 /// <param name="live">A terminal's live view (null: the plain progress goes to <paramref name="console"/> line by line).</param>
 /// <param name="record">Where each phase's duration goes (the bake process, metadata, load and tag check).</param>
-public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<string> console, Spectre.Console.IAnsiConsole? live = null, Action<string, TimeSpan>? record = null)
+public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, IProcessRunner processes, Action<string> console, Spectre.Console.IAnsiConsole? live = null, Action<string, TimeSpan>? record = null)
 {
     public string PlanFile => paths.BakePlan;
 
@@ -131,7 +132,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
         // bake --print checks that output folders exist.
         Directory.CreateDirectory(invocation.OciDirectory);
         Directory.CreateDirectory(paths.Root);
-        var print = ProcessRunner.Run(invocation.PrintCommand, new ProcessOptions { WorkingDirectory = repoRoot, Environment = invocation.Environment, Timeout = TimeSpan.FromMinutes(2) });
+        var print = processes.Run(invocation.PrintCommand, new ProcessOptions { WorkingDirectory = repoRoot, Environment = invocation.Environment, Timeout = TimeSpan.FromMinutes(2) });
         if (print.Succeeded)
         {
             using var doc = JsonDocument.Parse(print.StandardOutput);
@@ -184,7 +185,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
             ProcessResult Bake()
             {
                 log.WriteLine("$ " + invocation.Command.Render());
-                var run = ProcessRunner.Run(invocation.Command, new ProcessOptions
+                var run = processes.Run(invocation.Command, new ProcessOptions
                 {
                     WorkingDirectory = repoRoot,
                     Environment = invocation.Environment,
@@ -263,7 +264,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
     /// is then checked to name the digest the build reported. A direct export into the engine needs no such check:
     /// its digests are the metadata file's, read once, and Publish checks the local tag again before it pushes.
     /// </summary>
-    private static List<FamilyOutcome> LoadImages(BakeInvocation invocation, List<FamilyOutcome> outcomes)
+    private List<FamilyOutcome> LoadImages(BakeInvocation invocation, List<FamilyOutcome> outcomes)
     {
         var built = outcomes.Where(o => o.Outcome == Outcome.Built).ToList();
         if (built.Count == 0 || !invocation.Reproducible)
@@ -272,7 +273,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
         }
 
         var tarballs = built.Select(o => Path.Combine(invocation.OciDirectory, o.Name + ".tar")).ToList();
-        ProcessResult Load() => ProcessRunner.Run(
+        ProcessResult Load() => processes.Run(
             new CommandLine("docker").Add("load"),
             new ProcessOptions { WriteStandardInput = stdin => OciArchive.Merge(tarballs, stdin), Timeout = TimeSpan.FromMinutes(30) });
         var load = Load();
@@ -284,7 +285,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, Action<str
             load = Load();
         }
 
-        var ids = load.Succeeded ? DockerEngine.LocalImages(built.Select(o => o.Tag).ToList()) : new Dictionary<string, string>();
+        var ids = load.Succeeded ? DockerEngine.LocalImages(built.Select(o => o.Tag).ToList(), processes) : new Dictionary<string, string>();
         return outcomes.Select(outcome =>
         {
             if (outcome.Outcome != Outcome.Built)

@@ -203,9 +203,10 @@ public sealed class DockerEngine : IDisposable
     /// <see cref="ImageLabelsAsync"/> over the socket when the API answers, else `docker image inspect` per reference.
     /// Never throws: no engine means no local images.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalLabels(IReadOnlyList<string> references, string label, Func<string, string?>? environment = null)
+    public static IReadOnlyDictionary<string, string> LocalLabels(IReadOnlyList<string> references, string label, IProcessRunner processes, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(references);
+        ArgumentNullException.ThrowIfNull(processes);
         if (references.Count == 0)
         {
             return new Dictionary<string, string>();
@@ -221,7 +222,7 @@ public sealed class DockerEngine : IDisposable
         {
             foreach (var reference in references.Distinct(StringComparer.Ordinal))
             {
-                var inspect = ProcessRunner.Run(
+                var inspect = processes.Run(
                     new CommandLine("docker").Add("image", "inspect", "--format", $"{{{{index .Config.Labels \"{label}\"}}}}", reference),
                     new ProcessOptions { Timeout = TimeSpan.FromSeconds(30), Environment = CliEnvironment(environment) });
                 if (inspect.Succeeded)
@@ -281,11 +282,11 @@ public sealed class DockerEngine : IDisposable
     }
 
     /// <summary>
-    /// <see cref="LocalImages(IReadOnlyList{string})"/>, asking the store only about what the record at
+    /// <see cref="LocalImages(IReadOnlyList{string}, IProcessRunner, Func{string, string})"/>, asking the store only about what the record at
     /// <paramref name="recordPath"/> cannot vouch for (see <see cref="LocalStoreRecord"/>), and recording this answer for
     /// the next run. <paramref name="asked"/> says how many references the store was asked about.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, string recordPath, out int asked, Func<string, string?>? environment = null)
+    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, string recordPath, IProcessRunner processes, out int asked, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(references);
         var answer = references.Count == 0 ? null : TryApi(async engine =>
@@ -319,7 +320,7 @@ public sealed class DockerEngine : IDisposable
         if (answer is null)
         {
             asked = references.Count;
-            return LocalImages(references, environment);
+            return LocalImages(references, processes, environment);
         }
 
         asked = answer.Asked;
@@ -331,14 +332,13 @@ public sealed class DockerEngine : IDisposable
     /// Which of <paramref name="references"/> the local store holds (reference → image ID): the API when it answers,
     /// else one `docker image inspect`. Never throws: a missing engine means "none", and Bake's engine check says why.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references) => LocalImages(references, environment: null);
-
-    /// <inheritdoc cref="LocalImages(IReadOnlyList{string})"/>
     /// <param name="references">The image references to look for.</param>
+    /// <param name="processes">Runs the docker CLI when the API does not answer.</param>
     /// <param name="environment">Where the engine is looked for (the process's environment when null).</param>
-    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, Func<string, string?>? environment)
+    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, IProcessRunner processes, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(references);
+        ArgumentNullException.ThrowIfNull(processes);
         if (references.Count == 0)
         {
             return new Dictionary<string, string>();
@@ -351,7 +351,7 @@ public sealed class DockerEngine : IDisposable
 
         try
         {
-            var inspect = ProcessRunner.Run(
+            var inspect = processes.Run(
                 new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}{{range .RepoTags}} {{.}}{{end}}").Add([.. references]),
                 new ProcessOptions { Timeout = TimeSpan.FromSeconds(60), Environment = CliEnvironment(environment) });
             var found = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -32,15 +32,17 @@ public sealed class PrerequisiteException(string message) : Exception(message)
 public static class Prerequisites
 {
     /// <summary>Only the engine (one fast call): enough when nothing needs building.</summary>
+    /// <param name="processes">Runs the docker CLI when the engine's API does not answer.</param>
     /// <param name="environment">Where the engine is looked for (the process's environment when null).</param>
-    public static string CheckEngine(Func<CommandLine, ProcessResult>? run = null, Func<string, string?>? environment = null)
+    /// <param name="askApi">False: the CLI alone answers (tests give it a fake).</param>
+    public static string CheckEngine(IProcessRunner processes, Func<string, string?>? environment = null, bool askApi = true)
     {
-        if (run is null && DockerEngine.TryApi(engine => engine.VersionAsync(), environment) is { } answered)
+        if (askApi && DockerEngine.TryApi(engine => engine.VersionAsync(), environment) is { } answered)
         {
             return answered;
         }
 
-        run ??= Cli(environment);
+        var run = Cli(processes, environment);
         ProcessResult version;
         try
         {
@@ -63,14 +65,13 @@ public static class Prerequisites
     public static readonly CommandLine InfoCommand = new CommandLine("docker").Add("info", "--format", "{{json .ClientInfo.Plugins}}\n{{json .DriverStatus}}");
 
     /// <param name="engineVersion">The engine's version when it was already asked (else it is asked here).</param>
-    public static BuilderFacts Check(string? builder, Func<CommandLine, ProcessResult>? run = null, string? engineVersion = null, Func<string, string?>? environment = null)
+    public static BuilderFacts Check(string? builder, IProcessRunner processes, string? engineVersion = null, Func<string, string?>? environment = null, bool askApi = true)
     {
-        var cli = run;
-        run ??= Cli(environment);
+        var run = Cli(processes, environment);
         // Independent CLI calls: together they cost one call's time.
         var inspectTask = Task.Run(() => run(new CommandLine("docker").Add("buildx", "inspect").AddIf(builder is not null, builder ?? string.Empty)));
         var infoTask = Task.Run(() => run(InfoCommand));
-        var engine = engineVersion ?? CheckEngine(cli, environment);
+        var engine = engineVersion ?? CheckEngine(processes, environment, askApi);
         var info = infoTask.GetAwaiter().GetResult();
         var lines = info.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var buildx = lines.Length > 0 ? BuildxPlugin(lines[0]) : null;
@@ -138,8 +139,8 @@ public static class Prerequisites
         return null;
     }
 
-    private static Func<CommandLine, ProcessResult> Cli(Func<string, string?>? environment) =>
-        c => ProcessRunner.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30), Environment = DockerEngine.CliEnvironment(environment) });
+    private static Func<CommandLine, ProcessResult> Cli(IProcessRunner processes, Func<string, string?>? environment) =>
+        c => processes.Run(c, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30), Environment = DockerEngine.CliEnvironment(environment) });
 
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no output";
@@ -148,9 +149,10 @@ public static class Prerequisites
 /// <summary>Git facts for OCI labels, from the git CLI (Cake.Git is not obtainable here); null outside a checkout.</summary>
 public sealed record GitFacts(string Revision, DateTimeOffset CommitTime, string? Source)
 {
-    public static GitFacts? Read(string directory)
+    public static GitFacts? Read(string directory, IProcessRunner processes)
     {
-        ProcessResult Git(params string[] args) => ProcessRunner.Run(new CommandLine("git").Add(["-C", directory, .. args]), new ProcessOptions { Timeout = TimeSpan.FromSeconds(20) });
+        ArgumentNullException.ThrowIfNull(processes);
+        ProcessResult Git(params string[] args) => processes.Run(new CommandLine("git").Add(["-C", directory, .. args]), new ProcessOptions { Timeout = TimeSpan.FromSeconds(20) });
         try
         {
             var head = Git("rev-parse", "HEAD");

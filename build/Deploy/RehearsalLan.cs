@@ -10,7 +10,7 @@ namespace Build.Deploy;
 /// container of one project reaches the other machine the way a real host is reached: its address and published
 /// port. (A port published on the host's loopback would not be reachable from inside a container.)
 /// </summary>
-public sealed class RehearsalLan(Func<CommandLine, ProcessOptions, ProcessResult> run)
+public sealed class RehearsalLan(IProcessRunner processes)
 {
     public const string Network = "kiln-rehearsal-lan";
 
@@ -31,7 +31,7 @@ public sealed class RehearsalLan(Func<CommandLine, ProcessOptions, ProcessResult
             var address = new IPAddress([bytes[0], bytes[1], bytes[2], (byte)(bytes[3] + i)]).ToString();
             if (i > 0)
             {
-                var add = run(new CommandLine("ip").Add("addr", "replace", $"{address}/{prefix}", "dev", bridge), new ProcessOptions());
+                var add = processes.Run(new CommandLine("ip").Add("addr", "replace", $"{address}/{prefix}", "dev", bridge), new ProcessOptions());
                 Must(add, $"give the bridge {bridge} the address {address} for machine {machines[i]} (the rehearsal needs root, or CAP_NET_ADMIN, for this)");
             }
 
@@ -63,7 +63,7 @@ public sealed class RehearsalLan(Func<CommandLine, ProcessOptions, ProcessResult
         return (bridge, IPAddress.Parse(gateway), prefix);
     }
 
-    private ProcessResult Docker(params string[] args) => run(new CommandLine("docker").Add(args), new ProcessOptions());
+    private ProcessResult Docker(params string[] args) => processes.Run(new CommandLine("docker").Add(args), new ProcessOptions());
 
     private static ProcessResult Must(ProcessResult result, string what) =>
         result.Succeeded ? result : throw new InvalidOperationException($"Could not {what}: {result.StandardError.Trim()}");

@@ -87,7 +87,7 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
     }
 
     /// <summary>What <see cref="ReferenceReader"/> asks of this machine: the engine's labels, these records, and the records read for image digests before.</summary>
-    public LocalInputs Reader() => new(references => Buildx.DockerEngine.LocalLabels(references, InputsRecord.Label, environment), Find, OfImage, Remember);
+    public LocalInputs Reader(Tools.IProcessRunner processes) => new(references => Buildx.DockerEngine.LocalLabels(references, InputsRecord.Label, processes, environment), Find, OfImage, Remember);
 
     /// <summary>The record read from the registry for this image manifest digest by an earlier run, or null.</summary>
     public byte[]? OfImage(string imageDigest)

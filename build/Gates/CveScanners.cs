@@ -17,12 +17,13 @@ public abstract record CveScanner(string Name, CommandLine Prefix)
     public abstract IReadOnlyList<Finding> Parse(string family, string json);
 
     /// <summary>Runs the scan and reads its report: a crash, a time-out or an unreadable report is a failed scan, never a pass.</summary>
-    public (ScanStatus Status, string? Detail, IReadOnlyList<Finding> Findings) Run(ScanRequest request, TimeSpan timeout)
+    public (ScanStatus Status, string? Detail, IReadOnlyList<Finding> Findings) Run(ScanRequest request, TimeSpan timeout, IProcessRunner processes)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(processes);
         Directory.CreateDirectory(Path.GetDirectoryName(request.ReportPath)!);
         File.Delete(request.ReportPath);
-        var result = ProcessRunner.Run(Command(request), new ProcessOptions { Environment = Environment(request), Timeout = timeout });
+        var result = processes.Run(Command(request), new ProcessOptions { Environment = Environment(request), Timeout = timeout });
         if (result.TimedOut)
         {
             return (ScanStatus.Failed, $"{Name} timed out after {timeout.TotalSeconds:0.#} s", []);

@@ -16,7 +16,8 @@ public enum MeasureSource
 /// <summary>Measures images from the most exact source available: the build's OCI tarball, `docker save`, or the registry.</summary>
 /// <param name="cacheDirectory">Where measurements are kept by digest: an image's digest names its content, so its
 /// measurement never changes, and a no-op run need not stream every image again (null: no cache).</param>
-public sealed class ImageMeasurer(string workDirectory, OciRegistryClient registry, string? cacheDirectory = null)
+/// <param name="processes">Runs `docker save`.</param>
+public sealed class ImageMeasurer(string workDirectory, OciRegistryClient registry, IProcessRunner processes, string? cacheDirectory = null)
 {
     private static readonly System.Text.Json.JsonSerializerOptions CacheJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
 
@@ -78,7 +79,7 @@ public sealed class ImageMeasurer(string workDirectory, OciRegistryClient regist
     {
         Directory.CreateDirectory(workDirectory);
         var path = Path.Combine(workDirectory, $"{family}.save.tar");
-        var save = ProcessRunner.Run(new CommandLine("docker").Add("save", "-o", path, tag), new ProcessOptions { Timeout = TimeSpan.FromMinutes(30) });
+        var save = processes.Run(SaveCommand(path, tag), new ProcessOptions { Timeout = TimeSpan.FromMinutes(30) });
         if (save.Succeeded)
         {
             return path;
@@ -87,6 +88,8 @@ public sealed class ImageMeasurer(string workDirectory, OciRegistryClient regist
         File.Delete(path);
         return null;
     }
+
+    public static CommandLine SaveCommand(string path, string tag) => new CommandLine("docker").Add("save", "-o", path, tag);
 
     /// <summary>From the registry: exact compressed sizes from the manifest; the uncompressed size is not in it (null).</summary>
     private ImageMeasure FromRegistry(string tag)

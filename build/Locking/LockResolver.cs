@@ -40,11 +40,11 @@ public sealed record LockOutcome(string Service, string Family, string Requireme
 /// Writes each family's .in files and constraints, runs one resolve build per family (<see cref="LockResolution"/>)
 /// and turns each service's pip report into its lock. The process runner is injected: tests fake the build.
 /// </summary>
-public sealed partial class LockResolver(Func<CommandLine, ProcessOptions, ProcessResult> run)
+public sealed partial class LockResolver(IProcessRunner processes)
 {
     private const int TailLines = 15;
 
-    private readonly Func<CommandLine, ProcessOptions, ProcessResult> _run = run ?? throw new ArgumentNullException(nameof(run));
+    private readonly IProcessRunner _processes = processes ?? throw new ArgumentNullException(nameof(processes));
 
     /// <summary>Outcomes in request order of families, each family's services by name.</summary>
     public IReadOnlyList<LockOutcome> Resolve(IReadOnlyList<FamilyLockRequest> families, LockSettings settings)
@@ -99,7 +99,7 @@ public sealed partial class LockResolver(Func<CommandLine, ProcessOptions, Proce
         File.WriteAllText(Path.Combine(inDir, Constraints.FileName), Constraints.Render(family.Pins));
 
         var command = LockResolution.Command(family.Image, inDir, outDir, settings.Source, settings.Builder);
-        var result = _run(command, new ProcessOptions { StandardInput = LockResolution.Dockerfile(settings.Source) });
+        var result = _processes.Run(command, new ProcessOptions { StandardInput = LockResolution.Dockerfile(settings.Source) });
         if (!result.Succeeded)
         {
             var why = result.TimedOut ? $"timed out after {result.Duration:g}" : $"failed (exit {result.ExitCode.ToString(CultureInfo.InvariantCulture)})";

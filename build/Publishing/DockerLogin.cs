@@ -22,10 +22,10 @@ public static class DockerLogin
         return new ProcessOptions { StandardInput = credential.Secret, Environment = environment, Timeout = TimeSpan.FromMinutes(2) };
     }
 
-    public static void Login(string registry, RegistryCredential credential, IReadOnlyDictionary<string, string?> environment, Func<CommandLine, ProcessOptions?, ProcessResult> run)
+    public static void Login(string registry, RegistryCredential credential, IReadOnlyDictionary<string, string?> environment, IProcessRunner processes)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        var result = run(Command(registry, credential), Options(credential, environment));
+        ArgumentNullException.ThrowIfNull(processes);
+        var result = processes.Run(Command(registry, credential), Options(credential, environment));
         if (!result.Succeeded)
         {
             // The CLI's error never contains the password (it came through stdin); still, redact defensively.

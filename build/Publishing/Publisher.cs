@@ -41,13 +41,13 @@ public sealed record PublishReport(
 public sealed class Publisher(
     OciRegistryClient registry,
     Action<string> log,
-    Func<CommandLine, ProcessOptions?, ProcessResult>? run = null,
+    IProcessRunner processes,
     int attempts = 3,
     TimeSpan? backoff = null,
     IReadOnlyDictionary<string, string?>? dockerEnvironment = null,
     Func<string, Explain.InputsDocument?>? inputs = null)
 {
-    private readonly Func<CommandLine, ProcessOptions?, ProcessResult> _run = run ?? ((c, o) => ProcessRunner.Run(c, o));
+    private readonly IProcessRunner _processes = processes ?? throw new ArgumentNullException(nameof(processes));
     private readonly IReadOnlyDictionary<string, string?> _environment = dockerEnvironment ?? new Dictionary<string, string?>();
 
     /// <param name="localImages">The local store's image ID per tag: an image pushed must be the one the gates judged.</param>
@@ -216,7 +216,7 @@ public sealed class Publisher(
         var wait = backoff ?? TimeSpan.FromSeconds(2);
         for (var attempt = 1; ; attempt++)
         {
-            var push = _run(new CommandLine("docker").Add("push", "--quiet", tag), options);
+            var push = _processes.Run(new CommandLine("docker").Add("push", "--quiet", tag), options);
             if (push.Succeeded)
             {
                 var stored = Head(tag)?.Digest;

@@ -9,7 +9,7 @@ namespace Build.Services;
 /// images' records, read from the registry or the local store. Explain prints it; Bake puts each build's first root
 /// cause in its table and bake-summary.json.
 /// </summary>
-public sealed class Explanations(BuildContext context, Registries registries, RunClock clock)
+public sealed class Explanations(BuildContext context, Registries registries, RunClock clock, Tools.IProcessRunner processes)
 {
     /// <param name="images">Only these images (with their ancestors, whose changes they may inherit); null: every image of the run.</param>
     /// <param name="early">References already being read (<see cref="ReadEarly"/>); an image they lack is read here.</param>
@@ -47,7 +47,7 @@ public sealed class Explanations(BuildContext context, Registries registries, Ru
     private static ReferenceRequest Request(string image, string repository, ExplainAgainst against) =>
         new(image, ImageName.ParseRepository(repository), against.Tags(image));
 
-    private ReferenceReader Reader() => new(registries.Client, new LocalInputStore(context.Root, context.Paths, context.Env.Lookup).Reader());
+    private ReferenceReader Reader() => new(registries.Client, new LocalInputStore(context.Root, context.Paths, context.Env.Lookup).Reader(processes));
 
     private static HashSet<string> WithAncestors(HashReport hashes, IReadOnlyCollection<string> images)
     {

@@ -11,7 +11,7 @@ namespace Build.Services;
 /// Hashes the selected families and services and finds out which images exist: the engine's local store first
 /// (local mode), the registry for what it lacks. Starts the build's prechecks as soon as a build is certain.
 /// </summary>
-public sealed class HashResolver(BuildContext context, Registries registries, Prechecks prechecks, RunClock clock)
+public sealed class HashResolver(BuildContext context, Registries registries, Prechecks prechecks, RunClock clock, Tools.IProcessRunner processes)
 {
     /// <param name="hashed">Called with the hashed images before any lookup: work that needs only the hashes (the
     /// inputs records) starts there and overlaps the store's and the registry's answers.</param>
@@ -94,7 +94,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     /// <summary>The local store's images by reference, asked only about what the last run's record cannot vouch for.</summary>
     private IReadOnlyDictionary<string, string> LocalStore(IReadOnlyList<string> references)
     {
-        var found = Buildx.DockerEngine.LocalImages(references, Path.Combine(context.Root, ".kiln", "local-store.json"), out var asked, context.Env.Lookup);
+        var found = Buildx.DockerEngine.LocalImages(references, Path.Combine(context.Root, ".kiln", "local-store.json"), processes, out var asked, context.Env.Lookup);
         context.Log.Debug($"Local store: asked about {asked} of {references.Count} images ({references.Count - asked} vouched for by the last run's record and the engine's events since).");
         return found;
     }

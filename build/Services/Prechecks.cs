@@ -6,7 +6,7 @@ namespace Build.Services;
 /// The questions Bake asks the machine — which engine, which builder, which commit — each asked once, in the
 /// background, as soon as the run knows it will need the answer, so they overlap the hashing.
 /// </summary>
-public sealed class Prechecks(BuildContext context)
+public sealed class Prechecks(BuildContext context, Tools.IProcessRunner processes)
 {
     private Task<string>? _engine;
     private Task<BuilderFacts>? _builder;
@@ -21,17 +21,17 @@ public sealed class Prechecks(BuildContext context)
     /// <summary>The commit's revision, time and source; null outside a checkout.</summary>
     public GitFacts? Git => StartGit().GetAwaiter().GetResult();
 
-    public Task<string> StartEngine() => _engine ??= Task.Run(() => Prerequisites.CheckEngine(environment: context.Env.Lookup));
+    public Task<string> StartEngine() => _engine ??= Task.Run(() => Prerequisites.CheckEngine(processes, context.Env.Lookup));
 
     /// <summary>The builder checks reuse the engine check's answer rather than asking again.</summary>
     /// <remarks>Remembered across runs while the engine, the builder selection and buildx are unchanged (BuilderFactsCache).</remarks>
     public Task<BuilderFacts> StartBuilder() => _builder ??= Task.Run(() =>
     {
         var builder = context.Argument(ArgumentNames.Builder);
-        return BuilderFactsCache.GetOrCheck(Path.Combine(context.Root, ".kiln", "builder-facts.json"), BuilderFactsCache.KeyForEnvironment(builder, context.Env.Lookup), () => Prerequisites.Check(builder, engineVersion: EngineVersion, environment: context.Env.Lookup));
+        return BuilderFactsCache.GetOrCheck(Path.Combine(context.Root, ".kiln", "builder-facts.json"), BuilderFactsCache.KeyForEnvironment(builder, context.Env.Lookup), () => Prerequisites.Check(builder, processes, EngineVersion, context.Env.Lookup));
     });
 
-    public Task<GitFacts?> StartGit() => _git ??= Task.Run(() => GitFacts.Read(context.Root));
+    public Task<GitFacts?> StartGit() => _git ??= Task.Run(() => GitFacts.Read(context.Root, processes));
 
     /// <summary>Once a build is certain, what it needs (a few CLI processes) starts beside the rest of the hashing.</summary>
     public void PrepareBuild()

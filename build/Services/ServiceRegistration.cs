@@ -19,6 +19,7 @@ public static class ServiceRegistration
             s.AddSingleton<RunClock>();
             s.AddSingleton<Explanations>();
             s.TryAddSingleton<RunOutput>();
+            s.TryAddSingleton<Tools.IProcessRunner, Tools.ProcessRunner>();
         });
     }
 }

@@ -22,7 +22,7 @@ namespace Build.Tasks;
 [TaskArgument("--progress=auto|plain", "auto: a live per-family view on a terminal (the full log still goes to build.log); plain: BuildKit's plain progress.")]
 [TaskArgument("--explain", "Print why each image is built (Explain against -latest, else today's date tag) before building.")]
 [TaskArgument("--provenance", "Attach provenance attestations (off by default: they break reproducible digests and show as unknown/unknown on GHCR).")]
-public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, Services.Explanations explanations, Services.RunOutput output) : FrostingTask<BuildContext>, IDryRunTask
+public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, Services.Explanations explanations, Services.RunOutput output, Tools.IProcessRunner processes) : FrostingTask<BuildContext>, IDryRunTask
 {
     public override void Run(BuildContext context)
     {
@@ -34,7 +34,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         // --explain prints them first; they reach the summary and bake-summary.json, which come after the bake.
         var explained = context.Flag(ArgumentNames.Explain) ? Task.FromResult(Explained(context, hashes, planned)) : Task.Run(() => Explained(context, hashes, planned));
         var plan = context.Flag(ArgumentNames.Explain) ? explained.GetAwaiter().GetResult() : planned;
-        var runner = new BakeRunner(context.Root, context.Paths, output.WriteLine, LiveConsole(context), clock.Record);
+        var runner = new BakeRunner(context.Root, context.Paths, processes, output.WriteLine, LiveConsole(context), clock.Record);
         var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
                 ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry, p.Kind, p.Why)

@@ -16,7 +16,7 @@ namespace Build.Tasks;
 [TaskArgument("--cve-offline", "Do not update the vulnerability database (use the cached one).")]
 [TaskArgument("--cve-timeout=SECONDS", "Per image (default 900).")]
 [TaskArgument("--scan-reused", "Also scan images reused from the registry (published by an earlier run).")]
-public sealed class CveScan(Services.RunOutput output) : GateTask<CveGate>(output)
+public sealed class CveScan(Services.RunOutput output, Tools.IProcessRunner processes) : GateTask<CveGate>(output)
 {
     protected override IGateReport Judge(BuildContext context, IReadOnlyList<JudgedImage> images)
     {
@@ -70,7 +70,7 @@ public sealed class CveScan(Services.RunOutput output) : GateTask<CveGate>(outpu
             var layout = Path.Combine(context.Paths.OciRoot, image.Family);
             var request = new ScanRequest(image.Family, image.Tag, Directory.Exists(layout) ? layout : null, context.Paths.ScannerOutput(image.Family, scanner.Name), context.Flag(ArgumentNames.CveOffline), null);
             context.Log.Information($"Scanning {image.Family}: {scanner.Command(request).Render()}");
-            var (status, detail, findings) = scanner.Run(request, timeout);
+            var (status, detail, findings) = scanner.Run(request, timeout, processes);
             scans.Add((image, status, detail, findings));
         }
 

@@ -10,7 +10,7 @@ namespace Build.Tasks;
 /// <summary>The demo's engine, registry and Debian base: whatever answers, else tests/infra/up.sh brings them up.</summary>
 [TaskName("DemoUp")]
 [TaskDescription("The Demo target's first step: uses a Docker engine that answers, or (on Debian, as root) brings up tests/infra/up.sh's engine, loopback registry and Debian base; else says what to install.")]
-public sealed class DemoUp(KilnEnvironment environment, Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class DemoUp(KilnEnvironment environment, Services.RunOutput output, IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -31,7 +31,7 @@ public sealed class DemoUp(KilnEnvironment environment, Services.RunOutput outpu
         }
 
         context.Log.Information("Bringing up the demo's engine, loopback registry and Debian base: tests/infra/up.sh (a second run reuses all of it).");
-        var up = ProcessRunner.Run(new CommandLine("bash").Add(script), new ProcessOptions
+        var up = processes.Run(new CommandLine("bash").Add(script), new ProcessOptions
         {
             WorkingDirectory = context.Root,
             OnStandardError = output.WriteError,

@@ -190,7 +190,7 @@ internal static class MachineProject
     /// A socket-mounting service joins the machine's docker_gid, so that must be the socket's real group here: checked
     /// before anything starts (a remote engine's socket is not on this host and is not checked).
     /// </summary>
-    public static void CheckDockerSocket(BuildContext context, KilnEnvironment environment, ResolvedFleet fleet, string machine)
+    public static void CheckDockerSocket(BuildContext context, KilnEnvironment environment, IProcessRunner processes, ResolvedFleet fleet, string machine)
     {
         var services = fleet.On(machine).Where(s => s.Service.DockerSocket).Select(s => s.Name).ToList();
         if (services.Count == 0 || fleet.Fleet.Machines[machine].DockerGid is not { } expected)
@@ -205,7 +205,7 @@ internal static class MachineProject
             return;
         }
 
-        var stat = ProcessRunner.Run(new CommandLine("stat").Add("-L", "-c", "%g", path), new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+        var stat = processes.Run(new CommandLine("stat").Add("-L", "-c", "%g", path), new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
         int? actual = stat.Succeeded && int.TryParse(stat.StandardOutput.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var gid) ? gid : null;
         if (DockerSocketCheck.Problem(fleet.Fleet.File, machine, expected, path, actual, services, stat.StandardError) is { } problem)
         {
@@ -215,16 +215,8 @@ internal static class MachineProject
         context.Log.Information($"{path} belongs to group {expected}, the docker_gid {string.Join(", ", services)} join.");
     }
 
-    public static CommandLine Compose(BuildContext context, string machine, string file)
-    {
-        var command = new CommandLine("docker").Add("compose", "-p", ComposeRenderer.ProjectName(machine), "-f", file);
-        foreach (var extra in context.Arguments.HasArgument(ArgumentNames.ComposeOverride) ? context.Arguments.GetArguments(ArgumentNames.ComposeOverride) : [])
-        {
-            command = command.Add("-f", extra);
-        }
-
-        return command;
-    }
+    public static CommandLine Compose(BuildContext context, string machine, string file) =>
+        ComposeCommands.Project(machine, file, Overrides(context));
 }
 
 [TaskName("Deploy")]
@@ -236,7 +228,7 @@ internal static class MachineProject
 [TaskArgument("--compose-override=FILE", "An extra Compose file on top of the generated one (repeatable). One that grants host access or privilege the fleet does not declare is refused.")]
 [TaskArgument("--allow-privileged-override", "Deploy an override's undeclared grants anyway (they are logged and listed in the deploy report).")]
 [TaskArgument("--allow-drift", "Local mode only: deploy a hand-edited Compose file that differs from what Generate renders (logged with its diff and in the deploy report).")]
-public sealed class Deploy(KilnEnvironment environment, Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Deploy(KilnEnvironment environment, Services.RunOutput output, IProcessRunner processes) : FrostingTask<BuildContext>
 {
     /// <summary>
     /// What the generated Compose file reads: REGISTRY, each service's hash (KILN_TAG_…) and, when the registry
@@ -296,7 +288,7 @@ public sealed class Deploy(KilnEnvironment environment, Services.RunOutput outpu
             env[name] = value;
         }
 
-        MachineProject.CheckDockerSocket(context, environment, fleet, machine);
+        MachineProject.CheckDockerSocket(context, environment, processes, fleet, machine);
         var crossMachine = FleetWiring.CrossMachine(fleet.Fleet).Where(l => l.Machine == machine).ToList();
         foreach (var link in crossMachine)
         {
@@ -311,14 +303,14 @@ public sealed class Deploy(KilnEnvironment environment, Services.RunOutput outpu
 
         var file = MachineProject.ComposeFile(context, fleet, machine, gpu, devices);
         var compose = MachineProject.Compose(context, machine, file);
-        var up = compose.Add("up", "-d", "--wait", "--wait-timeout", "300", "--remove-orphans");
+        var up = ComposeCommands.Up(compose);
         context.Log.Information((gpu ? string.Empty : "GPU reservations dropped (--gpu=off). ") + (devices ? string.Empty : "Sound devices and the audio group dropped (--devices=off). ") + up.Render());
-        var started = ProcessRunner.Run(up, new ProcessOptions { WorkingDirectory = context.Root, Environment = env, Timeout = TimeSpan.FromMinutes(10), OnStandardError = output.WriteError });
+        var started = processes.Run(up, new ProcessOptions { WorkingDirectory = context.Root, Environment = env, Timeout = TimeSpan.FromMinutes(10), OnStandardError = output.WriteError });
         IReadOnlyList<ContainerState> States()
         {
-            var ids = ProcessRunner.Run(compose.Add("ps", "-a", "-q"), new ProcessOptions { WorkingDirectory = context.Root, Environment = env }).StandardOutput
+            var ids = processes.Run(ComposeCommands.Containers(compose), new ProcessOptions { WorkingDirectory = context.Root, Environment = env }).StandardOutput
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return ContainerInspect.Parse(ids.Length == 0 ? "[]" : ProcessRunner.Run(new CommandLine("docker").Add(["inspect", .. ids]), new ProcessOptions()).StandardOutput);
+            return ContainerInspect.Parse(ids.Length == 0 ? "[]" : processes.Run(new CommandLine("docker").Add(["inspect", .. ids]), new ProcessOptions()).StandardOutput);
         }
 
         // `up --wait` stops at the first container that fails; the others' health is settled before the report is made.
@@ -345,7 +337,7 @@ public sealed class Deploy(KilnEnvironment environment, Services.RunOutput outpu
         {
             var unhealthy = report.Unhealthy.Select(s =>
             {
-                var logs = ProcessRunner.Run(compose.Add("logs", "--no-color", "--tail", "20", s.Service), new ProcessOptions { WorkingDirectory = context.Root, Environment = env }).StandardOutput.Trim();
+                var logs = processes.Run(ComposeCommands.Logs(compose, s.Service), new ProcessOptions { WorkingDirectory = context.Root, Environment = env }).StandardOutput.Trim();
                 return $"{s.Service} is {s.Health}: {s.LastHealthOutput?.Trim() ?? "no health output"}\n  logs:\n    {logs.Replace("\n", "\n    ", StringComparison.Ordinal)}";
             }).ToList();
             throw new CakeException(1, $"Deploy of {machine}: {(unhealthy.Count == 0 ? started.StandardError.Trim() : string.Join("\n", unhealthy))}");
@@ -358,14 +350,14 @@ public sealed class Deploy(KilnEnvironment environment, Services.RunOutput outpu
 [TaskName("Down")]
 [TaskDescription("Stops one machine's Compose project and removes its containers (docker compose down).")]
 [TaskArgument("--machine=NAME", "The machine whose project to stop.")]
-public sealed class Down : FrostingTask<BuildContext>
+public sealed class Down(IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var (fleet, machine) = MachineProject.Target(context);
         var file = MachineProject.ComposeFile(context, fleet, machine, MachineProject.Gpu(context), MachineProject.Devices(context));
-        var down = ProcessRunner.Run(MachineProject.Compose(context, machine, file).Add("down", "--remove-orphans"), new ProcessOptions { WorkingDirectory = context.Root, Timeout = TimeSpan.FromMinutes(5) });
+        var down = processes.Run(ComposeCommands.Down(MachineProject.Compose(context, machine, file)), new ProcessOptions { WorkingDirectory = context.Root, Timeout = TimeSpan.FromMinutes(5) });
         if (!down.Succeeded)
         {
             throw new CakeException(1, $"docker compose down for {machine} failed: {down.StandardError.Trim()}");

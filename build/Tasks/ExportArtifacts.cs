@@ -13,7 +13,7 @@ namespace Build.Tasks;
 [IsDependentOn(typeof(Bake))]
 [TaskDescription("Writes oci-metadata.json (digests, sizes, labels per family and service), SHA256SUMS for export-stage files, fleet-report.json/.md (with the service images' bytes), and OCI tarballs or layouts with --oci; measures every image once for the gates.")]
 [TaskArgument("--oci[=dir]", "Also write artifacts/oci/<family>.tar (or, with =dir, an OCI layout directory that scanners read).")]
-public sealed class ExportArtifacts(Services.Registries registries, Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class ExportArtifacts(Services.Registries registries, Services.RunOutput output, Tools.IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -22,7 +22,7 @@ public sealed class ExportArtifacts(Services.Registries registries, Services.Run
             ?? throw new CakeException(1, "ExportArtifacts needs this run's bake: run ./build.sh --target=ExportArtifacts (it bakes first), not --exclusive.");
         var paths = context.Paths;
         var hashes = context.Results.Hashes!;
-        var measurer = new ImageMeasurer(paths.WorkMeasure, registries.Client, Path.Combine(context.Root, ".kiln", "measure"));
+        var measurer = new ImageMeasurer(paths.WorkMeasure, registries.Client, processes, Path.Combine(context.Root, ".kiln", "measure"));
         var ociMode = context.Argument(ArgumentNames.Oci);
 
         var images = new List<FamilyImage>();

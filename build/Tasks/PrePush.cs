@@ -7,12 +7,12 @@ namespace Build.Tasks;
 
 [TaskName("BakePrint")]
 [TaskDescription("docker buildx bake --print of the catalog's bake file: the bake definition parses and resolves.")]
-public sealed class BakePrint : FrostingTask<BuildContext>
+public sealed class BakePrint(IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var print = ProcessRunner.Run(new CommandLine("docker").Add("buildx", "bake", "-f", context.Catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = context.Root, Environment = Lint.Variables(context) });
+        var print = processes.Run(new CommandLine("docker").Add("buildx", "bake", "-f", context.Catalog.BakeFilePath, "--print", "default"), new ProcessOptions { WorkingDirectory = context.Root, Environment = Lint.Variables(context) });
         if (!print.Succeeded)
         {
             throw new CakeException(1, $"docker buildx bake --print failed: {print.StandardError.Trim()}");

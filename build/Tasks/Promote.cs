@@ -11,7 +11,7 @@ namespace Build.Tasks;
 [TaskDescription("The sharded workflow's last step: reads every shard's publish.json, checks that every gate of every shard passed and that each family's <family>-<hash> in the registry is the digest its shard reported, then moves every -latest; one failure anywhere and nothing moves (promote.json/.md).")]
 [TaskArgument("--shards=DIR,DIR", "The shards' artifacts folders (each holds the publish.json of one --shard run).")]
 [TaskArgument("--expect-shards=a,b", "The shards the workflow ran: one that left no publish.json fails the promotion.")]
-public sealed class Promote(Services.Registries registries, Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Promote(Services.Registries registries, Services.RunOutput output, Tools.IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -36,7 +36,7 @@ public sealed class Promote(Services.Registries registries, Services.RunOutput o
             shards.Add((Path.GetRelativePath(context.Root, path), PublishReport.FromJson(File.ReadAllText(path))));
         }
 
-        var publisher = new Publisher(registries.Client, line => context.Log.Information(line));
+        var publisher = new Publisher(registries.Client, line => context.Log.Information(line), processes);
         var expected = context.Arguments.HasArgument(ArgumentNames.ExpectShards)
             ? context.Arguments.GetArguments(ArgumentNames.ExpectShards).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
             : null;

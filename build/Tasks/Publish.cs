@@ -15,7 +15,7 @@ namespace Build.Tasks;
 [TaskDescription("Pushes each image (family, or service into <registry>-services) that every gate passed for its very digest: <name>-<hash> with its inputs record beside it (an OCI artifact, the referrers tag sha256-<hex> and <name>-<hash>.inputs), the date tag, then -latest only when every gate passed for every image (and this run is not one shard of several); then ghcr-status.json/.md. --exclusive resumes from an earlier run's artifacts, with the same digest checks.")]
 [TaskArgument("--registry=local", "Publish to the loopback test registry (tests/infra/up.sh starts it): try the whole chain without credentials.")]
 [TaskArgument("--shard=NAME", "This run is one shard of a sharded workflow: push hash and date tags only; Promote moves -latest once every shard passed.")]
-public sealed class Publish(Services.Registries registries, KilnEnvironment environment, Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Publish(Services.Registries registries, KilnEnvironment environment, Services.RunOutput output, Tools.IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -36,7 +36,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
                     context.GitHubActions().Commands.SetSecret(credential.Secret);
                 }
 
-                DockerLogin.Login(registry.Registry, credential, scope.Environment, (c, o) => Tools.ProcessRunner.Run(c, o));
+                DockerLogin.Login(registry.Registry, credential, scope.Environment, processes);
                 context.Log.Information($"Logged in to {registry.Registry} as {credential.Username} (password from stdin, into this run's Docker config).");
             }
 
@@ -45,8 +45,8 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
                 // Each pushed image's inputs record goes with it: this run's, or (resuming) the one artifacts/inputs kept.
                 var store = new Explain.LocalInputStore(context.Root, context.Paths);
                 Explain.InputsDocument? Inputs(string image) => context.Results.Inputs.GetValueOrDefault(image) ?? store.Artifact(image);
-                var publisher = new Publisher(registries.Client, line => context.Log.Information(line), dockerEnvironment: scope.Environment, inputs: Inputs);
-                report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), references => Buildx.DockerEngine.LocalImages(references, context.Env.Lookup));
+                var publisher = new Publisher(registries.Client, line => context.Log.Information(line), processes, dockerEnvironment: scope.Environment, inputs: Inputs);
+                report = publisher.Publish(context.Stamp, $"{registry.Registry}/{registry.Repository}", bake, tags, ledger, context.Argument(ArgumentNames.Shard), references => Buildx.DockerEngine.LocalImages(references, processes, context.Env.Lookup));
             }
             catch (Exception ex) when (ex is PublishException or RegistryException)
             {

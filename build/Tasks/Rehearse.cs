@@ -17,7 +17,7 @@ namespace Build.Tasks;
 [TaskDescription("Rehearses the whole fleet on this machine: a stand-in program per service at its real entrypoint (binding its ports and health port, healthy only once its peers, Redis and the Docker API answer), built on the demo families of the same alias, deployed as one Compose project per machine, the machines reaching each other over a Docker network standing in for the LAN; writes rehearsal-report.json/.md (per service: image bytes, seconds to healthy; the cross-machine edges) and takes it down.")]
 [TaskArgument("--keep", "Leave the rehearsed projects and the LAN network up.")]
 [TaskArgument("--reduced", "One service per family, both ends of every cross-machine edge (with what they depend on) and the services given the Docker socket: what CI runs.")]
-public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Rehearse(Services.RunOutput output, IProcessRunner processes) : FrostingTask<BuildContext>
 {
     private const string DemoCatalog = "examples/demo/families.yaml";
     private const string Registry = "kiln.rehearsal/fleet";
@@ -36,7 +36,7 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
         var reduced = context.Flag(ArgumentNames.Reduced) ? RehearsalTree.Reduced(fleet) : null;
         var tree = Path.Combine(context.Paths.Work, "rehearsal");
         var machines = fleet.Fleet.Machines.Keys.Order(StringComparer.Ordinal).ToList();
-        var lan = new RehearsalLan((c, o) => ProcessRunner.Run(c, o));
+        var lan = new RehearsalLan(processes);
         var report = Path.Combine(context.Paths.Root, "rehearsal");
         Directory.CreateDirectory(report);
         IReadOnlyList<string> addresses;
@@ -50,7 +50,7 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
         }
 
         var hosts = machines.Select((m, i) => new RehearsalHost(m, addresses[i], Path.Combine(tree, "models", m))).ToList();
-        var child = new Child(context, tree);
+        var child = new Child(context, tree, processes);
         var deployed = new List<string>();
         try
         {
@@ -114,7 +114,7 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
     }
 
     /// <summary>The rehearsal tree: the demo (its catalog's files), the rehearsal catalog and manifest, the stand-ins.</summary>
-    private static void Prepare(BuildContext context, ResolvedFleet fleet, string tree, IReadOnlyList<RehearsalHost> hosts, IReadOnlySet<string>? reduced, string? redisImage)
+    private void Prepare(BuildContext context, ResolvedFleet fleet, string tree, IReadOnlyList<RehearsalHost> hosts, IReadOnlySet<string>? reduced, string? redisImage)
     {
         if (redisImage is null)
         {
@@ -179,17 +179,17 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
     }
 
     /// <summary>The Docker socket's group: what the rehearsed machines declare as their docker_gid.</summary>
-    private static int DockerGid(BuildContext context)
+    private int DockerGid(BuildContext context)
     {
         var socket = context.Env.Get("DOCKER_HOST") is { } host && host.StartsWith("unix://", StringComparison.Ordinal) ? host["unix://".Length..] : "/var/run/docker.sock";
-        var stat = ProcessRunner.Run(new CommandLine("stat").Add("-L", "-c", "%g", socket), new ProcessOptions());
+        var stat = processes.Run(new CommandLine("stat").Add("-L", "-c", "%g", socket), new ProcessOptions());
         return stat.Succeeded && int.TryParse(stat.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var gid)
             ? gid
             : throw new CakeException(1, $"Could not read the group of the Docker socket {socket}: {stat.StandardError.Trim()}");
     }
 
     /// <summary>Each cross-machine link, and whether the dependent logged its answer from the other machine's address.</summary>
-    private static List<RehearsedEdge> CrossMachineEdges(Build.Fleet.Fleet rehearsed) =>
+    private List<RehearsedEdge> CrossMachineEdges(Build.Fleet.Fleet rehearsed) =>
         FleetWiring.CrossMachine(rehearsed).Select(l =>
         {
             var heard = l.Kind == FleetLinkKind.DependsOn
@@ -198,7 +198,7 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
             return new RehearsedEdge(l.Service, l.Machine, l.Target, l.TargetMachine, l.Endpoint, Logs(l.Machine, l.Service).Contains(heard, StringComparison.Ordinal));
         }).ToList();
 
-    private static List<string> SocketLines(Build.Fleet.Fleet rehearsed) =>
+    private List<string> SocketLines(Build.Fleet.Fleet rehearsed) =>
         rehearsed.Services.Where(s => s.DockerSocket).SelectMany(s => s.Machines.Select(m =>
             Logs(m, s.Name).Split('\n').FirstOrDefault(l => l.Contains("docker API", StringComparison.Ordinal)) is { } line ? $"{s.Name}@{m}: {line.Trim()}" : $"{s.Name}@{m}: no Docker API line")).ToList();
 
@@ -206,7 +206,7 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
     /// Each GPU service's image on a GPU of the other arch (a stand-in nvidia-smi): one GPU-optional service must run on
     /// its CPU path, one GPU-only service must fail fast with the probe's message.
     /// </summary>
-    private static List<(string Line, bool AsExpected)> WrongArch(string tree, Build.Fleet.Fleet rehearsed, ResolvedFleet real, IReadOnlyList<(string Machine, string Service, string Image)> running)
+    private List<(string Line, bool AsExpected)> WrongArch(string tree, Build.Fleet.Fleet rehearsed, ResolvedFleet real, IReadOnlyList<(string Machine, string Service, string Image)> running)
     {
         var result = new List<(string Line, bool AsExpected)>();
         var gpu = running.Where(r => real.Services.Any(s => s.Name == r.Service && s.IsGpu)).ToList();
@@ -226,11 +226,11 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
             }
 
             var run = new CommandLine("docker").Add("run", "-d", "--read-only", "--tmpfs", "/tmp", "-e", $"{RehearsalTree.ServiceVariable}={pick.Service}", "-e", $"KILN_GPU_OPTIONAL={(optional ? "1" : "0")}", "-v", $"{smi}:/usr/local/bin/nvidia-smi:ro", pick.Image);
-            var id = ProcessRunner.Run(run, new ProcessOptions()).StandardOutput.Trim();
+            var id = processes.Run(run, new ProcessOptions()).StandardOutput.Trim();
             Thread.Sleep(TimeSpan.FromSeconds(4));
-            var state = ProcessRunner.Run(new CommandLine("docker").Add("inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", id), new ProcessOptions()).StandardOutput.Trim();
-            var logs = ProcessRunner.Run(new CommandLine("docker").Add("logs", id), new ProcessOptions()) is var l ? (l.StandardOutput + l.StandardError).Trim() : string.Empty;
-            ProcessRunner.Run(new CommandLine("docker").Add("rm", "-f", id), new ProcessOptions());
+            var state = processes.Run(new CommandLine("docker").Add("inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", id), new ProcessOptions()).StandardOutput.Trim();
+            var logs = processes.Run(new CommandLine("docker").Add("logs", id), new ProcessOptions()) is var l ? (l.StandardOutput + l.StandardError).Trim() : string.Empty;
+            processes.Run(new CommandLine("docker").Add("rm", "-f", id), new ProcessOptions());
             var probe = logs.Split('\n').FirstOrDefault(x => x.Contains("kiln-gpu-probe", StringComparison.Ordinal))?.Trim() ?? "(no probe line)";
             var ok = optional
                 ? state.StartsWith("true", StringComparison.Ordinal) && logs.Contains("KILN_DEVICE=cpu", StringComparison.Ordinal) && logs.Contains("device cpu", StringComparison.Ordinal)
@@ -245,12 +245,12 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
     /// Every container's changes to its own filesystem (docker diff), less the mount points Docker itself creates for
     /// its volumes, binds, tmpfs and secrets (and their parent folders): what is left was written by the service.
     /// </summary>
-    private static List<string> WritesOutsideVolumes(IReadOnlyList<RehearsalHost> hosts)
+    private List<string> WritesOutsideVolumes(IReadOnlyList<RehearsalHost> hosts)
     {
         var writes = new List<string>();
         foreach (var id in hosts.SelectMany(h => Ids(h.Machine)))
         {
-            var changed = ProcessRunner.Run(new CommandLine("docker").Add("diff", id), new ProcessOptions()).StandardOutput
+            var changed = processes.Run(new CommandLine("docker").Add("diff", id), new ProcessOptions()).StandardOutput
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(l => l[(l.IndexOf(' ') + 1)..]).ToList();
             if (changed.Count == 0)
@@ -258,7 +258,7 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
                 continue;
             }
 
-            using var inspect = JsonDocument.Parse(ProcessRunner.Run(new CommandLine("docker").Add("inspect", id), new ProcessOptions()).StandardOutput);
+            using var inspect = JsonDocument.Parse(processes.Run(new CommandLine("docker").Add("inspect", id), new ProcessOptions()).StandardOutput);
             var c = inspect.RootElement[0];
             var mounts = c.GetProperty("Mounts").EnumerateArray().Select(m => m.GetProperty("Destination").GetString()!)
                 .Concat(c.GetProperty("HostConfig").TryGetProperty("Tmpfs", out var tmpfs) && tmpfs.ValueKind == JsonValueKind.Object ? tmpfs.EnumerateObject().Select(t => t.Name) : [])
@@ -274,24 +274,24 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
         return writes;
     }
 
-    private static IEnumerable<string> Ids(string machine) =>
-        ProcessRunner.Run(new CommandLine("docker").Add("ps", "-q", "--filter", $"label=com.docker.compose.project={ComposeRenderer.ProjectName(machine)}"), new ProcessOptions())
+    private IEnumerable<string> Ids(string machine) =>
+        processes.Run(new CommandLine("docker").Add("ps", "-q", "--filter", $"label=com.docker.compose.project={ComposeRenderer.ProjectName(machine)}"), new ProcessOptions())
             .StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static string Logs(string machine, string service)
+    private string Logs(string machine, string service)
     {
-        var ids = ProcessRunner.Run(new CommandLine("docker").Add("ps", "-q", "--filter", $"label=com.docker.compose.project={ComposeRenderer.ProjectName(machine)}", "--filter", $"label=com.docker.compose.service={service}"), new ProcessOptions())
+        var ids = processes.Run(new CommandLine("docker").Add("ps", "-q", "--filter", $"label=com.docker.compose.project={ComposeRenderer.ProjectName(machine)}", "--filter", $"label=com.docker.compose.service={service}"), new ProcessOptions())
             .StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return ids.Length == 0 ? string.Empty : ProcessRunner.Run(new CommandLine("docker").Add("logs", ids[0].Trim()), new ProcessOptions()) is var r ? r.StandardOutput + r.StandardError : string.Empty;
+        return ids.Length == 0 ? string.Empty : processes.Run(new CommandLine("docker").Add("logs", ids[0].Trim()), new ProcessOptions()) is var r ? r.StandardOutput + r.StandardError : string.Empty;
     }
 
-    private static long? ImageBytes(string image) =>
-        ProcessRunner.Run(new CommandLine("docker").Add("image", "inspect", "-f", "{{.Size}}", image), new ProcessOptions()) is { Succeeded: true } r
+    private long? ImageBytes(string image) =>
+        processes.Run(new CommandLine("docker").Add("image", "inspect", "-f", "{{.Size}}", image), new ProcessOptions()) is { Succeeded: true } r
             && long.TryParse(r.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
 
 
     /// <summary>Kiln itself on the rehearsal tree: the same app, another working directory, the demo's base images.</summary>
-    private sealed class Child(BuildContext context, string tree)
+    private sealed class Child(BuildContext context, string tree, IProcessRunner processes)
     {
         // The demo catalog's base variables, as this run has them: read once, given to every child run.
         private readonly Dictionary<string, string?> _env = Buildx.BakeFileRenderer.BaseVariables(Catalog.CatalogLoader.Load(DemoCatalog, new Catalog.CatalogLoadOptions(context.Root, context.Env.Get, Strict: false)).Catalog)
@@ -304,7 +304,7 @@ public sealed class Rehearse(Services.RunOutput output) : FrostingTask<BuildCont
             var command = new CommandLine("dotnet").Add(app, $"--target={target}", $"--working={tree}", $"--catalog={RehearsalTree.Catalog}", $"--registry={Registry}", "--mode=local", "--offline", "--no-report").Add(args);
             var env = _env;
             context.Log.Information($"rehearsal: {target} {string.Join(' ', args)}");
-            return ProcessRunner.Run(command, new ProcessOptions { WorkingDirectory = tree, Environment = env, Timeout = TimeSpan.FromMinutes(30), OnStandardOutput = l => context.Log.Verbose(l), OnStandardError = l => context.Log.Verbose(l) });
+            return processes.Run(command, new ProcessOptions { WorkingDirectory = tree, Environment = env, Timeout = TimeSpan.FromMinutes(30), OnStandardOutput = l => context.Log.Verbose(l), OnStandardError = l => context.Log.Verbose(l) });
         }
 
         public ProcessResult Must(string target, params string[] args)

@@ -10,7 +10,7 @@ namespace Build.Tasks;
 [TaskDescription("Starts the test engine and registry (tests/infra/up.sh), runs every test, ends with 'N passed, N failed, N skipped'.")]
 [TaskArgument("--filter=EXPR", "Passed to dotnet test, e.g. --filter=TestCategory=Unit.")]
 [TaskArgument("--no-infra", "Do not run tests/infra/up.sh (integration tests then fail with a clear message).")]
-public sealed class Test(HostEpilogue epilogue, Services.RunOutput output) : FrostingTask<BuildContext>
+public sealed class Test(HostEpilogue epilogue, Services.RunOutput output, IProcessRunner processes) : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
@@ -20,7 +20,7 @@ public sealed class Test(HostEpilogue epilogue, Services.RunOutput output) : Fro
         if (!context.Flag(ArgumentNames.NoInfra))
         {
             context.Log.Information("Bringing up the test engine and registry: tests/infra/up.sh");
-            var up = ProcessRunner.Run(
+            var up = processes.Run(
                 new CommandLine("bash").Add("tests/infra/up.sh"),
                 new ProcessOptions { WorkingDirectory = root, OnStandardError = output.WriteError, Timeout = TimeSpan.FromMinutes(20) });
             if (!up.Succeeded)
@@ -48,7 +48,7 @@ public sealed class Test(HostEpilogue epilogue, Services.RunOutput output) : Fro
         }
 
         context.Log.Information(command.Render());
-        var run = ProcessRunner.Run(command, new ProcessOptions
+        var run = processes.Run(command, new ProcessOptions
         {
             WorkingDirectory = root,
             Environment = environment,

@@ -28,10 +28,31 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
     public bool Succeeded => ExitCode == 0 && !TimedOut;
 }
 
-/// <summary>Starts a process without a shell, streams and captures its output, kills the whole tree on time-out.</summary>
-public static class ProcessRunner
+/// <summary>
+/// Runs one process: the seam every tool invocation (docker, buildx, compose, trivy, grype, pip, git, stat) goes
+/// through, so a test can give the app a fake that records the whole command line and answers for the tool.
+/// </summary>
+public interface IProcessRunner
 {
-    public static async Task<ProcessResult> RunAsync(CommandLine command, ProcessOptions? options = null, CancellationToken cancellationToken = default)
+    Task<ProcessResult> RunAsync(CommandLine command, ProcessOptions? options = null, CancellationToken cancellationToken = default);
+}
+
+public static class ProcessRunnerExtensions
+{
+    public static ProcessResult Run(this IProcessRunner runner, CommandLine command, ProcessOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        return runner.RunAsync(command, options).GetAwaiter().GetResult();
+    }
+}
+
+/// <summary>
+/// Starts a process without a shell, streams and captures its output, kills the whole tree on time-out. A child
+/// starts from the run's inherited environment (<see cref="KilnEnvironment.Inherited"/>) plus what its caller adds.
+/// </summary>
+public sealed class ProcessRunner(KilnEnvironment environment) : IProcessRunner
+{
+    public async Task<ProcessResult> RunAsync(CommandLine command, ProcessOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         options ??= new ProcessOptions();
@@ -52,6 +73,12 @@ public static class ProcessRunner
         foreach (var argument in command.Arguments)
         {
             psi.ArgumentList.Add(argument.Value);
+        }
+
+        psi.Environment.Clear();
+        foreach (var (name, value) in environment.Inherited())
+        {
+            psi.Environment[name] = value;
         }
 
         foreach (var (name, value) in options.Environment)
@@ -133,9 +160,6 @@ public static class ProcessRunner
         process.WaitForExit();
         return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed, timedOut);
     }
-
-    public static ProcessResult Run(CommandLine command, ProcessOptions? options = null) =>
-        RunAsync(command, options).GetAwaiter().GetResult();
 
     private static void Kill(Process process)
     {

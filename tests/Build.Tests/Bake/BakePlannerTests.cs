@@ -53,7 +53,7 @@ public sealed class BakePlannerTests
             .Message.ShouldContain("ghaction-github-runtime");
     }
 
-    private static string Layout(TempDir dir, string name, string image, params byte[][] layers)
+    internal static string Layout(TempDir dir, string name, string image, params byte[][] layers)
     {
         var blobs = new Dictionary<string, byte[]>();
         string Add(byte[] bytes)

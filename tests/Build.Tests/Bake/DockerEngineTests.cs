@@ -52,13 +52,13 @@ public sealed class DockerEngineTests
         var version = await engine.VersionAsync();
 
         version.ShouldBe(TestInfra.Run(new CommandLine("docker").Add("version", "--format", "{{.Server.Version}}")).StandardOutput.Trim());
-        Prerequisites.CheckEngine().ShouldBe(version);
+        Prerequisites.CheckEngine(RealProcesses.Runner).ShouldBe(version);
     }
 
     [Test]
     public void The_test_engine_passes_the_builder_checks_with_what_the_CLI_reports()
     {
-        var facts = Prerequisites.Check(null);
+        var facts = Prerequisites.Check(null, RealProcesses.Runner);
 
         var buildx = TestInfra.Run(new CommandLine("docker").Add("buildx", "version")).StandardOutput;
         buildx.ShouldContain($" {facts.BuildxVersion}");
@@ -76,7 +76,7 @@ public sealed class DockerEngineTests
         TestInfra.Run(new CommandLine("docker").Add("tag", TestInfra.BaseImage, present)).Succeeded.ShouldBeTrue();
         try
         {
-            var found = DockerEngine.LocalImages([present, $"{repository}:absent", $"{repository}:present"]);
+            var found = DockerEngine.LocalImages([present, $"{repository}:absent", $"{repository}:present"], RealProcesses.Runner);
 
             found.Keys.ShouldBe([present]);
             found[present].ShouldBe(TestInfra.Run(new CommandLine("docker").Add("image", "inspect", "--format", "{{.Id}}", present)).StandardOutput.Trim());
@@ -92,10 +92,10 @@ public sealed class DockerEngineTests
     {
         var noEngine = new KilnEnvironment(new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }).Lookup;
 
-        var found = DockerEngine.LocalImages(["127.0.0.1:1/x:y"], noEngine);
+        var found = DockerEngine.LocalImages(["127.0.0.1:1/x:y"], RealProcesses.Runner, noEngine);
 
         found.ShouldBeEmpty();
-        Should.Throw<PrerequisiteException>(() => Prerequisites.CheckEngine(environment: noEngine))
+        Should.Throw<PrerequisiteException>(() => Prerequisites.CheckEngine(RealProcesses.Runner, noEngine))
             .Message.ShouldStartWith("No Docker engine answers (Cannot connect to the Docker daemon at unix:///nonexistent/docker.sock");
     }
 }

@@ -84,17 +84,17 @@ public sealed class LocalStoreRecordEngineTests
 
         try
         {
-            var first = DockerEngine.LocalImages([.. tags, $"{repository}:absent"], path, out var askedFirst);
+            var first = DockerEngine.LocalImages([.. tags, $"{repository}:absent"], path, RealProcesses.Runner, out var askedFirst);
             askedFirst.ShouldBe(3);
             first.Keys.Order(StringComparer.Ordinal).ShouldBe(tags);
             File.Exists(path).ShouldBeTrue();
 
-            var second = DockerEngine.LocalImages([.. tags, $"{repository}:absent"], path, out var askedSecond);
+            var second = DockerEngine.LocalImages([.. tags, $"{repository}:absent"], path, RealProcesses.Runner, out var askedSecond);
             askedSecond.ShouldBe(1, "the record vouches for the two found, the absent one is asked again");
             second.ShouldBe(first);
 
             TestInfra.Run(new CommandLine("docker").Add("rmi", tags[0])).Succeeded.ShouldBeTrue();
-            var third = DockerEngine.LocalImages([.. tags, $"{repository}:absent"], path, out var askedThird);
+            var third = DockerEngine.LocalImages([.. tags, $"{repository}:absent"], path, RealProcesses.Runner, out var askedThird);
             third.Keys.ShouldBe([tags[1]], "the engine's untag event is seen: the removed tag is not taken from the record");
             askedThird.ShouldBeGreaterThanOrEqualTo(2);
         }

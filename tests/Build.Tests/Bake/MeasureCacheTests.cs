@@ -19,7 +19,7 @@ public sealed class MeasureCacheTests
         Directory.CreateDirectory(cache);
         File.WriteAllText(Path.Combine(cache, "sha256-" + new string('c', 64) + ".json"),
             System.Text.Json.JsonSerializer.Serialize(new { measure, source = MeasureSource.Local }, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase }));
-        var measurer = new ImageMeasurer(Path.Combine(dir.Path, "work"), registry, cache);
+        var measurer = new ImageMeasurer(Path.Combine(dir.Path, "work"), registry, RealProcesses.Runner, cache);
 
         // The tag exists nowhere: only the cache can answer.
         var (hit, source) = measurer.Measure("f", "127.0.0.1:1/nowhere:f-0", null, digest);

@@ -386,7 +386,7 @@ public sealed class ComposeRendererTests
             .Select(a => a == "redis-server" ? server : a).ToList();
 
         command.Take(2).ShouldBe(["sh", "-c"]);
-        var r = ProcessRunner.Run(new CommandLine(command[0]).Add([.. command.Skip(1)]), new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
+        var r = RealProcesses.Runner.Run(new CommandLine(command[0]).Add([.. command.Skip(1)]), new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) });
 
         (r.ExitCode, r.StandardOutput, r.StandardError).ShouldBe((code, stdout.Replace("{conf}", conf, StringComparison.Ordinal), stderr));
     }
@@ -494,7 +494,7 @@ public sealed class ComposeConfigTests
                 {
                     var path = Path.Combine(dir, file.Machine + (gpu ? string.Empty : "-nogpu") + (devices ? string.Empty : "-nodevices") + ".yaml");
                     File.WriteAllText(path, file.File.Content);
-                    var result = ProcessRunner.Run(new CommandLine("docker").Add("compose", "-f", path, "config", "-q"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(1), Environment = new Dictionary<string, string?> { ["REGISTRY"] = null } });
+                    var result = RealProcesses.Runner.Run(new CommandLine("docker").Add("compose", "-f", path, "config", "-q"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(1), Environment = new Dictionary<string, string?> { ["REGISTRY"] = null } });
                     result.Succeeded.ShouldBeTrue($"{file.Machine} (gpu={gpu}, devices={devices}): {result.StandardError}");
                     result.StandardError.ShouldBeEmpty();
                 }
@@ -503,7 +503,7 @@ public sealed class ComposeConfigTests
             // Compose itself agrees: a mutation it must refuse is refused (the check is not vacuous).
             var broken = Path.Combine(dir, "broken.yaml");
             File.WriteAllText(broken, File.ReadAllText(Path.Combine(dir, "pc2.yaml")).Replace("    read_only: true\n", "    read_only: true\n    bogus_key: 1\n", StringComparison.Ordinal));
-            var refused = ProcessRunner.Run(new CommandLine("docker").Add("compose", "-f", broken, "config", "-q"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(1), Environment = new Dictionary<string, string?> { ["REGISTRY"] = null } });
+            var refused = RealProcesses.Runner.Run(new CommandLine("docker").Add("compose", "-f", broken, "config", "-q"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(1), Environment = new Dictionary<string, string?> { ["REGISTRY"] = null } });
             refused.Succeeded.ShouldBeFalse();
             refused.StandardError.ShouldContain("bogus_key");
         }
@@ -519,7 +519,7 @@ public sealed class ComposeConfigTests
     [TestCase("examples/demo/deploy/pc2/compose.yaml")]
     public void The_committed_compose_files_pass_compose_config_as_Lint_and_GenerateCheck_run_it(string file)
     {
-        var (ok, detail) = Build.Tasks.Lint.ComposeConfig(TestInfra.RepoRoot, file);
+        var (ok, detail) = Build.Tasks.Lint.ComposeConfig(TestInfra.RepoRoot, file, RealProcesses.Runner);
 
         ok.ShouldBeTrue(detail);
         detail.ShouldBeEmpty("Compose is installed where the integration tests run");
@@ -528,7 +528,7 @@ public sealed class ComposeConfigTests
     [Test]
     public void Compose_resolves_the_real_fleets_peers_secret_devices_and_caches_as_written()
     {
-        var config = ProcessRunner.Run(
+        var config = RealProcesses.Runner.Run(
             new CommandLine("docker").Add("compose", "-f", "deploy/pc2/compose.yaml", "config", "--format", "json"),
             new ProcessOptions { WorkingDirectory = TestInfra.RepoRoot, Timeout = TimeSpan.FromMinutes(1), Environment = new Dictionary<string, string?> { ["REGISTRY"] = null } });
         config.Succeeded.ShouldBeTrue(config.StandardError);
@@ -542,7 +542,7 @@ public sealed class ComposeConfigTests
         relay.GetProperty("volumes").EnumerateArray().Select(v => $"{v.GetProperty("source").GetString()}:{v.GetProperty("target").GetString()}").ShouldBe(["speechrelayservice-cache:/cache"]);
         relay.GetProperty("read_only").GetBoolean().ShouldBeTrue();
 
-        var mainpc = ProcessRunner.Run(
+        var mainpc = RealProcesses.Runner.Run(
             new CommandLine("docker").Add("compose", "-f", "deploy/mainpc/compose.yaml", "config", "--format", "json"),
             new ProcessOptions { WorkingDirectory = TestInfra.RepoRoot, Timeout = TimeSpan.FromMinutes(1), Environment = new Dictionary<string, string?> { ["REGISTRY"] = null, ["KILN_SECRET_REDIS_PASSWORD"] = null } });
         mainpc.Succeeded.ShouldBeTrue(mainpc.StandardError);
@@ -585,14 +585,14 @@ public sealed class DeployImageTests
         }, ignoreOrder: true);
 
         // Real Compose resolves the committed file with that environment.
-        var config = ProcessRunner.Run(
+        var config = RealProcesses.Runner.Run(
             new CommandLine("docker").Add("compose", "-f", "examples/demo/deploy/pc2/compose.yaml", "config", "--format", "json"),
             new ProcessOptions { WorkingDirectory = TestInfra.RepoRoot, Environment = env, Timeout = TimeSpan.FromMinutes(1) });
         config.Succeeded.ShouldBeTrue(config.StandardError);
         using var doc = System.Text.Json.JsonDocument.Parse(config.StandardOutput);
         doc.RootElement.GetProperty("services").GetProperty("heartbeat").GetProperty("image").GetString().ShouldBe($"{Registry}-services:heartbeat-bbbbbbbbbbbb");
 
-        var both = ProcessRunner.Run(
+        var both = RealProcesses.Runner.Run(
             new CommandLine("docker").Add("compose", "-f", "examples/demo/deploy/mainpc/compose.yaml", "config", "--format", "json"),
             new ProcessOptions { WorkingDirectory = TestInfra.RepoRoot, Environment = new Dictionary<string, string?>(env) { ["KILN_TAG_WEB"] = "c", ["KILN_TAG_AUDIO"] = "d", ["KILN_TAG_GPU_ADA"] = "e" }, Timeout = TimeSpan.FromMinutes(1) });
         both.Succeeded.ShouldBeTrue(both.StandardError);

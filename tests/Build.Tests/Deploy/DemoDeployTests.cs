@@ -71,7 +71,7 @@ public sealed class DemoDeployTests
         }
         finally
         {
-            ProcessRunner.Run(new CommandLine("docker").Add("compose", "-p", project, "-f", compose, "down", "-v", "--remove-orphans"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
+            RealProcesses.Runner.Run(new CommandLine("docker").Add("compose", "-p", project, "-f", compose, "down", "-v", "--remove-orphans"), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
             TestInfra.RemoveLocalTags(repo);
             Directory.Delete(dir, recursive: true);
         }

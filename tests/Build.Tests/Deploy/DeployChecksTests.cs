@@ -43,7 +43,7 @@ public sealed class DeployChecksTests
             Assert.Ignore("No Docker socket on this host.");
         }
 
-        var stat = ProcessRunner.Run(new CommandLine("stat").Add("-L", "-c", "%g", Socket), new ProcessOptions());
+        var stat = RealProcesses.Runner.Run(new CommandLine("stat").Add("-L", "-c", "%g", Socket), new ProcessOptions());
         var gid = int.Parse(stat.StandardOutput.Trim(), System.Globalization.CultureInfo.InvariantCulture);
         DockerSocketCheck.Problem("f", "m", gid, Socket, gid, ["S"]).ShouldBeNull();
         DockerSocketCheck.Problem("f", "m", gid + 1, Socket, gid, ["S"]).ShouldNotBeNull();

@@ -49,6 +49,6 @@ public sealed class RehearsalTests
             TestInfra.Run(new CommandLine("docker").Add("ps", "-a", "-q", "--filter", $"label=com.docker.compose.project={project}")).StandardOutput.Trim().ShouldBeEmpty(project);
         }
 
-        ProcessRunner.Run(new CommandLine("docker").Add("network", "inspect", Build.Deploy.RehearsalLan.Network)).Succeeded.ShouldBeFalse("the LAN network is removed");
+        RealProcesses.Runner.Run(new CommandLine("docker").Add("network", "inspect", Build.Deploy.RehearsalLan.Network)).Succeeded.ShouldBeFalse("the LAN network is removed");
     }
 }

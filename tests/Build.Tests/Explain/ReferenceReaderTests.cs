@@ -122,9 +122,9 @@ public sealed class ReferenceReaderTests
         using var dir = new Infra.TempDir();
         var store = new LocalInputStore(dir.Path, new IO.ArtifactLayout(Path.Combine(dir.Path, "artifacts")));
 
-        Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader())["hello"].Record.ShouldNotBeNull();
+        Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader(RealProcesses.Runner))["hello"].Record.ShouldNotBeNull();
         registry.Asked.Clear();
-        var again = Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader())["hello"];
+        var again = Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader(RealProcesses.Runner))["hello"];
 
         again.Record.ShouldNotBeNull().Hash.ShouldBe(document.Record.Hash);
         (again.Tag, again.Digest).ShouldBe(("hello-latest", image));
@@ -136,7 +136,7 @@ public sealed class ReferenceReaderTests
         var moved = registry.Image("hello-latest", next.Digest);
         registry.Attach(moved, next);
         registry.Asked.Clear();
-        Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader())["hello"].Digest.ShouldBe(moved);
+        Read(registry, new ReferenceRequest("hello", Repository, ["hello-latest"]), store.Reader(RealProcesses.Runner))["hello"].Digest.ShouldBe(moved);
         registry.Asked.ShouldContain($"GET blobs/{next.Digest}");
     }
 

@@ -193,7 +193,7 @@ public sealed class ScannerProcessTests
         var (path, dir) = StandIn("while [ $# -gt 0 ]; do [ \"$1\" = --output ] && out=$2; shift; done\ncat > \"$out\" <<'EOF'\n" + Fixtures.Trivy + "\nEOF\n");
         using var _ = dir;
 
-        var (status, detail, findings) = new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromSeconds(30));
+        var (status, detail, findings) = new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromSeconds(30), RealProcesses.Runner);
 
         status.ShouldBe(ScanStatus.Scanned, detail);
         findings.Count.ShouldBe(5);
@@ -205,7 +205,7 @@ public sealed class ScannerProcessTests
         var (path, dir) = StandIn("echo 'FATAL failed to initialize a docker scanner: unable to find the specified image' >&2\nexit 1\n");
         using var _ = dir;
 
-        var (status, detail, findings) = new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromSeconds(30));
+        var (status, detail, findings) = new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromSeconds(30), RealProcesses.Runner);
 
         status.ShouldBe(ScanStatus.Failed);
         detail.ShouldBe("trivy exited 1: FATAL failed to initialize a docker scanner: unable to find the specified image");
@@ -218,7 +218,7 @@ public sealed class ScannerProcessTests
         var (path, dir) = StandIn("sleep 30\n");
         using var _ = dir;
 
-        var (status, detail, _) = new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromMilliseconds(500));
+        var (status, detail, _) = new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromMilliseconds(500), RealProcesses.Runner);
 
         status.ShouldBe(ScanStatus.Failed);
         detail.ShouldBe("trivy timed out after 0.5 s");
@@ -229,10 +229,10 @@ public sealed class ScannerProcessTests
     {
         var (path, dir) = StandIn("exit 0\n");
         using var _ = dir;
-        new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromSeconds(30)).Status.ShouldBe(ScanStatus.Failed);
+        new TrivyScanner(new CommandLine(path)).Run(Request(dir.Path), TimeSpan.FromSeconds(30), RealProcesses.Runner).Status.ShouldBe(ScanStatus.Failed);
 
         var (broken, dir2) = StandIn("while [ $# -gt 0 ]; do [ \"$1\" = --output ] && out=$2; shift; done\necho '{not json' > \"$out\"\n");
         using var __ = dir2;
-        new TrivyScanner(new CommandLine(broken)).Run(Request(dir2.Path), TimeSpan.FromSeconds(30)).Detail.ShouldStartWith("trivy's report is not valid");
+        new TrivyScanner(new CommandLine(broken)).Run(Request(dir2.Path), TimeSpan.FromSeconds(30), RealProcesses.Runner).Detail.ShouldStartWith("trivy's report is not valid");
     }
 }

@@ -36,7 +36,7 @@ public sealed class GpuProbeScriptTests
         };
         var command = new CommandLine("/bin/sh").Add(probe);
         command = check ? command.Add("--check") : command.Add("/bin/sh", "-c", "echo device=$KILN_DEVICE");
-        return ProcessRunner.Run(command, new ProcessOptions { Environment = env, Timeout = TimeSpan.FromSeconds(30) });
+        return RealProcesses.Runner.Run(command, new ProcessOptions { Environment = env, Timeout = TimeSpan.FromSeconds(30) });
     }
 
     [Test]

@@ -265,7 +265,7 @@ public sealed class DebianDemoTests
         }
         finally
         {
-            ProcessRunner.Run(new CommandLine("docker").Add("rm", "-f", id));
+            RealProcesses.Runner.Run(new CommandLine("docker").Add("rm", "-f", id));
         }
     }
 
@@ -277,7 +277,7 @@ public sealed class DebianDemoTests
             "python3", "-c", "import os, kiln_demo_greeting as g; print(os.getuid(), os.getgid(), g.__file__, g.greeting())")).StandardOutput.Trim();
 
         output.ShouldBe("10001 10001 /opt/venv/lib/python3.11/site-packages/kiln_demo_greeting/__init__.py Hello from Kiln!");
-        var pip = ProcessRunner.Run(new CommandLine("docker").Add("run", "--rm", _tags["demo-py311"], "python3", "-c", "import pip"));
+        var pip = RealProcesses.Runner.Run(new CommandLine("docker").Add("run", "--rm", _tags["demo-py311"], "python3", "-c", "import pip"));
         pip.ExitCode.ShouldNotBe(0, "pip and the wheel tools stay in the builder stage");
     }
 
@@ -288,7 +288,7 @@ public sealed class DebianDemoTests
         var smi = stub.Write("nvidia-smi", "#!/bin/sh\n# A stand-in for the driver's tool: one GPU with compute capability 8.9 (an RTX 4090).\necho 8.9\n");
         File.SetUnixFileMode(smi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         ProcessResult Run(string family) =>
-            ProcessRunner.Run(new CommandLine("docker").Add("run", "--rm", "-v", $"{smi}:/usr/local/bin/nvidia-smi:ro", _tags[family]), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
+            RealProcesses.Runner.Run(new CommandLine("docker").Add("run", "--rm", "-v", $"{smi}:/usr/local/bin/nvidia-smi:ro", _tags[family]), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
 
         var ada = Run("demo-gpu-ada-py311");
         ada.ExitCode.ShouldBe(0, ada.StandardError);
@@ -354,7 +354,7 @@ public sealed class DebianDemoTests
         uris.ShouldAllBe(u => machine.Contains(u, StringComparison.Ordinal), $"the image's apt sources ({string.Join(", ", uris)}) come from this machine's");
 
         string Dpkg(string family, string package) =>
-            ProcessRunner.Run(new CommandLine("docker").Add("run", "--rm", "--entrypoint", "dpkg-query", _tags[family], "-W", "-f=${Status}", package)).StandardOutput.Trim();
+            RealProcesses.Runner.Run(new CommandLine("docker").Add("run", "--rm", "--entrypoint", "dpkg-query", _tags[family], "-W", "-f=${Status}", package)).StandardOutput.Trim();
         Dpkg("demo-audio-py311", "libsndfile1").ShouldBe("install ok installed");
         Dpkg("demo-gpu-ampere-vision-py311", "libgl1").ShouldBe("install ok installed");
         Dpkg("demo-devcontainer-tools", "git").ShouldBe("install ok installed");
@@ -419,7 +419,7 @@ public sealed class DebianDemoTests
 
     private sealed record Image(string Name, string Kind, string Outcome, string Tag);
 
-    private static string Logs(string id) => ProcessRunner.Run(new CommandLine("docker").Add("logs", id)) is var r ? r.StandardOutput + r.StandardError : string.Empty;
+    private static string Logs(string id) => RealProcesses.Runner.Run(new CommandLine("docker").Add("logs", id)) is var r ? r.StandardOutput + r.StandardError : string.Empty;
 
     private void Git(params string[] args) => TestInfra.Run(new CommandLine("git").Add(args), _repo.Root);
 

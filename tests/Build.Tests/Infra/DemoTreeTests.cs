@@ -98,7 +98,7 @@ public sealed class DemoTreeTests
         }
         finally
         {
-            ProcessRunner.Run(new CommandLine("docker").Add("rm", "-f", id));
+            RealProcesses.Runner.Run(new CommandLine("docker").Add("rm", "-f", id));
         }
     }
 
@@ -125,15 +125,15 @@ public sealed class DemoTreeTests
         File.SetUnixFileMode(smi, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         CommandLine Run(string family) => new CommandLine("docker").Add("run", "--rm", "-v", $"{smi}:/usr/local/bin/nvidia-smi:ro", $"{_demo.Registry}:{family}-dev");
 
-        var wrong = ProcessRunner.Run(Run("demo-gpu-ada"));
+        var wrong = RealProcesses.Runner.Run(Run("demo-gpu-ada"));
         wrong.ExitCode.ShouldBe(1);
         wrong.StandardError.ShouldContain("this image (ada) is built for compute capability 8.9, but the visible GPU has 8.6.");
 
-        var right = ProcessRunner.Run(Run("demo-gpu-ampere"));
+        var right = RealProcesses.Runner.Run(Run("demo-gpu-ampere"));
         right.ExitCode.ShouldBe(0, right.StandardError);
         right.StandardOutput.ShouldContain("Kiln demo family tree");
 
-        var none = ProcessRunner.Run(new CommandLine("docker").Add("run", "--rm", $"{_demo.Registry}:demo-gpu-ampere-dev"));
+        var none = RealProcesses.Runner.Run(new CommandLine("docker").Add("run", "--rm", $"{_demo.Registry}:demo-gpu-ampere-dev"));
         none.ExitCode.ShouldBe(1);
         none.StandardError.ShouldContain("no GPU is visible");
     }

@@ -13,7 +13,14 @@ public static class KilnApp
     public static (int ExitCode, string Output) Run(string workingDirectory, params string[] args) => RunWith(workingDirectory, null, args);
 
     /// <summary>Runs the app with <paramref name="environment"/> over the process's: the host is given it, nothing is mutated.</summary>
-    public static (int ExitCode, string Output) RunWith(string workingDirectory, Dictionary<string, string?>? environment, params string[] args)
+    public static (int ExitCode, string Output) RunWith(string workingDirectory, Dictionary<string, string?>? environment, params string[] args) =>
+        Run(workingDirectory, environment, null, args);
+
+    /// <summary>Runs the app with every process it starts going to <paramref name="processes"/> (a fake records them).</summary>
+    public static (int ExitCode, string Output) RunWithProcesses(string workingDirectory, Build.Tools.IProcessRunner processes, params string[] args) =>
+        Run(workingDirectory, null, processes, args);
+
+    private static (int ExitCode, string Output) Run(string workingDirectory, Dictionary<string, string?>? environment, Build.Tools.IProcessRunner? processes, string[] args)
     {
         // The host sets the process's current directory and prints its epilogue to Console: one run at a time.
         lock (Gate)
@@ -29,7 +36,14 @@ public static class KilnApp
                 // Cake logs through Spectre's IAnsiConsole; the static one still points at the process's stdout.
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(capture), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
                 var code = new CakeHost(entryAssembly: null)
-                    .ConfigureServices(s => s.AddSingleton<IAnsiConsole>(console).AddSingleton(new RunOutput(capture, capture)))
+                    .ConfigureServices(s =>
+                    {
+                        s.AddSingleton<IAnsiConsole>(console).AddSingleton(new RunOutput(capture, capture));
+                        if (processes is not null)
+                        {
+                            s.AddSingleton(processes);
+                        }
+                    })
                     .AddAssembly(typeof(BuildContext).Assembly)
                     .UseContext<BuildContext>()
                     .UseLifetime<BuildLifetime>()

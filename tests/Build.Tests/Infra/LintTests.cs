@@ -1,3 +1,5 @@
+using Build.Tools;
+
 namespace Build.Tests.Infra;
 
 [TestFixture]
@@ -25,7 +27,7 @@ public sealed class LintTests
         using var dir = new TempDir();
         var bad = dir.Write("bad.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz:\n      - run: echo hi\n");
 
-        var result = Build.Tools.ProcessRunner.Run(new Build.Tools.CommandLine(TestInfra.Get("KILN_ACTIONLINT")).Add(bad));
+        var result = RealProcesses.Runner.Run(new Build.Tools.CommandLine(TestInfra.Get("KILN_ACTIONLINT")).Add(bad));
 
         result.ExitCode.ShouldBe(1);
         result.StandardOutput.ShouldContain("unexpected key \"stepz\" for \"job\" section");

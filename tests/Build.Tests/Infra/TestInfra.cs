@@ -26,7 +26,7 @@ public static class TestInfra
     /// <summary>Runs a command, failing the test with its output when it fails.</summary>
     public static ProcessResult Run(CommandLine command, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
-        var result = ProcessRunner.Run(command, new ProcessOptions
+        var result = RealProcesses.Runner.Run(command, new ProcessOptions
         {
             WorkingDirectory = workingDirectory,
             Environment = environment ?? new Dictionary<string, string?>(),

@@ -10,7 +10,7 @@ public sealed class UpShMirrorTests
     private static ProcessResult Mirror(TempDir etc, string osId = "debian", string? overrideMirror = null)
     {
         var osRelease = etc.Write("os-release", $"PRETTY_NAME=\"x\"\nID={osId}\n");
-        return ProcessRunner.Run(new CommandLine("bash").Add(Path.Combine(TestInfra.RepoRoot, "tests", "infra", "up.sh"), "--mirror"), new ProcessOptions
+        return RealProcesses.Runner.Run(new CommandLine("bash").Add(Path.Combine(TestInfra.RepoRoot, "tests", "infra", "up.sh"), "--mirror"), new ProcessOptions
         {
             Environment = new Dictionary<string, string?>
             {

@@ -67,7 +67,7 @@ public sealed class LockResolverTests
             new("cpu-web-py311", "registry.example/kiln/cpu-web-py311:9c1d", [], [new LockRequest("broken", [new("kiln-demo-nope", ["kiln_demo_nope"], ["broken/app.py:1"])])]),
         ];
 
-        var outcomes = new LockResolver(fake.Run).Resolve(families, Settings());
+        var outcomes = new LockResolver(fake).Resolve(families, Settings());
 
         outcomes.Select(o => (o.Service, o.Family, o.Succeeded)).ShouldBe([("hello", "cpu-py311", true), ("quiet", "cpu-py311", true), ("broken", "cpu-web-py311", false)]);
         var work = Path.Combine(_dir, "work");
@@ -115,7 +115,7 @@ public sealed class LockResolverTests
                   "ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts\n";
         var fake = new FakeBuild { ["hello"] = (1, null, log) };
 
-        var outcome = new LockResolver(fake.Run).Resolve([new("cpu", "cpu:local", [("kiln-demo-wire", "0.9")], [Hello()])], Settings(PackageSource.FromIndex("https://pypi.example.invalid/simple"))).ShouldHaveSingleItem();
+        var outcome = new LockResolver(fake).Resolve([new("cpu", "cpu:local", [("kiln-demo-wire", "0.9")], [Hello()])], Settings(PackageSource.FromIndex("https://pypi.example.invalid/simple"))).ShouldHaveSingleItem();
 
         var failure = outcome.Failure.ShouldNotBeNull();
         failure.Output.ShouldBe(
@@ -135,7 +135,7 @@ public sealed class LockResolverTests
     {
         var fake = new FakeBuild { ["hello"] = (2, null, "Traceback (most recent call last):\n  File \"x\", line 1\nKeyError: 'x'\n") };
 
-        var failure = new LockResolver(fake.Run).Resolve([new("cpu", "cpu:local", [], [Hello()])], Settings()).ShouldHaveSingleItem().Failure.ShouldNotBeNull();
+        var failure = new LockResolver(fake).Resolve([new("cpu", "cpu:local", [], [Hello()])], Settings()).ShouldHaveSingleItem().Failure.ShouldNotBeNull();
 
         failure.Output.ShouldBe(["Traceback (most recent call last):", "  File \"x\", line 1", "KeyError: 'x'"]);
         failure.Fix.ShouldBe("Read pip's output below, fix the wheelhouse, index or module_map, then run ./build.sh --target=Lock --services=hello.");
@@ -147,7 +147,7 @@ public sealed class LockResolverTests
         var fake = new FakeBuild { ["hello"] = (0, FleetReport(legacyOnly: true), string.Empty) };
         var settings = Settings(PackageSource.FromIndex("https://pypi.example.invalid/simple")) with { ModuleMap = new Dictionary<string, string> { ["wire"] = "kiln-demo-wire" } };
 
-        var text = new LockResolver(fake.Run).Resolve([new("cpu", "cpu:local", [], [Hello()])], settings).ShouldHaveSingleItem().Lock.ShouldNotBeNull();
+        var text = new LockResolver(fake).Resolve([new("cpu", "cpu:local", [], [Hello()])], settings).ShouldHaveSingleItem().Lock.ShouldNotBeNull();
 
         text.ShouldContain("# imports: kiln_demo_wire, wire\n");
         text.ShouldContain("numpy==1.26.4", Case.Sensitive, "the family does not pin numpy here");
@@ -160,7 +160,7 @@ public sealed class LockResolverTests
         var fake = new FakeBuild { ["hello"] = (0, FleetReport(), string.Empty) };
         var settings = Settings() with { ModuleMap = new Dictionary<string, string> { ["wire"] = "kiln-demo-wire" } };
 
-        var text = new LockResolver(fake.Run).Resolve([new("cpu", "cpu:local", [("numpy", "1.26.4")], [Hello()])], settings).ShouldHaveSingleItem().Lock.ShouldNotBeNull();
+        var text = new LockResolver(fake).Resolve([new("cpu", "cpu:local", [("numpy", "1.26.4")], [Hello()])], settings).ShouldHaveSingleItem().Lock.ShouldNotBeNull();
 
         text.ShouldContain("    # via kiln-demo-fleet\n    # imports: kiln_demo_wire, wire\n");
         text.ShouldContain("    # via hello.in\n    # imports: kiln_demo_fleet\n");
@@ -171,7 +171,7 @@ public sealed class LockResolverTests
     {
         var fake = new FakeBuild { Build = new ProcessResult(1, string.Empty, "#1 [internal] load build definition\nERROR: failed to solve: registry.example/kiln/cpu:x: not found\n", TimeSpan.FromSeconds(2), false) };
 
-        var outcomes = new LockResolver(fake.Run).Resolve([new("cpu", "registry.example/kiln/cpu:x", [], [Hello(), new LockRequest("quiet", [])])], Settings());
+        var outcomes = new LockResolver(fake).Resolve([new("cpu", "registry.example/kiln/cpu:x", [], [Hello(), new LockRequest("quiet", [])])], Settings());
 
         outcomes.Select(o => o.Service).ShouldBe(["hello", "quiet"]);
         outcomes.ShouldAllBe(o => !o.Succeeded && o.Lock == null);
@@ -191,7 +191,7 @@ public sealed class LockResolverTests
             ["lost"] = (-1, null, string.Empty),
         };
 
-        var outcomes = new LockResolver(fake.Run).Resolve([new("cpu", "cpu:local", [], [Hello(), new LockRequest("quiet", []), new LockRequest("lost", [])])], Settings());
+        var outcomes = new LockResolver(fake).Resolve([new("cpu", "cpu:local", [], [Hello(), new LockRequest("quiet", []), new LockRequest("lost", [])])], Settings());
 
         outcomes.Select(o => (o.Service, o.Failure?.Message)).ShouldBe(
         [
@@ -204,11 +204,11 @@ public sealed class LockResolverTests
     [Test]
     public void A_second_run_starts_from_empty_directories()
     {
-        var resolver = new LockResolver(new FakeBuild { ["hello"] = (0, EmptyReport, string.Empty), ["quiet"] = (0, EmptyReport, string.Empty) }.Run);
+        var resolver = new LockResolver(new FakeBuild { ["hello"] = (0, EmptyReport, string.Empty), ["quiet"] = (0, EmptyReport, string.Empty) });
         resolver.Resolve([new("cpu", "cpu:local", [], [Hello(), new LockRequest("quiet", [])])], Settings());
 
         var fake = new FakeBuild { ["hello"] = (0, EmptyReport, string.Empty) };
-        new LockResolver(fake.Run).Resolve([new("cpu", "cpu:local", [], [Hello()])], Settings()).ShouldHaveSingleItem().Succeeded.ShouldBeTrue();
+        new LockResolver(fake).Resolve([new("cpu", "cpu:local", [], [Hello()])], Settings()).ShouldHaveSingleItem().Succeeded.ShouldBeTrue();
 
         fake.Inputs.ShouldHaveSingleItem().Keys.ShouldBe(["constraints.txt", "hello.in"]);
         Directory.GetFiles(Path.Combine(_dir, "work", "00-cpu", "out")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ShouldBe(["hello.exit", "hello.json", "hello.log"]);
@@ -219,7 +219,7 @@ public sealed class LockResolverTests
     {
         var fake = new FakeBuild { ["hello"] = (0, EmptyReport, string.Empty) };
 
-        var outcomes = new LockResolver(fake.Run).Resolve([new("idle", "idle:1", [], []), new("cpu", "cpu:local", [], [Hello()])], Settings());
+        var outcomes = new LockResolver(fake).Resolve([new("idle", "idle:1", [], []), new("cpu", "cpu:local", [], [Hello()])], Settings());
 
         outcomes.ShouldHaveSingleItem().Family.ShouldBe("cpu");
         fake.Commands.ShouldHaveSingleItem().Render().ShouldContain("/01-cpu/in");
@@ -229,18 +229,18 @@ public sealed class LockResolverTests
     [TestCase("a b")]
     [TestCase(".hidden")]
     public void A_service_name_that_is_not_a_file_name_is_refused(string name) =>
-        Should.Throw<ArgumentException>(() => new LockResolver(new FakeBuild().Run).Resolve([new("cpu", "cpu:local", [], [new LockRequest(name, [])])], Settings()));
+        Should.Throw<ArgumentException>(() => new LockResolver(new FakeBuild()).Resolve([new("cpu", "cpu:local", [], [new LockRequest(name, [])])], Settings()));
 
     [Test]
     public void A_service_in_two_families_is_refused() =>
-        Should.Throw<ArgumentException>(() => new LockResolver(new FakeBuild().Run).Resolve([new("a", "a:1", [], [Hello()]), new("b", "b:1", [], [Hello()])], Settings()))
+        Should.Throw<ArgumentException>(() => new LockResolver(new FakeBuild()).Resolve([new("a", "a:1", [], [Hello()]), new("b", "b:1", [], [Hello()])], Settings()))
             .Message.ShouldStartWith("Service 'hello' is requested twice.");
 
     /// <summary>
     /// Stands in for `docker buildx build`: reads the .in files from the context directory and writes, per service,
     /// what the resolve stage writes (exit code, log, report) to the local output directory. Exit -1 writes nothing.
     /// </summary>
-    private sealed class FakeBuild : Dictionary<string, (int Exit, string? Report, string Log)>
+    private sealed class FakeBuild : Dictionary<string, (int Exit, string? Report, string Log)>, IProcessRunner
     {
         public List<CommandLine> Commands { get; } = [];
 
@@ -250,7 +250,10 @@ public sealed class LockResolverTests
 
         public ProcessResult? Build { get; init; }
 
-        public ProcessResult Run(CommandLine command, ProcessOptions options)
+        public Task<ProcessResult> RunAsync(CommandLine command, ProcessOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Run(command, options ?? new ProcessOptions()));
+
+        private ProcessResult Run(CommandLine command, ProcessOptions options)
         {
             Commands.Add(command);
             Dockerfiles.Add(options.StandardInput!);

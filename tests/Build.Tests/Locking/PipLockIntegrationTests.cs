@@ -99,7 +99,7 @@ public sealed class PipLockIntegrationTests
             .Where(k => k.StartsWith("PIP_", StringComparison.Ordinal))
             .ToDictionary(k => k, string? (_) => null);
         environment["PIP_CONFIG_FILE"] = "/dev/null";
-        return ProcessRunner.Run(new CommandLine("python3").Add("-m", "pip").Add(arguments), new ProcessOptions { WorkingDirectory = _dir, Environment = environment, Timeout = TimeSpan.FromMinutes(2) });
+        return RealProcesses.Runner.Run(new CommandLine("python3").Add("-m", "pip").Add(arguments), new ProcessOptions { WorkingDirectory = _dir, Environment = environment, Timeout = TimeSpan.FromMinutes(2) });
     }
 
     private void RequirePip()

@@ -147,18 +147,15 @@ public sealed class DockerConfigScopeTests
     {
         var credential = new RegistryCredential("bot", "s3cret-token");
         var environment = new Dictionary<string, string?> { ["DOCKER_CONFIG"] = "/scope" };
-        var calls = new List<(string Command, ProcessOptions? Options)>();
+        var processes = new RecordingProcessRunner((_, _) => RecordingProcessRunner.Exit(0, "Login Succeeded\n"));
 
-        DockerLogin.Login("ghcr.io", credential, environment, (c, o) =>
-        {
-            calls.Add((c.Render(), o));
-            return new ProcessResult(0, "Login Succeeded\n", string.Empty, TimeSpan.Zero, false);
-        });
-        var ex = Should.Throw<PublishException>(() => DockerLogin.Login("ghcr.io", credential, environment, (_, _) =>
-            new ProcessResult(1, string.Empty, "Error response from daemon: s3cret-token Ym90OnMzY3JldC10b2tlbg== unauthorized\n", TimeSpan.Zero, false)));
+        DockerLogin.Login("ghcr.io", credential, environment, processes);
+        var ex = Should.Throw<PublishException>(() => DockerLogin.Login("ghcr.io", credential, environment, new RecordingProcessRunner((_, _) =>
+            RecordingProcessRunner.Exit(1, stderr: "Error response from daemon: s3cret-token Ym90OnMzY3JldC10b2tlbg== unauthorized\n"))));
 
-        calls.ShouldHaveSingleItem().Command.ShouldBe("docker login ghcr.io --username bot --password-stdin");
-        calls[0].Options!.Environment.ShouldBeSameAs(environment);
+        var calls = processes.Calls;
+        calls.ShouldHaveSingleItem().Rendered.ShouldBe("docker login ghcr.io --username bot --password-stdin");
+        calls[0].Options.Environment.ShouldBeSameAs(environment);
         ex.Message.ShouldBe("docker login ghcr.io as bot failed: Error response from daemon: [REDACTED] [REDACTED] unauthorized");
     }
 }
@@ -187,7 +184,7 @@ public sealed class DockerConfigScopeIntegrationTests
         using (var scope = DockerConfigScope.Create(scratch, UserConfigDirectory))
         {
             directory = scope.Directory;
-            DockerLogin.Login($"127.0.0.1:{registry.Port}", new RegistryCredential(User, canary), scope.Environment, (c, o) => Run(c, o, output));
+            DockerLogin.Login($"127.0.0.1:{registry.Port}", new RegistryCredential(User, canary), scope.Environment, new RecordingProcessRunner((c, o) => Run(c, o, output)));
             File.ReadAllText(Path.Combine(directory, "config.json")).ShouldContain(Base64(canary), customMessage: "the login must land in the scope, or the checks below prove nothing");
 
             Run(new CommandLine("docker").Add("pull", "--quiet", TestInfra.BaseImage), scope.Apply(null), output).Succeeded.ShouldBeTrue(output.ToString());
@@ -200,7 +197,7 @@ public sealed class DockerConfigScopeIntegrationTests
         (await authorized.HeadManifestAsync(ImageName.ParseRepository($"127.0.0.1:{registry.Port}/kiln/scope-test"), "canary")).ShouldNotBeNull("the push reached the protected registry");
         Directory.Exists(directory).ShouldBeFalse();
         ShouldBeNowhere(canary, scratch, output.ToString());
-        var unscoped = ProcessRunner.Run(new CommandLine("docker").Add("push", "--quiet", target), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
+        var unscoped = RealProcesses.Runner.Run(new CommandLine("docker").Add("push", "--quiet", target), new ProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
         unscoped.Succeeded.ShouldBeFalse("without the scope the machine holds no credential for the registry");
         unscoped.StandardError.ShouldContain("no basic auth credentials");
     }
@@ -220,7 +217,7 @@ public sealed class DockerConfigScopeIntegrationTests
         using (var scope = DockerConfigScope.Create(scratch, UserConfigDirectory))
         {
             directory = scope.Directory;
-            failure = Should.Throw<PublishException>(() => DockerLogin.Login($"127.0.0.1:{registry.Port}", new RegistryCredential(User, wrong), scope.Environment, (c, o) => Run(c, o, output)));
+            failure = Should.Throw<PublishException>(() => DockerLogin.Login($"127.0.0.1:{registry.Port}", new RegistryCredential(User, wrong), scope.Environment, new RecordingProcessRunner((c, o) => Run(c, o, output))));
         }
 
         failure.Message.ShouldStartWith($"docker login 127.0.0.1:{registry.Port} as {User} failed: ");
@@ -235,7 +232,7 @@ public sealed class DockerConfigScopeIntegrationTests
 
     private static ProcessResult Run(CommandLine command, ProcessOptions? options, StringBuilder output)
     {
-        var result = ProcessRunner.Run(command, options);
+        var result = RealProcesses.Runner.Run(command, options);
         output.Append(command.Render()).Append('\n').Append(result.StandardOutput).Append(result.StandardError);
         return result;
     }

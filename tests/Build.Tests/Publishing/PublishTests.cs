@@ -126,7 +126,7 @@ public sealed class PublishTests
         var pushes = 0;
         ProcessResult KillAfterFirstPush(CommandLine c, ProcessOptions? o)
         {
-            var r = ProcessRunner.Run(c, o);
+            var r = RealProcesses.Runner.Run(c, o);
             if (c.Arguments.Count > 0 && c.Arguments[0].Value == "push" && r.Succeeded && ++pushes == 1)
             {
                 registry.Stop();
@@ -137,8 +137,8 @@ public sealed class PublishTests
 
         using (var client = new OciRegistryClient(new RegistryClientOptions { MaxRetries = 1, AttemptTimeout = TimeSpan.FromSeconds(3) }))
         {
-            var publisher = new Publisher(client, _ => { }, KillAfterFirstPush, attempts: 2, backoff: TimeSpan.FromMilliseconds(200));
-            var ex = Should.Throw<Exception>(() => publisher.Publish(bake.Run, repo, bake, tags, new GateLedger(GateRegistry.All, reports), null, DockerEngine.LocalImages));
+            var publisher = new Publisher(client, _ => { }, new RecordingProcessRunner(KillAfterFirstPush), attempts: 2, backoff: TimeSpan.FromMilliseconds(200));
+            var ex = Should.Throw<Exception>(() => publisher.Publish(bake.Run, repo, bake, tags, new GateLedger(GateRegistry.All, reports), null, references => DockerEngine.LocalImages(references, RealProcesses.Runner)));
             ex.Message.ShouldMatch("unreachable|failed after 2 attempts");
         }
 

@@ -22,7 +22,7 @@ public sealed class CommandLineTests
     [Test]
     public async Task Runs_without_a_shell_passing_arguments_verbatim_and_stdin()
     {
-        var result = await ProcessRunner.RunAsync(
+        var result = await RealProcesses.Runner.RunAsync(
             new CommandLine("sh").Add("-c", "printf '%s|' \"$@\"; cat", "sh", "a b", "$HOME", "'q'"),
             new ProcessOptions { StandardInput = "from-stdin" });
 
@@ -33,7 +33,7 @@ public sealed class CommandLineTests
     [Test]
     public async Task A_time_out_kills_the_process_and_says_so()
     {
-        var result = await ProcessRunner.RunAsync(new CommandLine("sleep").Add("30"), new ProcessOptions { Timeout = TimeSpan.FromMilliseconds(200) });
+        var result = await RealProcesses.Runner.RunAsync(new CommandLine("sleep").Add("30"), new ProcessOptions { Timeout = TimeSpan.FromMilliseconds(200) });
 
         result.TimedOut.ShouldBeTrue();
         result.Succeeded.ShouldBeFalse();
@@ -43,7 +43,7 @@ public sealed class CommandLineTests
     [Test]
     public void A_missing_tool_is_a_clear_error()
     {
-        Should.Throw<ToolNotFoundException>(() => ProcessRunner.Run(new CommandLine("kiln-no-such-tool")))
+        Should.Throw<ToolNotFoundException>(() => RealProcesses.Runner.Run(new CommandLine("kiln-no-such-tool")))
             .Message.ShouldContain("'kiln-no-such-tool' was not found on PATH");
     }
 
