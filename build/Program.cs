@@ -1,5 +1,6 @@
 using Build;
 using Build.Host;
+using Build.Server;
 using Build.Services;
 
 return new CakeHost()
@@ -7,4 +8,4 @@ return new CakeHost()
     .UseLifetime<BuildLifetime>()
     .UseTaskLifetime<BuildTaskLifetime>()
     .UseKilnServices()
-    .Run(args);
+    .RunOrServe(args);

@@ -56,6 +56,9 @@ public sealed class CakeHost
 
     internal List<KeyValuePair<string, string>> Settings { get; } = [];
 
+    /// <summary>Services one run adds over the host's (a resident server gives each run its client's output and clock).</summary>
+    internal Action<IServiceCollection>? RunServices { get; set; }
+
     public CakeHost AddAssembly(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);

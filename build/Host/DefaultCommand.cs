@@ -31,6 +31,8 @@ public sealed class DefaultCommand(CakeHost host) : Command<DefaultCommandSettin
             services.Add(descriptor);
         }
 
+        host.RunServices?.Invoke(services);
+
         services.AddSingleton<ICakeArguments>(arguments);
         services.AddSingleton(context.Remaining);
         services.AddSingleton<ICakeConfiguration>(sp => CreateConfiguration(sp, arguments, settings.NoReport));

@@ -12,6 +12,14 @@ public sealed record Phase(string Name, double Milliseconds);
 public sealed class RunClock
 {
     private readonly List<Phase> _phases = [];
+    private readonly DateTime? _started;
+
+    public RunClock()
+    {
+    }
+
+    /// <summary>A run that did not start with its process (the resident server's) counts its start-up from <paramref name="started"/>.</summary>
+    public RunClock(DateTime started) => _started = started;
 
     public IReadOnlyList<Phase> Phases
     {
@@ -27,6 +35,12 @@ public sealed class RunClock
     /// <summary>From the process's start to now: the runtime, the host and Cake before the first task.</summary>
     public void RecordStartUp()
     {
+        if (_started is { } started)
+        {
+            Record("start-up", DateTime.Now - started);
+            return;
+        }
+
         using var process = Process.GetCurrentProcess();
         Record("start-up", DateTime.Now - process.StartTime);
     }

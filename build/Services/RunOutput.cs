@@ -7,7 +7,7 @@ namespace Build.Services;
 /// stderr, looked up at each write so the bytes are exactly what <c>Console.Out</c> would get; tests give the host
 /// writers of their own instead of swapping the process's Console.
 /// </summary>
-public sealed class RunOutput(TextWriter? output = null, TextWriter? error = null)
+public sealed class RunOutput(TextWriter? output = null, TextWriter? error = null, IAnsiConsole? live = null)
 {
     public TextWriter Out => output ?? Console.Out;
 
@@ -21,13 +21,14 @@ public sealed class RunOutput(TextWriter? output = null, TextWriter? error = nul
 
     /// <summary>
     /// A console that may redraw a live view: only the process's own stdout when it is an interactive terminal
-    /// (a redirected stdout, or a writer given by a test, gets plain lines).
+    /// (a redirected stdout, or a writer given by a test, gets plain lines), or the terminal console a run was given.
     /// </summary>
     public IAnsiConsole? LiveConsole()
     {
         if (output is not null)
         {
-            return null;
+            // Given writers are plain unless their owner vouches for a terminal behind them (the server's client).
+            return live;
         }
 
         var console = AnsiConsole.Console;
