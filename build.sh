@@ -15,7 +15,7 @@ stale() {
   [ -f "$dll" ] || return 0
   # Any source, project or SDK-pin change newer than the built DLL means a rebuild (one find, no hashing).
   [ -n "$(find "$root/build" "$root/Directory.Build.props" "$root/Directory.Build.targets" "$root/global.json" \
-      \( -path "$root/build/bin" -o -path "$root/build/obj" \) -prune -o -newer "$dll" -type f -print -quit)" ]
+      \( -path "$root/build/bin" -o -path "$root/build/obj" \) -prune -o -newer "$dll" -type f -print -quit 2>/dev/null)" ]
 }
 
 rid() {
