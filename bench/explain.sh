@@ -5,19 +5,25 @@
 #  - Explain against -latest, nothing changed, records kept here from an earlier Explain (the usual case);
 #  - the same from a copy without .kiln/ (every record read from the registry);
 #  - ComputeHash --offline of the same tree (Explain's hashing part, no registry).
+# Kiln runs as users run it, `./build.sh` handing each run to its resident server (the bench's own, stopped at the
+# end); one more row runs the warm Explain in a fresh process each time (KILN_SERVER=off, as CI does).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-7}
 eval "$(tests/infra/up.sh)"
 ./build.sh --tree >/dev/null 2>&1
-tree=$(mktemp -d); trap 'rm -rf "$tree"' EXIT
+tree=$(mktemp -d)
+export KILN_SERVER_DIR=$tree/.server
+trap 'KILN_SERVER=off ./build.sh --stop-server; rm -rf "$tree"' EXIT
 mkdir -p "$tree/docker/files" && echo hello > "$tree/docker/files/motd" && cp pixi.toml "$tree/"
 python3 bench/fleet_tree.py "$tree" >/dev/null
 sed -i 's/bs=1M/bs=1K/' "$tree/docker/families.yaml"
 git -C "$tree" init -q && git -C "$tree" add -A && git -C "$tree" -c user.email=bench@kiln -c user.name=bench commit -qm fleet
 registry=$KILN_TEST_REGISTRY/kiln/explain-bench-$(date +%s)
-k=(dotnet "$PWD/run/Build.dll" --working="$tree" --registry="$registry" --no-report --verbosity=quiet)
+k=(env KILN_SERVER=on ./build.sh --working="$tree" --registry="$registry" --no-report --verbosity=quiet)
+fresh=(dotnet "$PWD/run/Build.dll" --working="$tree" --registry="$registry" --no-report --verbosity=quiet)
 "${k[@]}" --target=Generate >/dev/null
+for _ in $(seq 100); do [ -s "$KILN_SERVER_DIR/state" ] && break; sleep 0.2; done   # the first run started the server
 git -C "$tree" add -A && git -C "$tree" -c user.email=bench@kiln -c user.name=bench commit -qm generated
 # A size baseline first (the size gate blocks images without one), then the CI-mode Publish that records inputs.
 "${k[@]}" --target=SizeGate --update-baseline --mode=ci --cve-scanner=none >/dev/null 2>&1 || { echo "the bench tree's size baseline failed" >&2; exit 1; }
@@ -34,6 +40,8 @@ for _ in $(seq "$runs"); do
   t[hash]+="$(time_ms "${k[@]}" --target=ComputeHash --mode=local --offline) "
   t[cold]+="$(time_ms cold) "
   "${k[@]}" --target=Explain --mode=local >/dev/null 2>&1   # untimed: keeps the records again
+  t[fresh]+="$(time_ms "${fresh[@]}" --target=Explain --mode=local) "
+  "${k[@]}" --target=Explain --mode=local >/dev/null 2>&1   # untimed: keeps the records again
 done
 "${k[@]}" --target=Explain --mode=local --format=json > "$tree/explain.json" 2>/dev/null
 s() { tr ' ' '\n' <<<"${t[$1]}" | grep . | spread; }
@@ -45,6 +53,7 @@ m() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
   printf '| `Explain` against -latest, records kept here by an earlier Explain | %s |\n' "$(s warm)"
   printf '| `Explain` against -latest from a copy without `.kiln/` (every record from the registry) | %s |\n' "$(s cold)"
   printf '| `ComputeHash --offline` (Explain'"'"'s hashing, no registry) | %s |\n' "$(s hash)"
+  printf '| `Explain` as the first row, in a fresh process each time (`KILN_SERVER=off`, as in CI) | %s |\n' "$(s fresh)"
 }
 python3 - "$tree/explain.json" <<'PY'
 import json, sys
@@ -55,5 +64,5 @@ for i in (images.values() if isinstance(images, dict) else images):
     statuses[i["status"]] = statuses.get(i["status"], 0) + 1
 print("\nstatuses of the last Explain: " + ", ".join("%s %d" % kv for kv in sorted(statuses.items())))
 PY
-printf '\nExplain warm: %s ms (goal < 1000 ms)\n' "$(m warm)"
+printf '\nExplain warm: %s ms (goal < 1000 ms); in a fresh process: %s ms; runs the server answered: %s\n' "$(m warm)" "$(m fresh)" "$(grep -c ' run: ' "$KILN_SERVER_DIR/log" || true)"
 docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E "^$registry(-services)?:" | xargs -r docker rmi >/dev/null 2>&1 || true
