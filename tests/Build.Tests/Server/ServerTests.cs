@@ -98,7 +98,7 @@ public sealed partial class ServerTests
     }
 
     [Test]
-    public void A_client_that_goes_away_mid_run_interrupts_the_run_and_stops_the_server()
+    public void A_busy_server_sends_a_second_client_to_run_itself_and_a_client_gone_mid_run_interrupts_the_run_and_stops_the_server()
     {
         using var app = new AppCopy();
         using var demo = new DemoRepo();
@@ -124,7 +124,12 @@ public sealed partial class ServerTests
             new StreamReader(client.GetStream()).ReadLine().ShouldBe("run");
             var readers = new[] { "out", "err" }.Select(n => Task.Run(() => File.ReadAllText(Path.Combine(fifos.Path, n)))).ToList();
             WaitUntil(() => app.Log().Contains($"run: {app.Root}: --target=ComputeHash", StringComparison.Ordinal), "the run to start");
-            Thread.Sleep(1000);
+
+            // While it is busy, another client runs itself instead of waiting.
+            var meanwhile = app.Run(served: true, "--tree");
+            meanwhile.ExitCode.ShouldBe(0, meanwhile.StandardError);
+            meanwhile.StandardOutput.ShouldContain("Default");
+            app.Log().ShouldNotContain($"run: {app.Root}: --tree");
         }
 
         WaitUntil(() => !Alive(pid), "the server to stop");
