@@ -208,7 +208,7 @@ public sealed partial class ServerTests
                 env[name] = value;
             }
 
-            return ProcessRunner.Run(new CommandLine("bash").Add(Path.Combine(Root, "build.sh")).Add(args), new ProcessOptions { WorkingDirectory = Root, Environment = env, Timeout = TimeSpan.FromMinutes(3) });
+            return RealProcesses.Runner.Run(new CommandLine("bash").Add(Path.Combine(Root, "build.sh")).Add(args), new ProcessOptions { WorkingDirectory = Root, Environment = env, Timeout = TimeSpan.FromMinutes(3) });
         }
 
         public int WaitForServer()
@@ -222,7 +222,7 @@ public sealed partial class ServerTests
 
         public void Dispose()
         {
-            ProcessRunner.Run(new CommandLine("bash").Add(Path.Combine(Root, "build.sh"), "--stop-server"), new ProcessOptions { WorkingDirectory = Root, Environment = new Dictionary<string, string?> { ["KILN_SERVER"] = "off" } });
+            RealProcesses.Runner.Run(new CommandLine("bash").Add(Path.Combine(Root, "build.sh"), "--stop-server"), new ProcessOptions { WorkingDirectory = Root, Environment = new Dictionary<string, string?> { ["KILN_SERVER"] = "off" } });
             _dir.Dispose();
         }
     }
