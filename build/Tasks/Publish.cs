@@ -142,7 +142,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         foreach (var family in report.Families)
         {
             var repository = family.Repository ?? report.Registry;
-            var tags = TagsOf(context.Results.Bake?.Get(family.Family)?.Tag ?? $"{repository}:{family.Family}-{family.Hash}", family.Family, family.Hash, context.DateTag);
+            var tags = new FamilyTags(repository, family.Family, family.Hash, context.DateTag);
             var read = tags.All.Select(t => RegistryStatusReader.ReadAsync(registries.Client, t).GetAwaiter().GetResult()).ToList();
             var digest = read[0].Digest;
             var version = versions.GetValueOrDefault(repository)?.FirstOrDefault(v => v.Name == digest);
