@@ -9,7 +9,7 @@ namespace Build.Hashing;
 /// </summary>
 public sealed record FamilyTags(string Repository, string Family, string Hash, string Date)
 {
-    public const string LatestSuffix = "latest";
+    private const string LatestSuffix = "latest";
 
     /// <summary>OCI distribution allows 128 characters in a tag.</summary>
     public const int MaxTagLength = 128;
