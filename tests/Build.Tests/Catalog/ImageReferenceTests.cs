@@ -56,6 +56,13 @@ public sealed class ImageReferenceTests
         error.ShouldBe(message);
     }
 
+    [TestCase("python:3.11@sha256:ab", "", "python:3.11", "")]
+    [TestCase("${BASE:-127.0.0.1:5000/kiln/busybox:1.36@sha256:ab}", "${BASE:-", "127.0.0.1:5000/kiln/busybox:1.36", "}")]
+    [TestCase("${REG:-a.b:5000}/python:3.11", "${REG:-", "a.b:5000", "}/python:3.11")]
+    [TestCase("${BASE}", "", "${BASE}", "")]
+    public void UpdateDigests_resolves_the_name_and_tag_the_split_finds(string text, string prefix, string nameAndTag, string suffix) =>
+        DigestPinner.Split(text).ShouldBe((prefix, nameAndTag, suffix));
+
     [Test]
     public void Validation_judges_what_the_split_found_digest_first()
     {
