@@ -79,8 +79,7 @@ public static class DigestPinner
         var (prefix, core, suffix) = m.Success && m.Groups["default"].Success
             ? (reference[..m.Groups["default"].Index], m.Groups["default"].Value, reference[(m.Groups["default"].Index + m.Groups["default"].Length)..])
             : (string.Empty, reference, string.Empty);
-        var at = core.IndexOf('@', StringComparison.Ordinal);
-        return (prefix, at >= 0 ? core[..at] : core, suffix);
+        return (prefix, ImageReference.Split(core).NameAndTag, suffix);
     }
 
     /// <summary>Applies new references (by slot) to the text, last slot first so earlier offsets stay valid.</summary>

@@ -2,19 +2,63 @@ using System.Text.RegularExpressions;
 
 namespace Build.Catalog;
 
-/// <summary>An image reference <c>[registry/]name[:tag][@sha256:…]</c>, as the catalog pins bases.</summary>
+/// <summary>
+/// An image reference <c>[registry/]name[:tag][@sha256:…]</c>, as written (the catalog pins bases with it), and Kiln's
+/// one parser of image references: <see cref="Parse"/> validates, <see cref="Split"/> only splits (the registry's
+/// <see cref="Registry.ImageName"/> is the same split with Docker Hub's defaults filled in).
+/// </summary>
 public sealed partial record ImageReference(string Name, string? Tag, string? Digest)
 {
     public bool IsPinned => Digest is not null;
+
+    /// <summary>The registry host as written (a first component with '.' or ':', or localhost), or null: Docker Hub.</summary>
+    public string? Host
+    {
+        get
+        {
+            var slash = Name.IndexOf('/', StringComparison.Ordinal);
+            var first = slash > 0 ? Name[..slash] : string.Empty;
+            return slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost") ? first : null;
+        }
+    }
+
+    /// <summary>The repository path: the name without its host.</summary>
+    public string Path => Host is { } host ? Name[(host.Length + 1)..] : Name;
 
     /// <summary>name:tag without the digest: what UpdateDigests resolves.</summary>
     public string NameAndTag => Tag is null ? Name : $"{Name}:{Tag}";
 
     public override string ToString() => NameAndTag + (Digest is null ? string.Empty : "@" + Digest);
 
-    /// <summary>Parses a reference; returns an error sentence instead of throwing so the loader can collect it.</summary>
+    /// <summary>Parses and validates a reference; returns an error sentence instead of throwing so the loader can collect it.</summary>
     public static (ImageReference? Reference, string? Error) Parse(string text)
     {
+        var reference = Split(text);
+        if (reference.Digest is { } digest && !DigestPattern().IsMatch(digest))
+        {
+            return (null, $"'{digest}' is not a valid digest: expected sha256: followed by 64 lowercase hex characters.");
+        }
+
+        if (reference.Tag is { } tag && !TagPattern().IsMatch(tag))
+        {
+            return (null, $"'{tag}' is not a valid tag.");
+        }
+
+        if (!NamePattern().IsMatch(reference.Name))
+        {
+            return (null, $"'{reference.Name}' is not a valid image name (lowercase, optional registry host[:port]/).");
+        }
+
+        return (reference, null);
+    }
+
+    /// <summary>
+    /// Splits a reference without judging it: the digest after '@', the tag after the last ':' that follows the last
+    /// '/', the name before. For references Kiln wrote itself or a registry answered with.
+    /// </summary>
+    public static ImageReference Split(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         var value = text.Trim();
         string? digest = null;
         var at = value.IndexOf('@', StringComparison.Ordinal);
@@ -22,31 +66,17 @@ public sealed partial record ImageReference(string Name, string? Tag, string? Di
         {
             digest = value[(at + 1)..];
             value = value[..at];
-            if (!DigestPattern().IsMatch(digest))
-            {
-                return (null, $"'{digest}' is not a valid digest: expected sha256: followed by 64 lowercase hex characters.");
-            }
         }
 
         string? tag = null;
-        var lastSlash = value.LastIndexOf('/');
         var colon = value.LastIndexOf(':');
-        if (colon > lastSlash)
+        if (colon > value.LastIndexOf('/'))
         {
             tag = value[(colon + 1)..];
             value = value[..colon];
-            if (!TagPattern().IsMatch(tag))
-            {
-                return (null, $"'{tag}' is not a valid tag.");
-            }
         }
 
-        if (!NamePattern().IsMatch(value))
-        {
-            return (null, $"'{value}' is not a valid image name (lowercase, optional registry host[:port]/).");
-        }
-
-        return (new ImageReference(value, tag, digest), null);
+        return new ImageReference(value, tag, digest);
     }
 
     /// <summary>Resolves <c>${NAME}</c> and <c>${NAME:-default}</c> from the environment.</summary>

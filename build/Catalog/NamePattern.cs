@@ -6,12 +6,12 @@ namespace Build.Catalog;
 public static partial class NamePattern
 {
     /// <summary>OCI distribution allows 128 characters in a tag.</summary>
-    public const int MaxTagLength = 128;
+    public const int MaxTagLength = Hashing.FamilyTags.MaxTagLength;
 
-    /// <summary>The longest tag Kiln gives a family is '&lt;family&gt;-&lt;12 hex hash&gt;' (the others are -yyyymmdd and -latest).</summary>
-    public const int LongestTagSuffix = 13;
+    /// <summary>What the longest tag Kiln gives a family adds to its name (the tag scheme is <see cref="Hashing.FamilyTags"/>'s).</summary>
+    public const int LongestTagSuffix = Hashing.FamilyTags.LongestSuffix;
 
-    public const int MaxFamilyName = MaxTagLength - LongestTagSuffix;
+    public const int MaxFamilyName = Hashing.FamilyTags.MaxNameLength;
 
     public static bool IsFamilyName(string s) => FamilyName().IsMatch(s);
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Build.Hashing;
 
 namespace Build.Explain;
 
@@ -29,18 +30,18 @@ public sealed partial record ExplainAgainst(string Kind, string Value)
     /// <summary>The tags to try for one image, in order.</summary>
     public IReadOnlyList<string> Tags(string image) => Kind switch
     {
-        "date" => [$"{image}-{Value}"],
-        "hash" => [InputsArtifact.HashTag(image, Value), $"{image}-{Value}"],
-        "bake" => [$"{image}-latest", $"{image}-{Value}"],
-        _ => [$"{image}-latest"],
+        "date" => [FamilyTags.DateTagOf(image, Value)],
+        "hash" => [FamilyTags.InputsTagOf(image, Value), FamilyTags.HashTagOf(image, Value)],
+        "bake" => [FamilyTags.LatestTagOf(image), FamilyTags.DateTagOf(image, Value)],
+        _ => [FamilyTags.LatestTagOf(image)],
     };
 
     public override string ToString() => Kind switch
     {
-        "date" => $"-{Value}",
+        "date" => FamilyTags.DateWords(Value),
         "hash" => $"hash {Value}",
-        "bake" => $"-latest (else -{Value})",
-        _ => "-latest",
+        "bake" => $"{FamilyTags.LatestWords} (else {FamilyTags.DateWords(Value)})",
+        _ => FamilyTags.LatestWords,
     };
 
     [GeneratedRegex("^[0-9]{8}$")]

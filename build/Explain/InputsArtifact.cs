@@ -19,8 +19,6 @@ public static class InputsArtifact
     /// <summary>The empty config every artifact without a config of its own points at: the two bytes "{}".</summary>
     public static byte[] EmptyConfig => "{}"u8.ToArray();
 
-    public static string HashTag(string image, string hash) => $"{image}-{hash}.inputs";
-
     /// <summary>The referrers tag of a manifest: its algorithm (at most 32 characters), '-', its hex (at most 64).</summary>
     public static string ReferrersTag(string digest)
     {
@@ -173,7 +171,7 @@ public sealed class InputsPublisher(OciRegistryClient client)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(document);
-        var hashTag = InputsArtifact.HashTag(document.Record.Image, document.Record.Hash);
+        var hashTag = Hashing.FamilyTags.InputsTagOf(document.Record.Image, document.Record.Hash);
         // Published before (a re-run, or the image was already in the registry): the hash tag says so.
         if (await client.GetManifestAsync(repository, hashTag, cancellationToken).ConfigureAwait(false) is { } published && InputsArtifact.Subject(published.Bytes) == imageDigest)
         {

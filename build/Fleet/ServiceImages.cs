@@ -3,20 +3,17 @@ using Build.Hashing;
 namespace Build.Fleet;
 
 /// <summary>
-/// How a service appears as an image: its bake target, the bake variable carrying its hash, and its repository
-/// (<c>&lt;registry&gt;-services</c>, so services never share tags with families). The tag scheme itself is
-/// <see cref="FamilyTags"/>: <c>&lt;service&gt;-&lt;hash&gt;</c>, <c>-&lt;yyyymmdd&gt;</c>, <c>-latest</c>.
+/// How a service appears as an image: its bake target and the bake variable carrying its hash. Its repository and
+/// tags are <see cref="FamilyTags"/>'s.
 /// </summary>
 public static class ServiceImages
 {
-    public const string RepositorySuffix = "-services";
-
     /// <summary>The bake group of every service target.</summary>
     public const string Group = "services";
 
-    public static string Repository(string registry) => registry + RepositorySuffix;
+    public static string Repository(string registry) => FamilyTags.ServicesRepository(registry);
 
-    public static FamilyTags Tags(string registry, string service, string hash, string date) => new(Repository(registry), service, hash, date);
+    public static FamilyTags Tags(string registry, string service, string hash, string date) => FamilyTags.For(ImageKind.Service, registry, service, hash, date);
 
     public static string BakeTarget(string service) => Catalog.NamePattern.BakeName(service);
 

@@ -107,26 +107,27 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
         w.WriteEndObject();
     });
 
-    public static HashReport FromJson(string json) => JsonSerializer.Deserialize<HashReport>(json, Json) ?? throw new JsonException("hashes.json is empty.");
+    /// <summary>Reads hashes.json; each image's tags are derived from its kind, name and hash and the report's registry and date.</summary>
+    public static HashReport FromJson(string json)
+    {
+        var read = JsonSerializer.Deserialize<HashReport>(json, Json) ?? throw new JsonException("hashes.json is empty.");
+        return read with { Families = read.Families.Select(f => f with { Tags = FamilyTags.For(f.Kind, read.Registry, f.Name, f.Hash, read.Date) }).ToList() };
+    }
 
 }
 
-/// <summary>hashes.json keeps the tags as a list of references (hash, date, latest).</summary>
+/// <summary>
+/// hashes.json keeps the tags as a list of references (hash, date, latest) for its readers; Kiln never reads them
+/// back: <see cref="HashReport.FromJson"/> derives them from the structured fields, so nothing splits a tag.
+/// </summary>
 internal sealed class FamilyTagsJson : JsonConverter<FamilyTags>
 {
     public override FamilyTags Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var tags = JsonSerializer.Deserialize<List<string>>(ref reader, options) ?? throw new JsonException("tags must be a list.");
-        if (tags.Count != 3)
-        {
-            throw new JsonException("tags must list the hash, date and latest tags.");
-        }
-
-        var colon = tags[0].LastIndexOf(':');
-        var repository = tags[0][..colon];
-        var latest = tags[2][(colon + 1)..];
-        var family = latest[..^(FamilyTags.LatestSuffix.Length + 1)];
-        return new FamilyTags(repository, family, tags[0][(colon + family.Length + 2)..], tags[1][(colon + family.Length + 2)..]);
+        return tags.Count == 3
+            ? new FamilyTags(string.Empty, string.Empty, string.Empty, string.Empty)
+            : throw new JsonException("tags must list the hash, date and latest tags.");
     }
 
     public override void Write(Utf8JsonWriter writer, FamilyTags value, JsonSerializerOptions options) =>

@@ -165,7 +165,7 @@ public sealed class Publisher(
         }
 
         var repository = ImageName.ParseRepository(tags.Repository);
-        var hashTag = Explain.InputsArtifact.HashTag(image, hash);
+        var hashTag = FamilyTags.InputsTagOf(image, hash);
         try
         {
             var attachment = new Explain.InputsPublisher(registry).AttachAsync(repository, document, digest).GetAwaiter().GetResult();

@@ -29,7 +29,7 @@ public sealed record GhcrStatus(int SchemaVersion, string Registry, string Packa
             Families.SelectMany(f => f.Tags.Select(t => (IReadOnlyList<string>)
             [
                 f.Family,
-                t.Tag[(t.Tag.LastIndexOf(':') + 1)..],
+                Catalog.ImageReference.Split(t.Tag).Tag ?? t.Tag,
                 t.Digest is null ? $"missing{(t.Error is null ? string.Empty : ": " + t.Error)}" : $"`{t.Digest[..19]}`",
                 string.Join(", ", t.Platforms.Select(p => p.Platform)),
                 t.Attestations.ToString(System.Globalization.CultureInfo.InvariantCulture),

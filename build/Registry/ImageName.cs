@@ -11,51 +11,17 @@ public sealed record ImageName(string Registry, string Repository, string? Tag, 
     public override string ToString() =>
         $"{(Registry == DockerHub ? "docker.io" : Registry)}/{Repository}{(Tag is null ? string.Empty : ":" + Tag)}{(Digest is null ? string.Empty : "@" + Digest)}";
 
-    /// <summary>Parses <c>[host[:port]/]path[:tag][@digest]</c>; a first component without '.', ':' or 'localhost' is Docker Hub.</summary>
+    /// <summary>
+    /// <c>[host[:port]/]path[:tag][@digest]</c> as <see cref="Catalog.ImageReference.Split"/> splits it, with Docker
+    /// Hub's defaults: no host (or docker.io) is Docker Hub, and a one-component path there is under library/.
+    /// </summary>
     public static ImageName Parse(string reference)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reference);
-        var rest = reference.Trim();
-        string? digest = null;
-        var at = rest.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            digest = rest[(at + 1)..];
-            rest = rest[..at];
-        }
-
-        string registry;
-        var slash = rest.IndexOf('/', StringComparison.Ordinal);
-        var first = slash < 0 ? string.Empty : rest[..slash];
-        if (slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"))
-        {
-            registry = first;
-            rest = rest[(slash + 1)..];
-        }
-        else
-        {
-            registry = DockerHub;
-        }
-
-        if (registry is "docker.io" or "index.docker.io")
-        {
-            registry = DockerHub;
-        }
-
-        string? tag = null;
-        var colon = rest.LastIndexOf(':');
-        if (colon > rest.LastIndexOf('/'))
-        {
-            tag = rest[(colon + 1)..];
-            rest = rest[..colon];
-        }
-
-        if (registry == DockerHub && !rest.Contains('/', StringComparison.Ordinal))
-        {
-            rest = "library/" + rest;
-        }
-
-        return new ImageName(registry, rest, tag, digest);
+        var split = Catalog.ImageReference.Split(reference);
+        var registry = split.Host is null or "docker.io" or "index.docker.io" ? DockerHub : split.Host;
+        var path = registry == DockerHub && !split.Path.Contains('/', StringComparison.Ordinal) ? "library/" + split.Path : split.Path;
+        return new ImageName(registry, path, split.Tag, split.Digest);
     }
 
     /// <summary>"host/repo" as given to --registry (no tag): the repository that family tags live in.</summary>

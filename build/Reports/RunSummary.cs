@@ -47,7 +47,7 @@ public static class RunSummary
                 $"`{b.Hash}`",
                 b.Digest is null ? "-" : $"`{b.Digest[..Math.Min(19, b.Digest.Length)]}`",
                 .. reports.Select(r => r.Report?.SummaryCell(family.Name) ?? "not run"),
-                p is null || p.Tags.Count == 0 ? (p?.Why ?? "-") : string.Join("<br>", p.Tags.Select(t => $"`{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}` {t.Action}")),
+                p is null || p.Tags.Count == 0 ? (p?.Why ?? "-") : string.Join("<br>", p.Tags.Select(t => $"`{Catalog.ImageReference.Split(t.Tag).Tag}` {t.Action}")),
             ]);
         }
 

@@ -34,7 +34,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         // the background too, and a run that needs nothing from the registry never waits for it.
         var services = context.Plan.SelectedServices;
         var repository = ImageName.ParseRepository(registry);
-        var servicesRepository = ImageName.ParseRepository(ServiceImages.Repository(registry));
+        var servicesRepository = ImageName.ParseRepository(FamilyTags.ServicesRepository(registry));
         var prepared = offline || (local && force)
             ? Task.CompletedTask
             : Task.WhenAll(Task.Run(() => registries.Client.PrepareAsync(repository)), services.Count == 0 ? Task.CompletedTask : Task.Run(() => registries.Client.PrepareAsync(servicesRepository)));
@@ -85,7 +85,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         {
             // One lookup per repository, both at once: families and services live side by side.
             var lookups = wanted.GroupBy(i => i.Kind).Select(g => ExistenceChecker.CheckAsync(
-                registries.Client, g.Key == ImageKind.Service ? servicesRepository : repository, g.Select(i => (i.Name, $"{i.Name}-{i.Hash}")).ToList())).ToList();
+                registries.Client, g.Key == ImageKind.Service ? servicesRepository : repository, g.Select(i => (i.Name, i.Tags.HashTag)).ToList())).ToList();
             var results = await Task.WhenAll(lookups).ConfigureAwait(false);
             return results.SelectMany(r => r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         }
@@ -117,7 +117,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         var images = families.Select(h =>
         {
             var f = catalog.Get(h.Family);
-            return Entry(h.Family, h.Hash, h.Parent, f.Group, f.BakeTarget, h.Inputs, new FamilyTags(registry, h.Family, h.Hash, date), ImageKind.Family);
+            return Entry(h.Family, h.Hash, h.Parent, f.Group, f.BakeTarget, h.Inputs, FamilyTags.For(ImageKind.Family, registry, h.Family, h.Hash, date), ImageKind.Family);
         }).ToList();
         if (services.Count > 0)
         {
@@ -162,7 +162,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         {
             var dockerfile = ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, s.Name);
             var (hash, inputs) = ServiceHasher.Compute(fleet.Fleet, s.Service, context.Root, files[dockerfile], files[dockerfile + ".dockerignore"], familyHash[s.Family.Name], codeOf[s.Name]);
-            return Entry(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, ServiceImages.Tags(registry, s.Name, hash, date), ImageKind.Service);
+            return Entry(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, FamilyTags.For(ImageKind.Service, registry, s.Name, hash, date), ImageKind.Service);
         }).ToList();
     }
 

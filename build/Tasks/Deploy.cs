@@ -332,7 +332,7 @@ public sealed class Deploy(KilnEnvironment environment, Services.RunOutput outpu
 
         output.Write(TextTable.Render(
             ["Service", "Image", "Health", "Seconds to healthy", "Restarts"],
-            report.Services.Select(s => (IReadOnlyList<string>)[s.Service, s.Image[(s.Image.LastIndexOf(':') + 1)..], s.Health, s.SecondsToHealthy?.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? "-", s.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture)])));
+            report.Services.Select(s => (IReadOnlyList<string>)[s.Service, Catalog.ImageReference.Split(s.Image).Tag ?? s.Image, s.Health, s.SecondsToHealthy?.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? "-", s.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture)])));
         if (!started.Succeeded || !report.AllHealthy)
         {
             var unhealthy = report.Unhealthy.Select(s =>

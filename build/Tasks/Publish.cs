@@ -60,7 +60,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         var status = ReadStatus(context, report);
         AtomicFile.WriteAllText(context.Paths.GhcrStatusJson, status.ToJson());
         AtomicFile.WriteAllText(context.Paths.GhcrStatusMarkdown, status.Markdown());
-        output.Write(TextTable.Render(["Image", "Decision", "Why", "Why built", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, f.Cause ?? "-", string.Join(' ', f.Tags.Select(t => $"{t.Tag[(t.Tag.LastIndexOf(':') + 1)..]}({t.Action})"))])));
+        output.Write(TextTable.Render(["Image", "Decision", "Why", "Why built", "Tags"], report.Families.Select(f => (IReadOnlyList<string>)[f.Family, f.Decision, f.Why, f.Cause ?? "-", string.Join(' ', f.Tags.Select(t => $"{Catalog.ImageReference.Split(t.Tag).Tag}({t.Action})"))])));
         context.Log.Information(report.LatestMoved ? "Every gate passed: -latest moved." : report.Why);
 
         var refused = report.Families.Where(f => f.Decision == "not-pushed").ToList();
@@ -101,7 +101,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
 
     /// <summary>The tags of a family whose immutable tag is <paramref name="immutable"/> (its repository is the bake's).</summary>
     private static FamilyTags TagsOf(string immutable, string family, string hash, string date) =>
-        new(immutable[..immutable.LastIndexOf(':')], family, hash, date);
+        new(Catalog.ImageReference.Split(immutable).Name, family, hash, date);
 
     private GhcrStatus ReadStatus(BuildContext context, PublishReport report)
     {
@@ -142,7 +142,7 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         foreach (var family in report.Families)
         {
             var repository = family.Repository ?? report.Registry;
-            var tags = TagsOf(context.Results.Bake?.Get(family.Family)?.Tag ?? $"{repository}:{family.Family}-{family.Hash}", family.Family, family.Hash, context.DateTag);
+            var tags = new FamilyTags(repository, family.Family, family.Hash, context.DateTag);
             var read = tags.All.Select(t => RegistryStatusReader.ReadAsync(registries.Client, t).GetAwaiter().GetResult()).ToList();
             var digest = read[0].Digest;
             var version = versions.GetValueOrDefault(repository)?.FirstOrDefault(v => v.Name == digest);

@@ -333,7 +333,7 @@ public sealed class InputsArtifactTests
     {
         InputsArtifact.ReferrersTag("sha256:" + new string('a', 64)).ShouldBe("sha256-" + new string('a', 64));
         InputsArtifact.ReferrersTag("sha512:" + new string('a', 128)).ShouldBe("sha512-" + new string('a', 64), "the hex is cut to 64 characters");
-        InputsArtifact.HashTag("hello", "a33db80c7e60").ShouldBe("hello-a33db80c7e60.inputs");
+        Build.Hashing.FamilyTags.InputsTagOf("hello", "a33db80c7e60").ShouldBe("hello-a33db80c7e60.inputs");
         ExplainAgainst.Parse(null).Tags("hello").ShouldBe(["hello-latest"]);
         ExplainAgainst.Parse("20260101").Tags("hello").ShouldBe(["hello-20260101"]);
         ExplainAgainst.Parse("a33db80c7e60").Tags("hello").ShouldBe(["hello-a33db80c7e60.inputs", "hello-a33db80c7e60"]);

@@ -20,6 +20,58 @@ public sealed class FamilyTagsTests
         tags.Built.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab", "ghcr.io/o/ai-base:cuda12.3-ada-py311-20261121"]);
         (tags with { Date = string.Empty }).Built.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab"]);
         FamilyTags.LongestTagPart("cuda12.3-ada-py311").ShouldBe("cuda12.3-ada-py311-0123456789ab".Length);
+        tags.HashTag.ShouldBe("cuda12.3-ada-py311-0123456789ab");
+        tags.InputsTag.ShouldBe("cuda12.3-ada-py311-0123456789ab.inputs");
+    }
+
+    [Test]
+    [Category("Unit")]
+    public void A_service_gets_the_same_scheme_in_the_services_repository()
+    {
+        var tags = FamilyTags.For(ImageKind.Service, "127.0.0.1:5000/kiln/x", "audio", "0123456789ab", "20261121");
+
+        tags.All.ShouldBe(["127.0.0.1:5000/kiln/x-services:audio-0123456789ab", "127.0.0.1:5000/kiln/x-services:audio-20261121", "127.0.0.1:5000/kiln/x-services:audio-latest"]);
+        FamilyTags.For(ImageKind.Family, "127.0.0.1:5000/kiln/x", "audio", "0123456789ab", "20261121").Repository.ShouldBe("127.0.0.1:5000/kiln/x");
+        Build.Fleet.ServiceImages.Repository("r/x").ShouldBe("r/x-services");
+    }
+
+    [Test]
+    [Category("Unit")]
+    public void The_length_rule_leaves_room_for_the_longest_tag_part()
+    {
+        // The hash tag is the longest: -latest and -yyyymmdd are shorter than '-' and 12 hex characters.
+        var name = new string('a', FamilyTags.MaxNameLength);
+        new[] { FamilyTags.HashTagOf(name, "0123456789ab"), FamilyTags.DateTagOf(name, "20261121"), FamilyTags.LatestTagOf(name) }
+            .Max(t => t.Length).ShouldBe(FamilyTags.MaxTagLength);
+        NamePattern.MaxFamilyName.ShouldBe(115);
+        NamePattern.LongestTagSuffix.ShouldBe(13);
+    }
+
+    [Test]
+    [Category("Unit")]
+    public void The_hcl_and_compose_spellings_name_the_same_tags()
+    {
+        FamilyTags.HclTagsFunction().ShouldBe(
+            "function \"tags\" {\n  params = [family, hash]\n" +
+            "  result = compact([\"${REGISTRY}:${family}-${hash}\", DATE_TAG != \"\" ? \"${REGISTRY}:${family}-${DATE_TAG}\" : \"\"])\n}\n\n");
+        FamilyTags.HclServiceTagsFunction().ShouldBe(
+            "function \"service_tags\" {\n  params = [service, hash]\n" +
+            "  result = compact([\"${REGISTRY}-services:${service}-${hash}\", DATE_TAG != \"\" ? \"${REGISTRY}-services:${service}-${DATE_TAG}\" : \"\"])\n}\n\n");
+        var repository = FamilyTags.ComposeServicesRepository("127.0.0.1:5000/kiln/x");
+        repository.ShouldBe("${REGISTRY:-127.0.0.1:5000/kiln/x}-services");
+        FamilyTags.ComposeImage(repository, "audio", FamilyTags.ComposeHashPart("KILN_TAG_AUDIO", "KILN_DIGEST_AUDIO"))
+            .ShouldBe("${REGISTRY:-127.0.0.1:5000/kiln/x}-services:audio-${KILN_TAG_AUDIO:-latest}${KILN_DIGEST_AUDIO:-}");
+        FamilyTags.ComposeImage("r/x-services", "audio", "0123456789ab").ShouldBe(FamilyTags.For(ImageKind.Service, "r/x", "audio", "0123456789ab", string.Empty).Immutable);
+    }
+
+    [Test]
+    [Category("Unit")]
+    public void Explain_names_references_with_the_image_as_a_placeholder()
+    {
+        FamilyTags.Generic("hello", FamilyTags.LatestTagOf("hello")).ShouldBe("<image>-latest");
+        FamilyTags.Generic("hello", "other-latest").ShouldBe("other-latest");
+        FamilyTags.IsInputsTag(FamilyTags.InputsTagOf("hello", "0123456789ab")).ShouldBeTrue();
+        FamilyTags.IsInputsTag(FamilyTags.HashTagOf("hello", "0123456789ab")).ShouldBeFalse();
     }
 
     [Test]

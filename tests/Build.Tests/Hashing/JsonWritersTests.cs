@@ -87,14 +87,16 @@ public sealed class JsonWritersTests
         [
             new FamilyHashEntry("demo-root", "0123456789ab", null, "demo", "demo-root",
                 [new HashInput("base", "127.0.0.1:5000/x@sha256:" + new string('b', 64)), new HashInput("file:files/ü +<x>.txt", "sha256:" + new string('c', 64))],
-                new FamilyTags("r", "demo-root", "0123456789ab", "20261121"), Existence.Present, null, "sha256:" + new string('d', 64)),
+                new FamilyTags("127.0.0.1:5000/kiln/demo", "demo-root", "0123456789ab", "20261121"), Existence.Present, null, "sha256:" + new string('d', 64)),
             new FamilyHashEntry("cuda12.3-x", "ba9876543210", "demo-root", string.Empty, "cuda12_3-x", [], new FamilyTags("127.0.0.1:5000/kiln/demo", "cuda12.3-x", "ba9876543210", "20261121"), Existence.Unknown,
                 "unreachable after 2 attempts: Connection refused (127.0.0.1:1) \"quoted\" 'single'", null, "sha256:" + new string('e', 64)),
-            new FamilyHashEntry("leaf", "aaaaaaaaaaaa", "cuda12.3-x", "g", "leaf", [], new FamilyTags("r/x", "leaf", "aaaaaaaaaaaa", "20261121"), Existence.Absent, null, null),
+            new FamilyHashEntry("leaf", "aaaaaaaaaaaa", "cuda12.3-x", "g", "leaf", [], new FamilyTags("127.0.0.1:5000/kiln/demo", "leaf", "aaaaaaaaaaaa", "20261121"), Existence.Absent, null, null),
         ]);
 
         report.ToJson().ShouldBe(JsonSerializer.Serialize(report, HashReport.Json) + "\n");
+        // Reading derives each image's tags from its kind, name and hash and the report's registry and date.
         HashReport.FromJson(report.ToJson()).ToJson().ShouldBe(report.ToJson());
+        HashReport.FromJson(report.ToJson()).Families[1].Tags.ShouldBe(report.Families[1].Tags);
     }
 
     [Test]

@@ -236,15 +236,6 @@ public sealed class RegistryClientTests
         (await Should.ThrowAsync<RegistryException>(() => client.GetManifestAsync(Repo, "x"))).Code.ShouldBe("DIGEST_INVALID");
     }
 
-    [TestCase("python:3.11-slim", "registry-1.docker.io", "library/python", "3.11-slim", null)]
-    [TestCase("nvidia/cuda:12.3.2-runtime-ubuntu22.04", "registry-1.docker.io", "nvidia/cuda", "12.3.2-runtime-ubuntu22.04", null)]
-    [TestCase("ghcr.io/o/ai-base:cpu-abc", "ghcr.io", "o/ai-base", "cpu-abc", null)]
-    [TestCase("127.0.0.1:5000/kiln/busybox:1.36@sha256:ab", "127.0.0.1:5000", "kiln/busybox", "1.36", "sha256:ab")]
-    [TestCase("localhost/x", "localhost", "x", null, null)]
-    [TestCase("docker.io/library/ubuntu", "registry-1.docker.io", "library/ubuntu", null, null)]
-    public void Image_names_split_into_registry_repository_tag_and_digest(string text, string registry, string repository, string? tag, string? digest) =>
-        ImageName.Parse(text).ShouldBe(new ImageName(registry, repository, tag, digest));
-
     [Test]
     public void Loopback_registries_use_plain_http_and_others_https()
     {
