@@ -169,10 +169,6 @@ public sealed record FleetService(
     public bool Has(FleetNeed need) => Needs.Contains(need);
 
     public IReadOnlyList<EnvVar> EnvOn(string machine) => MachineEnv.TryGetValue(machine, out var env) ? env : [];
-
-    /// <summary>The entry as a hash input: positions removed, so moving or commenting lines rebuilds nothing.</summary>
-    public FleetService WithoutPositions() =>
-        this with { Source = new SourceSpan(string.Empty, 0, 0), KeySpans = new SortedDictionary<string, SourceSpan>(StringComparer.Ordinal) };
 }
 
 /// <summary>The fleet manifest after loading (positions kept; catalog checks come in <see cref="FleetValidator"/>).</summary>
