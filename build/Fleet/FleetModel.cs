@@ -163,6 +163,9 @@ public sealed record FleetService(
     /// <summary>Env for one machine only, over the machine defaults and the service's env.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<EnvVar>> MachineEnv { get; init; } = new SortedDictionary<string, IReadOnlyList<EnvVar>>(StringComparer.Ordinal);
 
+    /// <summary>The values of the service keys kept by name (FleetLoader's Setting rows): only those that are set.</summary>
+    public IReadOnlyDictionary<string, object> Settings { get; init; } = new SortedDictionary<string, object>(StringComparer.Ordinal);
+
     /// <summary>Where a key's value was written, else the service itself: errors point at the line to fix.</summary>
     public SourceSpan At(string key) => KeySpans.TryGetValue(key, out var span) ? span : Source;
 
