@@ -32,6 +32,9 @@ internal static partial class FamilyReader
             }
         }, (_, f) => Hashed(setting.Name, f.Settings.GetValueOrDefault(setting.Name)));
 
+    /// <summary>The size of /dev/shm for the family's build steps, as Docker writes it (1g, 512m).</summary>
+    internal static readonly Setting<string> ShmSize = new("shm_size");
+
     private static readonly Key[] Table =
     [
         new("description", true, (d, n) => d.Description = d.Text(n, "description"), (_, f) => Hashed("description", f.Description)),
@@ -66,6 +69,7 @@ internal static partial class FamilyReader
         new("workdir", true, (d, n) => d.Workdir = d.ReadWorkdir(n), (_, f) => Hashed("workdir", f.Workdir)),
         // What a family provides is checked against the fleet's needs; it is not in the image.
         new("provides", true, (d, n) => d.Provides = d.ReadProvides(n), NotHashed),
+        Setting(ShmSize, ReadShmSize),
     ];
 
     /// <summary>What every key of the table contributes to a family's "catalog-entry" hash input, unset values included.</summary>
@@ -151,6 +155,21 @@ internal static partial class FamilyReader
 
         return result;
     }
+
+    private static string? ReadShmSize(FamilyDraft d, YNode node)
+    {
+        var size = d.Text(node, ShmSize.Name);
+        if (size is not null && !ShmSizePattern().IsMatch(size))
+        {
+            d.R.Error(node, d.FamilyName, $"'{ShmSize.Name}' is '{size}', which is not a size Docker reads.", "Write a whole number of bytes with an optional unit b, k, m or g, e.g. 1g or 512m.");
+            return null;
+        }
+
+        return size;
+    }
+
+    [GeneratedRegex("^[1-9][0-9]*[bkmg]?$")]
+    private static partial Regex ShmSizePattern();
 
     [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
     private static partial Regex UserNamePattern();
