@@ -25,6 +25,9 @@ public static partial class FleetLoader
     private static ServiceKey Setting<T>(Setting<T> setting, Func<FleetYaml, YMapping, string, T?> read)
         where T : class => new(setting.Name, (y, m, service) => read(y, m, service));
 
+    /// <summary>How long Compose waits after SIGTERM before it kills the service's container (30s, 1m30s).</summary>
+    internal static readonly Setting<string> StopGracePeriod = new("stop_grace_period");
+
     internal static readonly ServiceKey[] ServiceTable =
     [
         .. new[]
@@ -32,6 +35,8 @@ public static partial class FleetLoader
             "machines", "needs", "family", "entrypoint", "files", "ports", "health", "env", "volumes", "requirements",
             "depends_on", "notes", "docker_socket", "confirm", "uses", "models", "audio_device", "machine_env", "gpu",
         }.Select(k => new ServiceKey(k)),
+
+        Setting(StopGracePeriod, (y, m, service) => y.Duration(m, StopGracePeriod.Name, service)),
 
         // No longer read: known here so that its own error (what replaced it) is the only one.
         new("source"),
