@@ -175,6 +175,12 @@ public static class BakeFileRenderer
 
         sb.Append("  }\n");
         sb.Append($"  platforms = [{string.Join(", ", catalog.Platforms.Select(Quote))}]\n");
+        if (FamilyReader.ShmSize.In(family.Settings) is { } shm)
+        {
+            // Both targets run the family's build steps (the artifacts one its builder stage).
+            sb.Append($"  shm-size = {Quote(shm)}\n");
+        }
+
         if (artifacts)
         {
             sb.Append($"  output = [\"type=local,dest=${{DIST_DIR}}/{family.Name}\"]\n");

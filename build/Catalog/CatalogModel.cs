@@ -115,6 +115,9 @@ public sealed record Family(
     /// <summary>What the family offers (cpu, gpu, web, audio, vision): its own 'provides:', its lineage's, gpu for a GPU variant, and cpu always.</summary>
     public IReadOnlyList<string> Provides { get; init; } = [];
 
+    /// <summary>The values of the keys the key table keeps by name (FamilyReader's Setting rows): only those that are set.</summary>
+    public IReadOnlyDictionary<string, object> Settings { get; init; } = new SortedDictionary<string, object>(StringComparer.Ordinal);
+
     public bool HasBuilder => BuilderRun.Count > 0 || Python is { Kind: not PythonKind.None };
 
     public bool HasExport => Export.Count > 0;

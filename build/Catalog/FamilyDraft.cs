@@ -59,6 +59,8 @@ internal sealed class FamilyDraft(CatalogScope scope, string name, IReadOnlyDict
 
     public List<string> Provides { get; set; } = [];
 
+    public SortedDictionary<string, object> Settings { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Axis placeholders replaced; a {name} that is no axis is an error (it would be written literally).</summary>
     public string Sub(YNode node, string text) =>
         NamePattern.Placeholder().Replace(text, m =>
@@ -574,6 +576,7 @@ internal sealed class FamilyDraft(CatalogScope scope, string name, IReadOnlyDict
             Source: R.At(keyNode))
         {
             Provides = Provides,
+            Settings = Settings,
         };
     }
 }

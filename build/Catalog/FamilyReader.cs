@@ -4,39 +4,77 @@ using Build.Catalog.Yaml;
 namespace Build.Catalog;
 
 /// <summary>
-/// Reads one family (one combination of its entry's axes). The key table below is both the list of allowed keys
-/// and the parser: a key is allowed exactly when it has a reader, so the two cannot drift apart.
+/// Reads one family (one combination of its entry's axes). The key table below is the list of allowed keys, the parser
+/// and what a family's hash covers: a key is allowed exactly when it has a reader, and each row names what of the
+/// finished family its "catalog-entry" hash input holds, so the three cannot drift apart. A key that only its row and
+/// its consumer need (see <see cref="Setting{T}"/>) lands in <see cref="Family.Settings"/>: adding one is one row here
+/// plus the code that uses it.
 /// </summary>
 internal static partial class FamilyReader
 {
-    internal sealed record Key(string Name, bool Overridable, Action<FamilyDraft, YNode> Read);
+    /// <param name="Hash">What of the finished family the key contributes to its "catalog-entry" hash input (values
+    /// after defaults and axes are applied); an unset value (null, empty) is left out, so a key added later changes
+    /// no hash of a family that does not use it.</param>
+    internal sealed record Key(string Name, bool Overridable, Action<FamilyDraft, YNode> Read, Func<Catalog, Family, IEnumerable<(string Name, object? Value)>> Hash);
+
+    private static IEnumerable<(string, object?)> Hashed(string name, object? value) => [(name, value)];
+
+    private static IEnumerable<(string, object?)> NotHashed(Catalog catalog, Family family) => [];
+
+    /// <summary>A key kept in <see cref="Family.Settings"/>: read by <paramref name="read"/> (null: unset or invalid) and hashed under its own name when set.</summary>
+    private static Key Setting<T>(Setting<T> setting, Func<FamilyDraft, YNode, T?> read)
+        where T : class =>
+        new(setting.Name, true, (d, n) =>
+        {
+            if (read(d, n) is { } value)
+            {
+                d.Settings[setting.Name] = value;
+            }
+        }, (_, f) => Hashed(setting.Name, f.Settings.GetValueOrDefault(setting.Name)));
+
+    /// <summary>The size of /dev/shm for the family's build steps, as Docker writes it (1g, 512m).</summary>
+    internal static readonly Setting<string> ShmSize = new("shm_size");
 
     private static readonly Key[] Table =
     [
-        new("description", true, (d, n) => d.Description = d.Text(n, "description")),
-        new("group", true, (d, n) => d.Group = d.Name(n, "group")),
-        new("parent", true, (d, n) => (d.Parent, d.ParentNode) = (d.Name(n, "parent"), n)),
-        new("base", true, (d, n) => (d.BaseText, d.BaseNode) = (d.Text(n, "base"), n)),
-        new("apt", true, (d, n) => d.Apt = d.Packages(n)),
-        new("python", true, (d, n) => (d.Python, d.PythonNode) = (d.ReadPython(n), n)),
-        new("copy", true, (d, n) => d.Copy = d.ReadCopy(n)),
-        new("builder", true, (d, n) => d.BuilderRun = d.ReadBuilder(n)),
-        new("run", true, (d, n) => d.Run = d.Commands(n, "run")),
-        new("env", true, (d, n) => d.Env = d.ReadEnv(n)),
-        new("user", true, (d, n) => d.User = d.R.AsMapping(n, "'user'", d.FamilyName, "user: { name: app, uid: 10001, gid: 10001 }") is { } m ? ReadUser(d.R, m, d.FamilyName) : null),
-        new("tini", true, (d, n) => d.Tini = d.R.BoolOf(n, "tini", d.FamilyName)),
-        new("ports", true, (d, n) => d.Ports = d.ReadPorts(n)),
-        new("healthcheck", true, (d, n) => d.Health = d.ReadHealth(n)),
-        new("labels", true, (d, n) => d.Labels = d.ReadLabels(n)),
-        new("export", true, (d, n) => (d.Export, d.ExportNode) = (d.List(n, "export") ?? [], n)),
-        // The axes are expanded before a family is read (AxisExpander); here they only need to be allowed.
-        new("gpu", false, (_, _) => { }),
-        new("matrix", false, (_, _) => { }),
-        new("machine", true, (d, n) => (d.Machine, d.MachineNode) = (d.Name(n, "machine"), n)),
-        new("cmd", true, (d, n) => d.Cmd = d.ReadCmd(n)),
-        new("workdir", true, (d, n) => d.Workdir = d.ReadWorkdir(n)),
-        new("provides", true, (d, n) => d.Provides = d.ReadProvides(n)),
+        new("description", true, (d, n) => d.Description = d.Text(n, "description"), (_, f) => Hashed("description", f.Description)),
+        // The group names a bake group and the report's section; it changes nothing in the image.
+        new("group", true, (d, n) => d.Group = d.Name(n, "group"), NotHashed),
+        new("parent", true, (d, n) => (d.Parent, d.ParentNode) = (d.Name(n, "parent"), n), (_, f) => Hashed("parent", f.Parent)),
+        new("base", true, (d, n) => (d.BaseText, d.BaseNode) = (d.Text(n, "base"), n), (_, f) => [("base", f.Base), ("base_template", f.BaseTemplate)]),
+        new("apt", true, (d, n) => d.Apt = d.Packages(n), (_, f) => Hashed("apt", f.Apt)),
+        // A pixi family's environment also depends on the catalog's pixi settings.
+        new("python", true, (d, n) => (d.Python, d.PythonNode) = (d.ReadPython(n), n), (c, f) =>
+        [
+            ("python", f.Python is { } p ? HashPython(p) : null),
+            ("pixi", f.Python is { Kind: PythonKind.Pixi } ? Compact(("manifest", c.Pixi.Manifest), ("lock", c.Pixi.Lock), ("platform", c.Pixi.Platform), ("tools_image", c.Pixi.ToolsImage)) : null),
+        ]),
+        new("copy", true, (d, n) => d.Copy = d.ReadCopy(n), (_, f) => Hashed("copy", f.Copy.Select(c => Compact(("src", c.Source), ("dest", c.Destination), ("mode", c.Mode))).ToList())),
+        new("builder", true, (d, n) => d.BuilderRun = d.ReadBuilder(n), (_, f) => Hashed("builder_run", f.BuilderRun)),
+        new("run", true, (d, n) => d.Run = d.Commands(n, "run"), (_, f) => Hashed("run", f.Run)),
+        new("env", true, (d, n) => d.Env = d.ReadEnv(n), (_, f) => Hashed("env", f.Env.ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal))),
+        new("user", true, (d, n) => d.User = d.R.AsMapping(n, "'user'", d.FamilyName, "user: { name: app, uid: 10001, gid: 10001 }") is { } m ? ReadUser(d.R, m, d.FamilyName) : null,
+            (_, f) => Hashed("user", f.User is { } u ? Compact(("name", u.Name), ("uid", u.Uid), ("gid", u.Gid)) : null)),
+        new("tini", true, (d, n) => d.Tini = d.R.BoolOf(n, "tini", d.FamilyName), (_, f) => Hashed("tini", f.Tini)),
+        new("ports", true, (d, n) => d.Ports = d.ReadPorts(n), (_, f) => Hashed("ports", f.Ports)),
+        new("healthcheck", true, (d, n) => d.Health = d.ReadHealth(n), (_, f) => Hashed("healthcheck", f.Health is { } h ? HashHealth(h) : null)),
+        new("labels", true, (d, n) => d.Labels = d.ReadLabels(n), (_, f) => Hashed("labels", f.Labels)),
+        new("export", true, (d, n) => (d.Export, d.ExportNode) = (d.List(n, "export") ?? [], n), (_, f) => Hashed("export", f.Export)),
+        // The axes are expanded before a family is read (AxisExpander); here they only need to be allowed. What they
+        // chose is hashed: the GPU variant, and every axis value (the gpu axis among them) as 'axes'.
+        new("gpu", false, (_, _) => { }, (_, f) => Hashed("gpu", f.Gpu is { } g ? Compact(("variant", g.Name), ("arch_list", g.ArchList)) : null)),
+        new("matrix", false, (_, _) => { }, (_, f) => Hashed("axes", f.Axes)),
+        new("machine", true, (d, n) => (d.Machine, d.MachineNode) = (d.Name(n, "machine"), n), (_, f) => Hashed("machine", f.Machine)),
+        new("cmd", true, (d, n) => d.Cmd = d.ReadCmd(n), (_, f) => Hashed("cmd", f.Cmd)),
+        new("workdir", true, (d, n) => d.Workdir = d.ReadWorkdir(n), (_, f) => Hashed("workdir", f.Workdir)),
+        // What a family provides is checked against the fleet's needs; it is not in the image.
+        new("provides", true, (d, n) => d.Provides = d.ReadProvides(n), NotHashed),
+        Setting(ShmSize, ReadShmSize),
     ];
+
+    /// <summary>What every key of the table contributes to a family's "catalog-entry" hash input, unset values included.</summary>
+    public static IEnumerable<(string Name, object? Value)> HashProjection(Catalog catalog, Family family) =>
+        Table.SelectMany(k => k.Hash(catalog, family));
 
     public static readonly string[] KeyNames = [.. Table.Select(k => k.Name)];
 
@@ -100,6 +138,38 @@ internal static partial class FamilyReader
 
         return new UserSpec(name, uid, gid);
     }
+
+    private static SortedDictionary<string, object?> HashPython(PythonSpec python) =>
+        Compact(("kind", python.Kind.ToString().ToLowerInvariant()), ("pixi", python.PixiEnvironment), ("requirements", python.RequirementsLock), ("sources", python.Sources is { Count: > 0 } s ? s : null));
+
+    private static SortedDictionary<string, object?> HashHealth(HealthSpec h) =>
+        Compact(("kind", h.Kind.ToString().ToLowerInvariant()), ("port", h.Port), ("path", h.Path), ("cmd", h.Command), ("interval", h.Interval), ("timeout", h.Timeout), ("start_period", h.StartPeriod), ("retries", h.Retries));
+
+    private static SortedDictionary<string, object?> Compact(params (string Key, object? Value)[] values)
+    {
+        var result = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in values.Where(v => v.Value is not null))
+        {
+            result[key] = value;
+        }
+
+        return result;
+    }
+
+    private static string? ReadShmSize(FamilyDraft d, YNode node)
+    {
+        var size = d.Text(node, ShmSize.Name);
+        if (size is not null && !ShmSizePattern().IsMatch(size))
+        {
+            d.R.Error(node, d.FamilyName, $"'{ShmSize.Name}' is '{size}', which is not a size Docker reads.", "Write a whole number of bytes with an optional unit b, k, m or g, e.g. 1g or 512m.");
+            return null;
+        }
+
+        return size;
+    }
+
+    [GeneratedRegex("^[1-9][0-9]*[bkmg]?$")]
+    private static partial Regex ShmSizePattern();
 
     [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
     private static partial Regex UserNamePattern();

@@ -181,6 +181,11 @@ public static class ComposeRenderer
             namedVolumes.Add(FleetWiring.CacheVolume(s.Name));
             List("secrets", uses.Where(i => i.PasswordSecret is not null).Select(i => i.PasswordSecret!).Distinct(StringComparer.Ordinal));
             Healthcheck(y, ServiceDockerfileRenderer.HealthcheckCommand(rs), s.Health.Timing);
+            if (FleetLoader.StopGracePeriod.In(s.Settings) is { } grace)
+            {
+                // Checked as a duration when read: digits and units, nothing YAML would read otherwise.
+                y.Append("    stop_grace_period: ").Append(grace).Append('\n');
+            }
 
             // A dependency on this machine is waited for; one elsewhere is only named by its address (above).
             var deps = links[s.Name].Where(l => !l.CrossMachine).Select(l => l.Target).Order(StringComparer.Ordinal).ToList();

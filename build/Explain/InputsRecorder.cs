@@ -82,7 +82,7 @@ public sealed class InputsRecorder(string repoRoot, Catalog.Catalog catalog, Res
             case "catalog-entry" when catalog.Families.FirstOrDefault(f => f.Name == image.Name) is { } family:
                 return WithEntry(plain, CatalogEntry.Of(catalog, family));
             case "fleet-entry" when service is not null:
-                return WithEntry(plain, service.Service.WithoutPositions());
+                return WithEntry(plain, ServiceHasher.Entry(service.Service));
         }
 
         if (input.Name.StartsWith(ServiceHasher.CodePrefix, StringComparison.Ordinal) || input.Name.StartsWith(ServiceHasher.LockPrefix, StringComparison.Ordinal))

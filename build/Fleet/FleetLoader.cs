@@ -14,14 +14,35 @@ public static partial class FleetLoader
 {
     internal static readonly string[] TopLevelKeys = ["version", "source_root", "deploy_dir", "wheelhouse", "python_path", "module_map", "defaults", "machines", "infrastructure", "services", "questions"];
 
-    internal static readonly string[] ServiceKeys =
+    /// <summary>
+    /// A service key: read by <see cref="ReadService"/> into a field of <see cref="FleetService"/> (no
+    /// <paramref name="Read"/>), or — a key kept by name — by its row's <paramref name="Read"/> into
+    /// <see cref="FleetService.Settings"/> (null: unset, or invalid with the error recorded). Adding a key of the second
+    /// kind is one row here plus its consumer, and while it is unset it is in no service's hash.
+    /// </summary>
+    internal sealed record ServiceKey(string Name, Func<FleetYaml, YMapping, string, object?>? Read = null);
+
+    private static ServiceKey Setting<T>(Setting<T> setting, Func<FleetYaml, YMapping, string, T?> read)
+        where T : class => new(setting.Name, (y, m, service) => read(y, m, service));
+
+    /// <summary>How long Compose waits after SIGTERM before it kills the service's container (30s, 1m30s).</summary>
+    internal static readonly Setting<string> StopGracePeriod = new("stop_grace_period");
+
+    internal static readonly ServiceKey[] ServiceTable =
     [
-        "machines", "needs", "family", "entrypoint", "files", "ports", "health", "env", "volumes", "requirements",
-        "depends_on", "notes", "docker_socket", "confirm", "uses", "models", "audio_device", "machine_env", "gpu",
+        .. new[]
+        {
+            "machines", "needs", "family", "entrypoint", "files", "ports", "health", "env", "volumes", "requirements",
+            "depends_on", "notes", "docker_socket", "confirm", "uses", "models", "audio_device", "machine_env", "gpu",
+        }.Select(k => new ServiceKey(k)),
+
+        Setting(StopGracePeriod, (y, m, service) => y.Duration(m, StopGracePeriod.Name, service)),
 
         // No longer read: known here so that its own error (what replaced it) is the only one.
-        "source",
+        new("source"),
     ];
+
+    internal static readonly string[] ServiceKeys = [.. ServiceTable.Select(k => k.Name)];
 
     internal static readonly string[] HealthKeys = ["port", "check", "path", "interval", "timeout", "start_period", "start_interval", "retries"];
 
@@ -469,7 +490,23 @@ public static partial class FleetLoader
             AudioDevice = audioDevice,
             GpuOptional = gpu == "optional",
             MachineEnv = machineEnv,
+            Settings = ReadSettings(y, m, name),
         };
+    }
+
+    /// <summary>The values of the service keys kept by name that the entry sets.</summary>
+    private static SortedDictionary<string, object> ReadSettings(FleetYaml y, YMapping m, string name)
+    {
+        var settings = new SortedDictionary<string, object>(StringComparer.Ordinal);
+        foreach (var key in ServiceTable.Where(k => k.Read is not null && FleetYaml.Node(m, k.Name) is not null))
+        {
+            if (key.Read!(y, m, name) is { } value)
+            {
+                settings[key.Name] = value;
+            }
+        }
+
+        return settings;
     }
 
     /// <summary>A 'machines:' list: each a machine of the fleet, listed once; <paramref name="written"/> also holds the unknown ones.</summary>

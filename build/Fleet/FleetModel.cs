@@ -163,16 +163,15 @@ public sealed record FleetService(
     /// <summary>Env for one machine only, over the machine defaults and the service's env.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<EnvVar>> MachineEnv { get; init; } = new SortedDictionary<string, IReadOnlyList<EnvVar>>(StringComparer.Ordinal);
 
+    /// <summary>The values of the service keys kept by name (FleetLoader's Setting rows): only those that are set.</summary>
+    public IReadOnlyDictionary<string, object> Settings { get; init; } = new SortedDictionary<string, object>(StringComparer.Ordinal);
+
     /// <summary>Where a key's value was written, else the service itself: errors point at the line to fix.</summary>
     public SourceSpan At(string key) => KeySpans.TryGetValue(key, out var span) ? span : Source;
 
     public bool Has(FleetNeed need) => Needs.Contains(need);
 
     public IReadOnlyList<EnvVar> EnvOn(string machine) => MachineEnv.TryGetValue(machine, out var env) ? env : [];
-
-    /// <summary>The entry as a hash input: positions removed, so moving or commenting lines rebuilds nothing.</summary>
-    public FleetService WithoutPositions() =>
-        this with { Source = new SourceSpan(string.Empty, 0, 0), KeySpans = new SortedDictionary<string, SourceSpan>(StringComparer.Ordinal) };
 }
 
 /// <summary>The fleet manifest after loading (positions kept; catalog checks come in <see cref="FleetValidator"/>).</summary>

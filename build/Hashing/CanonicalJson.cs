@@ -102,6 +102,47 @@ public static class CanonicalJson
     }
 
     /// <summary>
+    /// The value with every unset part left out: null, "", false, and empty lists, maps and objects (objects become
+    /// maps of their camelCase properties, as <see cref="Write"/> names them). Hashing this form means a field added
+    /// later, unset everywhere, changes no existing hash. List items keep their places.
+    /// </summary>
+    public static object? Sparse(object? value)
+    {
+        switch (value)
+        {
+            case null or string { Length: 0 } or false:
+                return null;
+            case string or bool or Enum or int or long or short or byte or uint or ushort or sbyte or ulong or double or float or decimal or JsonElement:
+                return value;
+            case IDictionary dictionary:
+                var map = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+                for (var e = dictionary.GetEnumerator(); e.MoveNext();)
+                {
+                    if (Sparse(e.Value) is { } v)
+                    {
+                        map[Convert.ToString(e.Key, CultureInfo.InvariantCulture)!] = v;
+                    }
+                }
+
+                return map.Count == 0 ? null : map;
+            case IEnumerable sequence:
+                var list = sequence.Cast<object?>().Select(Sparse).ToList();
+                return list.Count == 0 ? null : list;
+            default:
+                var fields = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+                foreach (var (name, property) in Properties(value.GetType()))
+                {
+                    if (Sparse(property.GetValue(value)) is { } v)
+                    {
+                        fields[name] = v;
+                    }
+                }
+
+                return fields.Count == 0 ? null : fields;
+        }
+    }
+
+    /// <summary>
     /// Parsed JSON (an inputs record read back) in the same form: keys sorted, numbers as written. Canonical bytes read
     /// back and written again are the same bytes, so a record's digests can be checked after a round trip.
     /// </summary>

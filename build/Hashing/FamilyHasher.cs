@@ -12,8 +12,8 @@ public sealed record HashInput(string Name, string Digest);
 public sealed record FamilyHash(string Family, string Hash, string? Parent, IReadOnlyList<HashInput> Inputs);
 
 /// <summary>
-/// What of the catalog a family's "catalog-entry" input covers: its keys as the catalog spells them, only those that
-/// are set, plus the catalog's platforms and labels (and pixi settings for a pixi family). An optional key added to
+/// What of the catalog a family's "catalog-entry" input covers: what each row of the catalog's key table projects
+/// (FamilyReader), only the values that are set, plus the catalog's platforms and labels. An optional key added to
 /// Kiln later is absent from every entry that does not use it, so it changes no existing family's hash.
 /// </summary>
 public static class CatalogEntry
@@ -43,50 +43,12 @@ public static class CatalogEntry
         }
 
         Set("catalog_labels", catalog.Labels);
-        Set("parent", family.Parent);
-        Set("base", family.Base);
-        Set("base_template", family.BaseTemplate);
-        Set("description", family.Description);
-        Set("apt", family.Apt);
-        Set("python", family.Python is { } p ? Python(p) : null);
-        Set("copy", family.Copy.Select(c => Compact(("src", c.Source), ("dest", c.Destination), ("mode", c.Mode))).ToList());
-        Set("builder_run", family.BuilderRun);
-        Set("run", family.Run);
-        Set("env", family.Env.ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal));
-        Set("user", family.User is { } u ? Compact(("name", u.Name), ("uid", u.Uid), ("gid", u.Gid)) : null);
-        Set("tini", family.Tini);
-        Set("ports", family.Ports);
-        Set("healthcheck", family.Health is { } h ? Health(h) : null);
-        Set("labels", family.Labels);
-        Set("export", family.Export);
-        Set("gpu", family.Gpu is { } g ? Compact(("variant", g.Name), ("arch_list", g.ArchList)) : null);
-        Set("machine", family.Machine);
-        Set("cmd", family.Cmd);
-        Set("workdir", family.Workdir);
-        Set("axes", family.Axes);
-        if (family.Python is { Kind: PythonKind.Pixi })
+        foreach (var (key, value) in FamilyReader.HashProjection(catalog, family))
         {
-            Set("pixi", Compact(("manifest", catalog.Pixi.Manifest), ("lock", catalog.Pixi.Lock), ("platform", catalog.Pixi.Platform), ("tools_image", catalog.Pixi.ToolsImage)));
+            Set(key, value);
         }
 
         return entry;
-    }
-
-    private static SortedDictionary<string, object?> Python(PythonSpec python) =>
-        Compact(("kind", python.Kind.ToString().ToLowerInvariant()), ("pixi", python.PixiEnvironment), ("requirements", python.RequirementsLock), ("sources", python.Sources is { Count: > 0 } s ? s : null));
-
-    private static SortedDictionary<string, object?> Health(HealthSpec h) =>
-        Compact(("kind", h.Kind.ToString().ToLowerInvariant()), ("port", h.Port), ("path", h.Path), ("cmd", h.Command), ("interval", h.Interval), ("timeout", h.Timeout), ("start_period", h.StartPeriod), ("retries", h.Retries));
-
-    private static SortedDictionary<string, object?> Compact(params (string Key, object? Value)[] values)
-    {
-        var result = new SortedDictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (key, value) in values.Where(v => v.Value is not null))
-        {
-            result[key] = value;
-        }
-
-        return result;
     }
 }
 

@@ -51,8 +51,22 @@ public sealed class FleetLoaderTests
         var moved = FleetFixture.Parse("  Z:\n    machines: [pc2]\n    family: cpu\n    entrypoint: z/app.py\n    health: { port: 9000 }\n\n# a comment\n" + entry).Get("A");
 
         moved.Source.ShouldNotBe(first.Source);
-        Build.Hashing.CanonicalJson.Serialize(moved.WithoutPositions()).ShouldBe(Build.Hashing.CanonicalJson.Serialize(first.WithoutPositions()));
-        Build.Hashing.CanonicalJson.Serialize(first.WithoutPositions() with { Ports = [1] }).ShouldNotBe(Build.Hashing.CanonicalJson.Serialize(first.WithoutPositions()));
+        Entry(moved).ShouldBe(Entry(first));
+        Entry(first with { Ports = [1] }).ShouldNotBe(Entry(first));
+    }
+
+    private static string Entry(FleetService service) => Build.Hashing.CanonicalJson.Serialize(ServiceHasher.Entry(service));
+
+    [Test]
+    public void The_hash_entry_of_a_service_holds_only_what_is_set_so_a_new_unset_field_changes_no_hash()
+    {
+        const string entry = "  A:\n    machines: [mainpc]\n    family: cpu\n    entrypoint: a/app.py\n    health: { port: 8000 }\n";
+        var plain = FleetFixture.Parse(entry).Get("A");
+        var spelledOut = FleetFixture.Parse(entry + "    docker_socket: false\n    models: false\n    files: []\n    env: {}\n    depends_on: []\n").Get("A");
+
+        Entry(spelledOut).ShouldBe(Entry(plain), "a default written out is the same as one left out");
+        Entry(plain).ShouldBe("""{"entrypoint":"a/app.py","family":"cpu","health":{"argument":"tcp:8000","check":0,"port":8000,"timing":{"interval":"30s","retries":3,"startInterval":"2s","startPeriod":"30s","timeout":"5s"}},"machines":["mainpc"],"name":"A","needs":[0],"requirementsLock":"requirements/A.lock"}""");
+        Entry(plain with { Notes = "n", DockerSocket = true }).ShouldContain("\"dockerSocket\":true");
     }
 
     [Test]
