@@ -20,9 +20,9 @@ public static partial class FleetLoader
     /// <see cref="FleetService.Settings"/> (null: unset, or invalid with the error recorded). Adding a key of the second
     /// kind is one row here plus its consumer, and while it is unset it is in no service's hash.
     /// </summary>
-    internal sealed record ServiceKey(string Name, Func<FleetYaml, YMapping, string, object?>? Read = null);
+    internal sealed record ServiceKey(string Name, Func<FleetFields, YMapping, string, object?>? Read = null);
 
-    private static ServiceKey Setting<T>(Setting<T> setting, Func<FleetYaml, YMapping, string, T?> read)
+    private static ServiceKey Setting<T>(Setting<T> setting, Func<FleetFields, YMapping, string, T?> read)
         where T : class => new(setting.Name, (y, m, service) => read(y, m, service));
 
     /// <summary>How long Compose waits after SIGTERM before it kills the service's container (30s, 1m30s).</summary>
@@ -495,10 +495,10 @@ public static partial class FleetLoader
     }
 
     /// <summary>The values of the service keys kept by name that the entry sets.</summary>
-    private static SortedDictionary<string, object> ReadSettings(FleetYaml y, YMapping m, string name)
+    private static SortedDictionary<string, object> ReadSettings(FleetFields y, YMapping m, string name)
     {
         var settings = new SortedDictionary<string, object>(StringComparer.Ordinal);
-        foreach (var key in ServiceTable.Where(k => k.Read is not null && FleetYaml.Node(m, k.Name) is not null))
+        foreach (var key in ServiceTable.Where(k => k.Read is not null && m[k.Name] is not null))
         {
             if (key.Read!(y, m, name) is { } value)
             {

@@ -75,7 +75,7 @@ public sealed class ShmSizeTests
 
         e.Where!.File.ShouldBe("docker/families.yaml");
         e.Where.Line.ShouldBe(6);
-        e.Family.ShouldBe("a");
+        e.Subject.ShouldBe("a");
         e.Message.ShouldBe($"'shm_size' is '{value}', which is not a size Docker reads.");
         e.Fix.ShouldBe("Write a whole number of bytes with an optional unit b, k, m or g, e.g. 1g or 512m.");
     }

@@ -1,3 +1,4 @@
+using Build.Catalog;
 using Build.Deploy;
 using Build.Fleet;
 using Build.Hashing;
@@ -40,11 +41,12 @@ public sealed class StopGracePeriodTests
     [TestCase("1.5s")]
     public void A_bad_stop_grace_period_is_an_error_at_its_line_naming_the_service_and_the_fix(string value)
     {
-        var e = Should.Throw<FleetException>(() => FleetFixture.Parse(Service + $"    stop_grace_period: \"{value}\"\n")).Errors.ShouldHaveSingleItem();
+        var e = Should.Throw<InputException>(() => FleetFixture.Parse(Service + $"    stop_grace_period: \"{value}\"\n")).Errors.ShouldHaveSingleItem();
 
         e.Where!.File.ShouldBe("docker/fleet.yaml");
         e.Where.Line.ShouldBe(FleetFixture.LineOf(FleetFixture.FleetYaml(Service + $"    stop_grace_period: \"{value}\"\n"), "stop_grace_period"));
-        e.Service.ShouldBe("A");
+        e.Subject.ShouldBe("A");
+        e.SubjectKind.ShouldBe("service");
         e.Message.ShouldBe($"'stop_grace_period' must be a duration, not '{value}'.");
         e.Fix.ShouldBe("Write e.g. 30s, 500ms, 2m (Docker and Compose read the same form).");
     }
