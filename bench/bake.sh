@@ -16,7 +16,7 @@ eval "$(tests/infra/up.sh)"
 registry=$KILN_TEST_REGISTRY/kiln/bench
 catalog=examples/mini/families.yaml
 kiln=(dotnet run/Build.dll --catalog="$catalog" --registry="$registry" --mode=local --no-report --verbosity=quiet)
-./build.sh --tree >/dev/null 2>&1
+KILN_SERVER=off ./build.sh --tree >/dev/null 2>&1
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # "median (min–max)" of the runs of one variant, for the README table.
 spread() { sort -n | awk '{a[NR]=$1} END {printf "%d (%d–%d)", a[int((NR+1)/2)], a[1], a[NR]}'; }

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-9}
 eval "$(tests/infra/up.sh)"
-./build.sh --tree >/dev/null 2>&1
+KILN_SERVER=off ./build.sh --tree >/dev/null 2>&1
 fleet=$(mktemp -d)
 export KILN_SERVER_DIR=$fleet/.server
 trap 'KILN_SERVER=off ./build.sh --stop-server; rm -rf "$fleet"' EXIT

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-7}
 eval "$(tests/infra/up.sh)"
-./build.sh --tree >/dev/null 2>&1
+KILN_SERVER=off ./build.sh --tree >/dev/null 2>&1
 tree=$(mktemp -d)
 export KILN_SERVER_DIR=$tree/.server
 trap 'KILN_SERVER=off ./build.sh --stop-server; rm -rf "$tree"' EXIT

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-3}
-./build.sh --tree >/dev/null 2>&1   # builds run/ when build/ changed
+KILN_SERVER=off ./build.sh --tree >/dev/null 2>&1   # builds run/ when build/ changed
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-fleet-scale-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 families=${FAMILIES:-70} files=${FILES:-10000} kib=${FILE_KIB:-20}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-./build.sh --tree >/dev/null 2>&1   # build the app first, outside the measurement
+KILN_SERVER=off ./build.sh --tree >/dev/null 2>&1   # build the app first, outside the measurement
 
 echo "generating $families families over $files files of ${kib} KiB in $work" >&2
 python3 - "$work" "$families" "$files" "$kib" <<'PY'

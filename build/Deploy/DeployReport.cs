@@ -149,7 +149,7 @@ public sealed record DeployReport(int SchemaVersion, string Machine, bool Gpu, b
             sb.Append("\nAcross machines (not waited for; each service reads the address from its variable):\n\n");
             foreach (var l in CrossMachine)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"- {l.Service}@{l.Machine} → {l.Target}@{l.TargetMachine} {l.Endpoint} (`{l.Variable}`)\n");
+                sb.Append(l.MarkdownLine());
             }
         }
 

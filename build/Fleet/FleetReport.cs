@@ -239,7 +239,7 @@ public sealed record FleetReport(
             sb.Append("\n### Across machines (Compose does not wait for these)\n\n");
             foreach (var l in CrossMachine)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"- {l.Service}@{l.Machine} → {l.Target}@{l.TargetMachine} {l.Endpoint} (`{l.Variable}`)\n");
+                sb.Append(l.MarkdownLine());
             }
         }
 

@@ -22,6 +22,9 @@ public sealed record FleetLink(string Service, string Machine, string Kind, stri
     public string Endpoint => FleetWiring.HostPort(Host, Port);
 
     public override string ToString() => $"{Service}@{Machine} → {Target}@{TargetMachine} {Endpoint}";
+
+    /// <summary>The link as the fleet and deploy reports list it: a Markdown bullet naming the variable that carries it.</summary>
+    public string MarkdownLine() => $"- {this} (`{Variable}`)\n";
 }
 
 /// <summary>
