@@ -51,10 +51,10 @@ public static class BakeFileRenderer
             Variable(sb, CodeDirVariable, DefaultCodeDir, "Where Kiln stages each service's code (its import closure and files) as the named context 'code'.");
         }
 
-        sb.Append(Hashing.FamilyTags.HclTagsFunction());
+        sb.Append(Hashing.ImageTags.HclTagsFunction());
         if (services.Count > 0)
         {
-            sb.Append(Hashing.FamilyTags.HclServiceTagsFunction());
+            sb.Append(Hashing.ImageTags.HclServiceTagsFunction());
         }
 
         sb.Append("function \"cache_from\" {\n  params = [scope]\n");

@@ -5,18 +5,18 @@ using Build.Tools;
 
 namespace Build.Buildx;
 
-public enum FamilyAction
+public enum ImageAction
 {
     Build,
     Reuse,
 }
 
 /// <summary>What happens to one family in this run, and why.</summary>
-public sealed record PlannedFamily(
+public sealed record PlannedImage(
     string Name,
     string BakeTarget,
     string Hash,
-    FamilyAction Action,
+    ImageAction Action,
     string Reason,
     string ImageTag,
     string? ReuseReference,
@@ -29,7 +29,7 @@ public sealed record PlannedFamily(
 
 /// <summary>Everything a bake run needs: the planned families, the command line and its environment.</summary>
 public sealed record BakeInvocation(
-    IReadOnlyList<PlannedFamily> Families,
+    IReadOnlyList<PlannedImage> Families,
     CommandLine Command,
     IReadOnlyDictionary<string, string?> Environment,
     string OciDirectory,
@@ -37,7 +37,7 @@ public sealed record BakeInvocation(
     string Cache,
     bool Reproducible = true)
 {
-    public IReadOnlyList<PlannedFamily> ToBuild => Families.Where(f => f.Action == FamilyAction.Build).ToList();
+    public IReadOnlyList<PlannedImage> ToBuild => Families.Where(f => f.Action == ImageAction.Build).ToList();
 
     /// <summary>The same command with --print instead of building: what bake-plan.json records.</summary>
     public CommandLine PrintCommand => Command with
@@ -80,39 +80,39 @@ public static class BakePlanner
     /// A family whose &lt;family&gt;-&lt;hash&gt; exists in the registry (or, locally, in the engine's image store) is reused;
     /// the rest are built. --force builds everything selected.
     /// </summary>
-    public static IReadOnlyList<PlannedFamily> Plan(Catalog.Catalog catalog, HashReport hashes, Func<string, string?> localImageDigest, bool force, BuildMode mode)
+    public static IReadOnlyList<PlannedImage> Plan(Catalog.Catalog catalog, HashReport hashes, Func<string, string?> localImageDigest, bool force, BuildMode mode)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(hashes);
         ArgumentNullException.ThrowIfNull(localImageDigest);
-        var result = new List<PlannedFamily>();
+        var result = new List<PlannedImage>();
         foreach (var entry in hashes.Families)
         {
             var tag = entry.Tags.Immutable;
             var export = !entry.IsService && catalog.Get(entry.Name).HasExport;
             if (force)
             {
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, "--force", tag, null, export, entry.Kind));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, ImageAction.Build, "--force", tag, null, export, entry.Kind));
             }
             else if (entry.Exists == Existence.Present && entry.Digest is { } digest)
             {
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the registry", tag, $"docker-image://{tag}@{digest}", export, entry.Kind));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, ImageAction.Reuse, $"{tag} is in the registry", tag, $"docker-image://{tag}@{digest}", export, entry.Kind));
             }
             else if (mode == BuildMode.Local && localImageDigest(tag) is not null)
             {
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Reuse, $"{tag} is in the local image store", tag, $"docker-image://{tag}", export, entry.Kind));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, ImageAction.Reuse, $"{tag} is in the local image store", tag, $"docker-image://{tag}", export, entry.Kind));
             }
             else
             {
                 var why = entry.Exists == Existence.Unknown ? "the registry could not be asked" : "changed (no image for this hash)";
-                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, FamilyAction.Build, why, tag, null, export, entry.Kind));
+                result.Add(new(entry.Name, entry.BakeTarget, entry.Hash, ImageAction.Build, why, tag, null, export, entry.Kind));
             }
         }
 
         return result;
     }
 
-    public static BakeInvocation Render(Catalog.Catalog catalog, HashReport hashes, IReadOnlyList<PlannedFamily> plan, BakeSettings settings, string registry)
+    public static BakeInvocation Render(Catalog.Catalog catalog, HashReport hashes, IReadOnlyList<PlannedImage> plan, BakeSettings settings, string registry)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(hashes);
@@ -140,7 +140,7 @@ public static class BakePlanner
         var entries = hashes.Families.ToDictionary(f => f.Name, StringComparer.Ordinal);
         var graph = catalog.Graph;
         var targets = new List<string>();
-        foreach (var family in plan.Where(p => p.Action == FamilyAction.Build))
+        foreach (var family in plan.Where(p => p.Action == ImageAction.Build))
         {
             var entry = entries[family.Name];
             // Reproducible: the image leaves the build as an OCI tarball with timestamps rewritten to SOURCE_DATE_EPOCH
@@ -153,12 +153,12 @@ public static class BakePlanner
             // A reused parent (or a service's reused family) is bound by reference: bake never builds it again.
             if (entry.IsService)
             {
-                if (byName.TryGetValue(entry.Parent!, out var f) && f.Action == FamilyAction.Reuse)
+                if (byName.TryGetValue(entry.Parent!, out var f) && f.Action == ImageAction.Reuse)
                 {
                     command = command.Add("--set", $"{family.BakeTarget}.contexts.{Fleet.ServiceDockerfileRenderer.FamilyContext}={f.ReuseReference}");
                 }
             }
-            else if (graph.ParentOf(family.Name) is { } parent && byName.TryGetValue(parent.Name, out var p) && p.Action == FamilyAction.Reuse)
+            else if (graph.ParentOf(family.Name) is { } parent && byName.TryGetValue(parent.Name, out var p) && p.Action == ImageAction.Reuse)
             {
                 command = command.Add("--set", $"{family.BakeTarget}.contexts.parent={p.ReuseReference}");
             }
@@ -179,7 +179,7 @@ public static class BakePlanner
             if (family.Export && (settings.Mode == BuildMode.Ci || settings.ExportTargets))
             {
                 var artifacts = BakeFileRenderer.ArtifactsTarget(catalog.Get(family.Name));
-                if (graph.ParentOf(family.Name) is { } ap && byName.TryGetValue(ap.Name, out var app) && app.Action == FamilyAction.Reuse)
+                if (graph.ParentOf(family.Name) is { } ap && byName.TryGetValue(ap.Name, out var app) && app.Action == ImageAction.Reuse)
                 {
                     command = command.Add("--set", $"{artifacts}.contexts.parent={app.ReuseReference}");
                 }

@@ -3,7 +3,7 @@ using Spectre.Console;
 
 namespace Build.Buildx;
 
-public enum FamilyState
+public enum ImageState
 {
     Queued,
     Building,
@@ -12,13 +12,13 @@ public enum FamilyState
 }
 
 /// <summary>One family's line in the live view: queued, building step n of m with k cached, done or failed, and its time.</summary>
-public sealed record ProgressRow(string Family, FamilyState State, int Step, int Of, int Cached, double Seconds)
+public sealed record ProgressRow(string Family, ImageState State, int Step, int Of, int Cached, double Seconds)
 {
     public string Describe() => State switch
     {
-        FamilyState.Queued => "queued",
-        FamilyState.Building => Of > 0 ? $"building step {Step} of {Of}" : "building",
-        FamilyState.Done => "done",
+        ImageState.Queued => "queued",
+        ImageState.Building => Of > 0 ? $"building step {Step} of {Of}" : "building",
+        ImageState.Done => "done",
         _ => "FAILED",
     };
 }
@@ -26,7 +26,7 @@ public sealed record ProgressRow(string Family, FamilyState State, int Step, int
 /// <summary>The live per-family view of a bake: a pure projection of the progress parser, rendered with Spectre.Console.</summary>
 public static class BakeProgress
 {
-    public static IReadOnlyList<ProgressRow> Rows(IReadOnlyList<PlannedFamily> toBuild, IReadOnlyDictionary<string, TargetProgress> targets, bool finished, bool succeeded)
+    public static IReadOnlyList<ProgressRow> Rows(IReadOnlyList<PlannedImage> toBuild, IReadOnlyDictionary<string, TargetProgress> targets, bool finished, bool succeeded)
     {
         ArgumentNullException.ThrowIfNull(toBuild);
         ArgumentNullException.ThrowIfNull(targets);
@@ -34,13 +34,13 @@ public static class BakeProgress
         {
             if (!targets.TryGetValue(f.BakeTarget, out var t))
             {
-                return new ProgressRow(f.Name, finished ? (succeeded ? FamilyState.Done : FamilyState.Failed) : FamilyState.Queued, 0, 0, 0, 0);
+                return new ProgressRow(f.Name, finished ? (succeeded ? ImageState.Done : ImageState.Failed) : ImageState.Queued, 0, 0, 0, 0);
             }
 
-            var state = t.Errors.Count > 0 ? FamilyState.Failed
-                : finished ? (succeeded ? FamilyState.Done : FamilyState.Failed)
-                : t.LastStepDone ? FamilyState.Done
-                : FamilyState.Building;
+            var state = t.Errors.Count > 0 ? ImageState.Failed
+                : finished ? (succeeded ? ImageState.Done : ImageState.Failed)
+                : t.LastStepDone ? ImageState.Done
+                : ImageState.Building;
             return new ProgressRow(f.Name, state, t.Step, t.Of, t.Cached, t.Seconds);
         }).ToList();
     }
@@ -53,9 +53,9 @@ public static class BakeProgress
         {
             var state = row.State switch
             {
-                FamilyState.Done => $"[green]{row.Describe()}[/]",
-                FamilyState.Failed => $"[red]{row.Describe()}[/]",
-                FamilyState.Building => $"[yellow]{row.Describe()}[/]",
+                ImageState.Done => $"[green]{row.Describe()}[/]",
+                ImageState.Failed => $"[red]{row.Describe()}[/]",
+                ImageState.Building => $"[yellow]{row.Describe()}[/]",
                 _ => $"[grey]{row.Describe()}[/]",
             };
             table.AddRow(Markup.Escape(row.Family), state, row.Cached.ToString(CultureInfo.InvariantCulture), row.Seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s");
@@ -68,7 +68,7 @@ public static class BakeProgress
     /// Redraws the view from <paramref name="snapshot"/> until <paramref name="done"/> completes: a terminal gets the
     /// live table, the full plain log still goes to build.log.
     /// </summary>
-    public static void Live(IAnsiConsole console, IReadOnlyList<PlannedFamily> toBuild, Func<IReadOnlyDictionary<string, TargetProgress>> snapshot, Task<bool> done)
+    public static void Live(IAnsiConsole console, IReadOnlyList<PlannedImage> toBuild, Func<IReadOnlyDictionary<string, TargetProgress>> snapshot, Task<bool> done)
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(snapshot);

@@ -20,7 +20,7 @@ public enum Outcome
 }
 
 /// <param name="Why">The first root cause of a build (what changed since the reference image), or why it was reused.</param>
-public sealed record FamilyOutcome(
+public sealed record ImageOutcome(
     string Name,
     Outcome Outcome,
     string Reason,
@@ -43,7 +43,7 @@ public sealed record FamilyOutcome(
 }
 
 /// <summary>artifacts/bake-summary.json: what happened to each image (family or service, see kind) in this run.</summary>
-public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succeeded, double Seconds, string Cache, IReadOnlyList<FamilyOutcome> Families)
+public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succeeded, double Seconds, string Cache, IReadOnlyList<ImageOutcome> Families)
 {
     /// <summary>Where the run's time went up to the end of Bake (milliseconds per phase).</summary>
     public IReadOnlyList<Services.Phase> Phases { get; init; } = [];
@@ -61,7 +61,7 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public FamilyOutcome? Get(string family) => Families.FirstOrDefault(f => f.Name == family);
+    public ImageOutcome? Get(string family) => Families.FirstOrDefault(f => f.Name == family);
 
     /// <summary>The same bytes as JsonSerializer.Serialize(this, Json) + "\n" (tested), without its start-up cost.</summary>
     public string ToJson() => JsonText.Write(w =>
@@ -146,7 +146,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, IProcessRu
         return print;
     }
 
-    public BakeResult Run(BakeInvocation invocation, IReadOnlyList<FamilyOutcome> reused, Gates.RunStamp run)
+    public BakeResult Run(BakeInvocation invocation, IReadOnlyList<ImageOutcome> reused, Gates.RunStamp run)
     {
         ArgumentNullException.ThrowIfNull(invocation);
         ArgumentNullException.ThrowIfNull(reused);
@@ -234,7 +234,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, IProcessRu
         }
 
         var progress = parser.Targets;
-        var outcomes = new List<FamilyOutcome>(reused);
+        var outcomes = new List<ImageOutcome>(reused);
         foreach (var family in invocation.ToBuild)
         {
             var p = progress.TryGetValue(family.BakeTarget, out var t) ? t : new TargetProgress(family.BakeTarget, 0, 0, 0, []);
@@ -245,7 +245,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, IProcessRu
             }
 
             var outcome = result.Succeeded && digest is not null ? Outcome.Built : p.Errors.Count > 0 ? Outcome.Failed : Outcome.NotBuilt;
-            outcomes.Add(new FamilyOutcome(family.Name, outcome, family.Reason, family.Hash, family.ImageTag, digest, Math.Round(p.Seconds, 1), p.Steps, p.Cached, p.Errors, Kind: family.Kind, Why: family.Why));
+            outcomes.Add(new ImageOutcome(family.Name, outcome, family.Reason, family.Hash, family.ImageTag, digest, Math.Round(p.Seconds, 1), p.Steps, p.Cached, p.Errors, Kind: family.Kind, Why: family.Why));
         }
 
         record?.Invoke("metadata read-back", readBack.Elapsed);
@@ -268,7 +268,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, IProcessRu
     /// is then checked to name the digest the build reported. A direct export into the engine needs no such check:
     /// its digests are the metadata file's, read once, and Publish checks the local tag again before it pushes.
     /// </summary>
-    private List<FamilyOutcome> LoadImages(BakeInvocation invocation, List<FamilyOutcome> outcomes)
+    private List<ImageOutcome> LoadImages(BakeInvocation invocation, List<ImageOutcome> outcomes)
     {
         var built = outcomes.Where(o => o.Outcome == Outcome.Built).ToList();
         if (built.Count == 0 || !invocation.Reproducible)

@@ -6,12 +6,12 @@ namespace Build.Catalog;
 public static partial class NamePattern
 {
     /// <summary>OCI distribution allows 128 characters in a tag.</summary>
-    public const int MaxTagLength = Hashing.FamilyTags.MaxTagLength;
+    public const int MaxTagLength = Hashing.ImageTags.MaxTagLength;
 
-    /// <summary>What the longest tag Kiln gives a family adds to its name (the tag scheme is <see cref="Hashing.FamilyTags"/>'s).</summary>
-    public const int LongestTagSuffix = Hashing.FamilyTags.LongestSuffix;
+    /// <summary>What the longest tag Kiln gives a family adds to its name (the tag scheme is <see cref="Hashing.ImageTags"/>'s).</summary>
+    public const int LongestTagSuffix = Hashing.ImageTags.LongestSuffix;
 
-    public const int MaxFamilyName = Hashing.FamilyTags.MaxNameLength;
+    public const int MaxFamilyName = Hashing.ImageTags.MaxNameLength;
 
     public static bool IsFamilyName(string s) => FamilyName().IsMatch(s);
 

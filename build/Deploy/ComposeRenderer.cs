@@ -18,7 +18,7 @@ public sealed record ComposeOptions(string ImageRepository, Func<string, string>
     public static string DefaultImageRepository(Catalog.Catalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return Hashing.FamilyTags.ComposeServicesRepository(catalog.Registry);
+        return Hashing.ImageTags.ComposeServicesRepository(catalog.Registry);
     }
 
     /// <summary>
@@ -28,7 +28,7 @@ public sealed record ComposeOptions(string ImageRepository, Func<string, string>
     /// <see cref="DigestVariable"/> to "@sha256:…", so Compose runs exactly the digest the gates judged.
     /// </summary>
     public static ComposeOptions ForGeneration(Catalog.Catalog catalog) =>
-        new(DefaultImageRepository(catalog), service => Hashing.FamilyTags.ComposeHashPart(TagVariable(service), DigestVariable(service)));
+        new(DefaultImageRepository(catalog), service => Hashing.ImageTags.ComposeHashPart(TagVariable(service), DigestVariable(service)));
 
     /// <summary>KILN_DIGEST_&lt;SERVICE&gt;: empty, or "@sha256:…" to pin the tag to the published digest.</summary>
     public static string DigestVariable(string service) =>
@@ -80,7 +80,7 @@ public static class ComposeRenderer
     public static string Image(ComposeOptions options, string service)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var image = Hashing.FamilyTags.ComposeImage(options.ImageRepository, service, options.Hash(service));
+        var image = Hashing.ImageTags.ComposeImage(options.ImageRepository, service, options.Hash(service));
         return options.Digests is not null && options.Digests.TryGetValue(service, out var digest) ? $"{image}@{digest}" : image;
     }
 

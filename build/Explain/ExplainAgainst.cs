@@ -30,18 +30,18 @@ public sealed partial record ExplainAgainst(string Kind, string Value)
     /// <summary>The tags to try for one image, in order.</summary>
     public IReadOnlyList<string> Tags(string image) => Kind switch
     {
-        "date" => [FamilyTags.DateTagOf(image, Value)],
-        "hash" => [FamilyTags.InputsTagOf(image, Value), FamilyTags.HashTagOf(image, Value)],
-        "bake" => [FamilyTags.LatestTagOf(image), FamilyTags.DateTagOf(image, Value)],
-        _ => [FamilyTags.LatestTagOf(image)],
+        "date" => [ImageTags.DateTagOf(image, Value)],
+        "hash" => [ImageTags.InputsTagOf(image, Value), ImageTags.HashTagOf(image, Value)],
+        "bake" => [ImageTags.LatestTagOf(image), ImageTags.DateTagOf(image, Value)],
+        _ => [ImageTags.LatestTagOf(image)],
     };
 
     public override string ToString() => Kind switch
     {
-        "date" => FamilyTags.DateWords(Value),
+        "date" => ImageTags.DateWords(Value),
         "hash" => $"hash {Value}",
-        "bake" => $"{FamilyTags.LatestWords} (else {FamilyTags.DateWords(Value)})",
-        _ => FamilyTags.LatestWords,
+        "bake" => $"{ImageTags.LatestWords} (else {ImageTags.DateWords(Value)})",
+        _ => ImageTags.LatestWords,
     };
 
     [GeneratedRegex("^[0-9]{8}$")]

@@ -105,7 +105,7 @@ public static class Explainer
             { Status: ExplainStatus.Changed } p => (p.Name, p.Changes[0].Subject),
             { Status: ExplainStatus.Cascaded, Cause: { } root } when earlier.TryGetValue(root, out var r) => (root, $"{root}: {(r.Status == ExplainStatus.Changed ? r.Changes[0].Subject : r.Why)}"),
             { Status: ExplainStatus.Unknown } p => (p.Name, "cannot tell why: " + p.Why),
-            _ => (parent, $"{FamilyTags.HashTagOf(parent, diff.OldParentHash ?? string.Empty)} → {FamilyTags.HashTagOf(parent, diff.NewParentHash ?? string.Empty)}"),
+            _ => (parent, $"{ImageTags.HashTagOf(parent, diff.OldParentHash ?? string.Empty)} → {ImageTags.HashTagOf(parent, diff.NewParentHash ?? string.Empty)}"),
         };
         return Result(ExplainStatus.Cascaded, $"its {relation} {parent} changed ({detail})", [], cause, parentChanged: true);
     }

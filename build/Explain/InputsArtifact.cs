@@ -171,7 +171,7 @@ public sealed class InputsPublisher(OciRegistryClient client)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(document);
-        var hashTag = Hashing.FamilyTags.InputsTagOf(document.Record.Image, document.Record.Hash);
+        var hashTag = Hashing.ImageTags.InputsTagOf(document.Record.Image, document.Record.Hash);
         // Published before (a re-run, or the image was already in the registry): the hash tag says so.
         if (await client.GetManifestAsync(repository, hashTag, cancellationToken).ConfigureAwait(false) is { } published && InputsArtifact.Subject(published.Bytes) == imageDigest)
         {

@@ -49,7 +49,7 @@ public sealed class InputsRecorder(string repoRoot, Catalog.Catalog catalog, Res
     private readonly Dictionary<string, string> _generated = generated.ToDictionary(f => f.Path, f => f.Content, StringComparer.Ordinal);
 
     /// <summary>Every image's record, in the report's order (images are recorded in parallel).</summary>
-    public IReadOnlyList<InputsDocument> RecordAll(IReadOnlyList<FamilyHashEntry> images)
+    public IReadOnlyList<InputsDocument> RecordAll(IReadOnlyList<ImageHashEntry> images)
     {
         ArgumentNullException.ThrowIfNull(images);
         var documents = new InputsDocument[images.Count];
@@ -58,7 +58,7 @@ public sealed class InputsRecorder(string repoRoot, Catalog.Catalog catalog, Res
         return documents;
     }
 
-    public InputsRecord Record(FamilyHashEntry image)
+    public InputsRecord Record(ImageHashEntry image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var service = image.IsService ? fleet?.Get(image.Name) : null;
@@ -69,7 +69,7 @@ public sealed class InputsRecorder(string repoRoot, Catalog.Catalog catalog, Res
         return new InputsRecord(image.Name, image.Kind, image.Hash, scheme, image.Parent, parentHash, inputs, new Dictionary<string, string>(StringComparer.Ordinal));
     }
 
-    private RecordedInput Recorded(FamilyHashEntry image, ResolvedService? service, HashInput input)
+    private RecordedInput Recorded(ImageHashEntry image, ResolvedService? service, HashInput input)
     {
         var plain = new RecordedInput(input.Name, input.Digest);
         switch (input.Name)

@@ -338,9 +338,9 @@ public sealed class ReferenceReader(OciRegistryClient client, LocalInputs local)
     }
 
     /// <summary>The tag with the image's name as a placeholder: "&lt;image&gt;-latest", the same words for every image.</summary>
-    private static string Generic(ReferenceRequest request, string tag) => Hashing.FamilyTags.Generic(request.Image, tag);
+    private static string Generic(ReferenceRequest request, string tag) => Hashing.ImageTags.Generic(request.Image, tag);
 
-    private static bool IsHashTag(string tag) => Hashing.FamilyTags.IsInputsTag(tag);
+    private static bool IsHashTag(string tag) => Hashing.ImageTags.IsInputsTag(tag);
 
     private static string Reference(ReferenceRequest request, string tag) => $"{request.Repository.Registry}/{request.Repository.Repository}:{tag}";
 

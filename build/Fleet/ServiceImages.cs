@@ -4,16 +4,16 @@ namespace Build.Fleet;
 
 /// <summary>
 /// How a service appears as an image: its bake target and the bake variable carrying its hash. Its repository and
-/// tags are <see cref="FamilyTags"/>'s.
+/// tags are <see cref="ImageTags"/>'s.
 /// </summary>
 public static class ServiceImages
 {
     /// <summary>The bake group of every service target.</summary>
     public const string Group = "services";
 
-    public static string Repository(string registry) => FamilyTags.ServicesRepository(registry);
+    public static string Repository(string registry) => ImageTags.ServicesRepository(registry);
 
-    public static FamilyTags Tags(string registry, string service, string hash, string date) => FamilyTags.For(ImageKind.Service, registry, service, hash, date);
+    public static ImageTags Tags(string registry, string service, string hash, string date) => ImageTags.For(ImageKind.Service, registry, service, hash, date);
 
     public static string BakeTarget(string service) => Catalog.NamePattern.BakeName(service);
 

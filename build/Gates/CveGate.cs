@@ -57,7 +57,7 @@ public sealed record EvaluatedFinding(
     string? Title,
     string? Url);
 
-public sealed record FamilyScan(string Family, string Hash, string Digest, ScanStatus Status, string? Detail, GateResult Result, IReadOnlyList<EvaluatedFinding> Findings)
+public sealed record ImageScan(string Family, string Hash, string Digest, ScanStatus Status, string? Detail, GateResult Result, IReadOnlyList<EvaluatedFinding> Findings)
 {
     public int Count(Severity s) => Findings.Count(f => f.Severity == s);
 
@@ -84,7 +84,7 @@ public sealed record CveReport(
     string Policy,
     IReadOnlyList<string> FailOn,
     bool IgnoreUnfixed,
-    IReadOnlyList<FamilyScan> Families,
+    IReadOnlyList<ImageScan> Families,
     IReadOnlyList<WaiverState> Waivers,
     IReadOnlyList<string> Problems) : IGateReport
 {
@@ -154,7 +154,7 @@ public static class CvePolicyEngine
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(scans);
         var used = new HashSet<Waiver>();
-        var families = new List<FamilyScan>();
+        var families = new List<ImageScan>();
         foreach (var (image, status, detail, findings) in scans)
         {
             var family = image.Family;
@@ -197,7 +197,7 @@ public static class CvePolicyEngine
                 ScanStatus.NotScanned => forced == GateResult.Skipped ? GateResult.Skipped : GateResult.NotRun,
                 _ => ordered.Any(e => e.Verdict == Verdict.Blocking) ? GateResult.Failed : GateResult.Passed,
             };
-            families.Add(new FamilyScan(family, image.Hash, image.Digest, status, detail, familyResult, ordered));
+            families.Add(new ImageScan(family, image.Hash, image.Digest, status, detail, familyResult, ordered));
         }
 
         var waivers = policy.Waivers.Select(w => new WaiverState(w.Id, w.Reason, w.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), w.Line, w.Expires < today, used.Contains(w))).ToList();

@@ -29,14 +29,14 @@ public enum ImageKind
 /// One image of the run: a family, or a service (its Parent is its family, its Group "services", its tags in the
 /// services repository). Names are unique across both (the fleet validator refuses a service named like a family).
 /// </summary>
-public sealed record FamilyHashEntry(
+public sealed record ImageHashEntry(
     string Name,
     string Hash,
     string? Parent,
     string Group,
     string BakeTarget,
     IReadOnlyList<HashInput> Inputs,
-    [property: JsonConverter(typeof(FamilyTagsJson))] FamilyTags Tags,
+    [property: JsonConverter(typeof(ImageTagsJson))] ImageTags Tags,
     Existence Exists,
     string? ExistsDetail,
     string? Digest,
@@ -55,17 +55,17 @@ public sealed record FamilyHashEntry(
 /// artifacts/hashes.json: per image (families, then the selected services) its kind, hash, parent, inputs with
 /// digests, tags and registry presence.
 /// </summary>
-public sealed record HashReport(int SchemaVersion, string Catalog, string Registry, string Date, IReadOnlyList<FamilyHashEntry> Families)
+public sealed record HashReport(int SchemaVersion, string Catalog, string Registry, string Date, IReadOnlyList<ImageHashEntry> Families)
 {
     public const int CurrentSchema = 1;
 
     public static JsonSerializerOptions Json => global::Build.IO.JsonText.ReportOptions;
 
-    public FamilyHashEntry Get(string family) => Families.First(f => f.Name == family);
+    public ImageHashEntry Get(string family) => Families.First(f => f.Name == family);
 
     /// <summary>The service images of the run (after every family).</summary>
     [JsonIgnore]
-    public IReadOnlyList<FamilyHashEntry> Services => Families.Where(f => f.IsService).ToList();
+    public IReadOnlyList<ImageHashEntry> Services => Families.Where(f => f.IsService).ToList();
 
     /// <summary>The same bytes as JsonSerializer.Serialize(this, Json) + "\n" (tested), without its start-up cost.</summary>
     public string ToJson() => IO.JsonText.Write(w =>
@@ -111,7 +111,7 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
     public static HashReport FromJson(string json)
     {
         var read = JsonSerializer.Deserialize<HashReport>(json, Json) ?? throw new JsonException("hashes.json is empty.");
-        return read with { Families = read.Families.Select(f => f with { Tags = FamilyTags.For(f.Kind, read.Registry, f.Name, f.Hash, read.Date) }).ToList() };
+        return read with { Families = read.Families.Select(f => f with { Tags = ImageTags.For(f.Kind, read.Registry, f.Name, f.Hash, read.Date) }).ToList() };
     }
 
 }
@@ -120,16 +120,16 @@ public sealed record HashReport(int SchemaVersion, string Catalog, string Regist
 /// hashes.json keeps the tags as a list of references (hash, date, latest) for its readers; Kiln never reads them
 /// back: <see cref="HashReport.FromJson"/> derives them from the structured fields, so nothing splits a tag.
 /// </summary>
-internal sealed class FamilyTagsJson : JsonConverter<FamilyTags>
+internal sealed class ImageTagsJson : JsonConverter<ImageTags>
 {
-    public override FamilyTags Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override ImageTags Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var tags = JsonSerializer.Deserialize<List<string>>(ref reader, options) ?? throw new JsonException("tags must be a list.");
         return tags.Count == 3
-            ? new FamilyTags(string.Empty, string.Empty, string.Empty, string.Empty)
+            ? new ImageTags(string.Empty, string.Empty, string.Empty, string.Empty)
             : throw new JsonException("tags must list the hash, date and latest tags.");
     }
 
-    public override void Write(Utf8JsonWriter writer, FamilyTags value, JsonSerializerOptions options) =>
+    public override void Write(Utf8JsonWriter writer, ImageTags value, JsonSerializerOptions options) =>
         JsonSerializer.Serialize(writer, value.All, options);
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Build.Images;
 
-public sealed record FamilyImage(
+public sealed record MeasuredImage(
     string Name,
     string Hash,
     string? Parent,
@@ -25,7 +25,7 @@ public sealed record FamilyImage(
 public sealed record ExportedFile(string Path, long Size, string Sha256);
 
 /// <summary>artifacts/oci-metadata.json: per family, what its image is and how big.</summary>
-public sealed record OciMetadata(int SchemaVersion, string Registry, IReadOnlyList<FamilyImage> Families)
+public sealed record OciMetadata(int SchemaVersion, string Registry, IReadOnlyList<MeasuredImage> Families)
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -35,7 +35,7 @@ public sealed record OciMetadata(int SchemaVersion, string Registry, IReadOnlyLi
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public FamilyImage Get(string family) => Families.First(f => f.Name == family);
+    public MeasuredImage Get(string family) => Families.First(f => f.Name == family);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
 

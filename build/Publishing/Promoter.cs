@@ -76,7 +76,7 @@ public static class Promoter
                     continue;
                 }
 
-                var tags = new FamilyTags(family.Repository ?? report.Registry, family.Family, family.Hash, string.Empty);
+                var tags = new ImageTags(family.Repository ?? report.Registry, family.Family, family.Hash, string.Empty);
                 var image = ImageName.Parse(tags.Immutable);
                 var found = registry.HeadManifestAsync(image with { Tag = null }, image.Tag!).GetAwaiter().GetResult();
                 if (found?.Digest != family.Digest)
@@ -115,7 +115,7 @@ public static class Promoter
         IReadOnlyList<PushedTag> latest;
         try
         {
-            latest = publisher.MoveAllLatest(all.Select(f => (new FamilyTags(f.Repository ?? target, f.Family, f.Hash, string.Empty), f.Digest)).ToList());
+            latest = publisher.MoveAllLatest(all.Select(f => (new ImageTags(f.Repository ?? target, f.Family, f.Hash, string.Empty), f.Digest)).ToList());
         }
         catch (PublishException ex)
         {

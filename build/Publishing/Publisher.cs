@@ -13,7 +13,7 @@ public sealed record PushedTag(string Tag, string Digest, string Action);
 /// <param name="Repository">Where this image's tags live (a service's is the services repository); null in reports written before services.</param>
 /// <param name="Cause">Why the image was built: its first root cause (Bake's why); null for a reused image.</param>
 /// <param name="Inputs">Where its inputs record was published beside it, or null (not pushed, or the record could not be attached).</param>
-public sealed record FamilyPublish(string Family, string Hash, string? Digest, string Decision, string Why, IReadOnlyList<PushedTag> Tags, string? Repository = null, string? Cause = null, Explain.InputsAttachment? Inputs = null);
+public sealed record ImagePublish(string Family, string Hash, string? Digest, string Decision, string Why, IReadOnlyList<PushedTag> Tags, string? Repository = null, string? Cause = null, Explain.InputsAttachment? Inputs = null);
 
 /// <summary>artifacts/publish.json: what was pushed, what was not and why, and the gate results it relied on.</summary>
 public sealed record PublishReport(
@@ -24,7 +24,7 @@ public sealed record PublishReport(
     bool LatestMoved,
     string Why,
     IReadOnlyDictionary<string, GateResult> Gates,
-    IReadOnlyList<FamilyPublish> Families)
+    IReadOnlyList<ImagePublish> Families)
 {
     public const int CurrentSchema = 2;
 
@@ -51,7 +51,7 @@ public sealed class Publisher(
     private readonly IReadOnlyDictionary<string, string?> _environment = dockerEnvironment ?? new Dictionary<string, string?>();
 
     /// <param name="localImages">The local store's image ID per tag: an image pushed must be the one the gates judged.</param>
-    public PublishReport Publish(RunStamp stamp, string registryText, BakeResult bake, IReadOnlyDictionary<string, FamilyTags> tags, GateLedger gates, string? shard, Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>> localImages)
+    public PublishReport Publish(RunStamp stamp, string registryText, BakeResult bake, IReadOnlyDictionary<string, ImageTags> tags, GateLedger gates, string? shard, Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>> localImages)
     {
         ArgumentNullException.ThrowIfNull(bake);
         ArgumentNullException.ThrowIfNull(tags);
@@ -81,7 +81,7 @@ public sealed class Publisher(
             : shard is not null ? $"-latest stays where it was: this run is shard {shard}; Promote moves -latest once every shard passed"
             : $"-latest stays where it was: {(!bake.Succeeded ? "the bake failed" : !gates.AllPassed ? gates.Summary : $"not pushed: {string.Join(", ", blocked)}")}";
 
-        var results = new List<FamilyPublish>();
+        var results = new List<ImagePublish>();
         foreach (var family in bake.Families)
         {
             var (decision, reason) = decisions[family.Name];
@@ -104,7 +104,7 @@ public sealed class Publisher(
             }
 
             var attachment = decision == "pushed" || pushed.Count > 0 ? Attach(tags[family.Name], family.Name, family.Hash, family.Digest!) : null;
-            results.Add(new FamilyPublish(family.Name, family.Hash, family.Digest, decision, reason, pushed, tags[family.Name].Repository,
+            results.Add(new ImagePublish(family.Name, family.Hash, family.Digest, decision, reason, pushed, tags[family.Name].Repository,
                 family.Outcome == Outcome.Built ? family.Why : null, attachment));
         }
 
@@ -122,7 +122,7 @@ public sealed class Publisher(
     /// Every -latest, or none: each is pointed at its digest in the registry (no local image needed); when one fails,
     /// the ones already moved are pointed back at the digest they had, and the error says what is where.
     /// </summary>
-    public IReadOnlyList<PushedTag> MoveAllLatest(IReadOnlyList<(FamilyTags Tags, string Digest)> targets)
+    public IReadOnlyList<PushedTag> MoveAllLatest(IReadOnlyList<(ImageTags Tags, string Digest)> targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         var before = targets.Select(t => Head(t.Tags.Latest)?.Digest).ToList();
@@ -157,7 +157,7 @@ public sealed class Publisher(
     /// &lt;name&gt;-&lt;hash&gt;.inputs), unless that tag already holds it. A failure is reported, not fatal: the image is
     /// what was judged, and an image without a record is still explained as far as it can be ("no inputs record").
     /// </summary>
-    private Explain.InputsAttachment? Attach(FamilyTags tags, string image, string hash, string digest)
+    private Explain.InputsAttachment? Attach(ImageTags tags, string image, string hash, string digest)
     {
         if (inputs?.Invoke(image) is not { } document || document.Record.Hash != hash)
         {
@@ -165,7 +165,7 @@ public sealed class Publisher(
         }
 
         var repository = ImageName.ParseRepository(tags.Repository);
-        var hashTag = FamilyTags.InputsTagOf(image, hash);
+        var hashTag = ImageTags.InputsTagOf(image, hash);
         try
         {
             var attachment = new Explain.InputsPublisher(registry).AttachAsync(repository, document, digest).GetAwaiter().GetResult();

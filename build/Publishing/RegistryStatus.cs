@@ -12,10 +12,10 @@ public sealed record TagStatus(string Tag, string? Digest, string? MediaType, IR
 
 public sealed record PackageStatus(long Id, string? HtmlUrl, IReadOnlyList<string> Tags, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-public sealed record FamilyStatus(string Family, IReadOnlyList<TagStatus> Tags, PackageStatus? Package);
+public sealed record ImageStatus(string Family, IReadOnlyList<TagStatus> Tags, PackageStatus? Package);
 
 /// <summary>artifacts/ghcr-status.json: what the registry serves for every family's tags, after publishing.</summary>
-public sealed record GhcrStatus(int SchemaVersion, string Registry, string PackagesApi, IReadOnlyList<FamilyStatus> Families)
+public sealed record GhcrStatus(int SchemaVersion, string Registry, string PackagesApi, IReadOnlyList<ImageStatus> Families)
 {
     public string ToJson() => JsonSerializer.Serialize(this, CveReport.Json) + "\n";
 

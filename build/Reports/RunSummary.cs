@@ -70,7 +70,7 @@ public static class RunSummary
         return sb.ToString();
     }
 
-    private static string Outcome(FamilyOutcome b, IEnumerable<IGateReport?> reports, FamilyPublish? publish) => b.Outcome switch
+    private static string Outcome(ImageOutcome b, IEnumerable<IGateReport?> reports, ImagePublish? publish) => b.Outcome switch
     {
         Buildx.Outcome.Failed or Buildx.Outcome.NotBuilt => "failed",
         _ when reports.Any(r => r?.Verdicts.Any(v => v.Family == b.Name && !v.Allows) == true) || publish is { Decision: "not-pushed" } => "blocked",

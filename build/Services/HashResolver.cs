@@ -15,7 +15,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
 {
     /// <param name="hashed">Called with the hashed images before any lookup: work that needs only the hashes (the
     /// inputs records) starts there and overlaps the store's and the registry's answers.</param>
-    public HashReport Resolve(Action<IReadOnlyList<FamilyHashEntry>>? hashed = null)
+    public HashReport Resolve(Action<IReadOnlyList<ImageHashEntry>>? hashed = null)
     {
         var catalog = context.Catalog;
         var registry = context.Repository;
@@ -34,7 +34,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         // the background too, and a run that needs nothing from the registry never waits for it.
         var services = context.Plan.SelectedServices;
         var repository = ImageName.ParseRepository(registry);
-        var servicesRepository = ImageName.ParseRepository(FamilyTags.ServicesRepository(registry));
+        var servicesRepository = ImageName.ParseRepository(ImageTags.ServicesRepository(registry));
         var prepared = offline || (local && force)
             ? Task.CompletedTask
             : Task.WhenAll(Task.Run(() => registries.Client.PrepareAsync(repository)), services.Count == 0 ? Task.CompletedTask : Task.Run(() => registries.Client.PrepareAsync(servicesRepository)));
@@ -54,7 +54,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         var stored = local && lookup
             ? clock.Time("local store lookup", () => LocalStore(images.Select(i => i.Tags.Immutable).ToList()))
             : new Dictionary<string, string>();
-        string? LocalImage(FamilyHashEntry i) => stored.GetValueOrDefault(i.Tags.Immutable);
+        string? LocalImage(ImageHashEntry i) => stored.GetValueOrDefault(i.Tags.Immutable);
         var ask = offline || !lookup ? [] : images.Where(i => LocalImage(i) is null).ToList();
         if (local && images.Any(i => LocalImage(i) is null))
         {
@@ -81,7 +81,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
                 return i with { Exists = e.Exists, ExistsDetail = e.Detail, Digest = e.Digest, LocalImage = LocalImage(i) };
             }).ToList());
 
-        async Task<IReadOnlyDictionary<string, ExistenceResult>> Exist(IReadOnlyList<FamilyHashEntry> wanted)
+        async Task<IReadOnlyDictionary<string, ExistenceResult>> Exist(IReadOnlyList<ImageHashEntry> wanted)
         {
             // One lookup per repository, both at once: families and services live side by side.
             var lookups = wanted.GroupBy(i => i.Kind).Select(g => ExistenceChecker.CheckAsync(
@@ -107,7 +107,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
             images.Select(i => i with { ExistsDetail = "not asked: hashing only" }).ToList());
     }
 
-    private List<FamilyHashEntry> Hash(string registry, string date)
+    private List<ImageHashEntry> Hash(string registry, string date)
     {
         var catalog = context.Catalog;
         var services = context.Plan.SelectedServices;
@@ -117,7 +117,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         var images = families.Select(h =>
         {
             var f = catalog.Get(h.Family);
-            return Entry(h.Family, h.Hash, h.Parent, f.Group, f.BakeTarget, h.Inputs, FamilyTags.For(ImageKind.Family, registry, h.Family, h.Hash, date), ImageKind.Family);
+            return Entry(h.Family, h.Hash, h.Parent, f.Group, f.BakeTarget, h.Inputs, ImageTags.For(ImageKind.Family, registry, h.Family, h.Hash, date), ImageKind.Family);
         }).ToList();
         if (services.Count > 0)
         {
@@ -140,7 +140,7 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     }
 
     /// <summary>A service's hash needs its code: every missing path is named.</summary>
-    private List<FamilyHashEntry> HashServices(IReadOnlyList<ResolvedService> services, List<InputError> missing, IReadOnlyList<ServiceCode> code, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
+    private List<ImageHashEntry> HashServices(IReadOnlyList<ResolvedService> services, List<InputError> missing, IReadOnlyList<ServiceCode> code, IReadOnlyDictionary<string, string> familyHash, string registry, string date)
     {
         var fleet = context.Fleet!;
         missing.AddRange(code.SelectMany(c => c.Errors));
@@ -162,10 +162,10 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         {
             var dockerfile = ServiceDockerfileRenderer.DockerfilePath(fleet.Catalog, s.Name);
             var (hash, inputs) = ServiceHasher.Compute(fleet.Fleet, s.Service, context.Root, files[dockerfile], files[dockerfile + ".dockerignore"], familyHash[s.Family.Name], codeOf[s.Name]);
-            return Entry(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, FamilyTags.For(ImageKind.Service, registry, s.Name, hash, date), ImageKind.Service);
+            return Entry(s.Name, hash, s.Family.Name, ServiceImages.Group, ServiceImages.BakeTarget(s.Name), inputs, ImageTags.For(ImageKind.Service, registry, s.Name, hash, date), ImageKind.Service);
         }).ToList();
     }
 
-    private static FamilyHashEntry Entry(string name, string hash, string? parent, string group, string bakeTarget, IReadOnlyList<HashInput> inputs, FamilyTags tags, ImageKind kind) =>
+    private static ImageHashEntry Entry(string name, string hash, string? parent, string group, string bakeTarget, IReadOnlyList<HashInput> inputs, ImageTags tags, ImageKind kind) =>
         new(name, hash, parent, group, bakeTarget, inputs, tags, Existence.Unknown, null, null, null, kind);
 }

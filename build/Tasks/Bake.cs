@@ -35,14 +35,14 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         var explained = context.Flag(ArgumentNames.Explain) ? Task.FromResult(Explained(context, hashes, planned)) : Task.Run(() => Explained(context, hashes, planned));
         var plan = context.Flag(ArgumentNames.Explain) ? explained.GetAwaiter().GetResult() : planned;
         var runner = new BakeRunner(context.Root, context.Paths, processes, output.WriteLine, LiveConsole(context), clock.Record);
-        var reused = plan.Where(p => p.Action == FamilyAction.Reuse)
+        var reused = plan.Where(p => p.Action == ImageAction.Reuse)
             .Select(p => hashes.Get(p.Name) is var h && h.Exists == Hashing.Existence.Present && h.Digest is { } registryDigest
-                ? new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry, p.Kind, p.Why)
-                : new FamilyOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, h.LocalImage, 0, 0, 0, [], Gates.ImageOrigin.Local, p.Kind, p.Why))
+                ? new ImageOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, registryDigest, 0, 0, 0, [], Gates.ImageOrigin.Registry, p.Kind, p.Why)
+                : new ImageOutcome(p.Name, Outcome.Reused, p.Reason, p.Hash, p.ImageTag, h.LocalImage, 0, 0, 0, [], Gates.ImageOrigin.Local, p.Kind, p.Why))
             .ToList();
 
         BakeResult result;
-        if (plan.All(p => p.Action == FamilyAction.Reuse))
+        if (plan.All(p => p.Action == ImageAction.Reuse))
         {
             context.Log.Information($"Nothing changed: all {Count(plan.Count, hashes)} are reused; nothing to build.");
             AtomicFile.WriteAllText(runner.PlanFile, "{\n  \"group\": {},\n  \"target\": {}\n}\n");
@@ -91,7 +91,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         CheckEngineAndFiles(ctx);
         var plan = Explained(ctx, hashes, Plan(ctx, hashes));
         output.Write(TextTable.Render(["Image", "Action", "Why", "Tag"], plan.Select(p => (IReadOnlyList<string>)[p.Name, p.Action.ToString().ToLowerInvariant(), p.Why, p.ImageTag])));
-        if (plan.All(p => p.Action == FamilyAction.Reuse))
+        if (plan.All(p => p.Action == ImageAction.Reuse))
         {
             output.WriteLine("Nothing would be built.");
             return;
@@ -107,7 +107,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
     }
 
     /// <summary>Each service to build gets its 'code' context: exactly the files its hash was made of.</summary>
-    private static void StageCode(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedFamily> plan)
+    private static void StageCode(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedImage> plan)
     {
         if (context.Fleet is not { } fleet)
         {
@@ -115,7 +115,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         }
 
         var sourceRoot = Path.Combine(context.Root, fleet.Fleet.SourceRoot);
-        foreach (var p in plan.Where(p => p.Action == FamilyAction.Build && p.Kind == Hashing.ImageKind.Service))
+        foreach (var p in plan.Where(p => p.Action == ImageAction.Build && p.Kind == Hashing.ImageKind.Service))
         {
             try
             {
@@ -158,10 +158,10 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
     /// date tag): Explain's answer, read only for what is built (a no-op asks nothing). --explain prints the whole
     /// explanation first. --force builds without a cause, and says so.
     /// </summary>
-    private IReadOnlyList<PlannedFamily> Explained(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedFamily> plan)
+    private IReadOnlyList<PlannedImage> Explained(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedImage> plan)
     {
         var print = context.Flag(ArgumentNames.Explain);
-        var changed = plan.Where(p => p.Action == FamilyAction.Build && !context.Flag(ArgumentNames.Force)).Select(p => p.Name).ToList();
+        var changed = plan.Where(p => p.Action == ImageAction.Build && !context.Flag(ArgumentNames.Force)).Select(p => p.Name).ToList();
         if ((changed.Count == 0 && !print) || context.Results.Inputs.Count == 0)
         {
             return plan;
@@ -188,7 +188,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
     private static Hashing.HashReport Hashes(BuildContext context) => context.Results.Hashes
         ?? throw new CakeException(1, "Bake needs this run's hashes: run ./build.sh --target=Bake (ComputeHash runs first), not --exclusive.");
 
-    private static IReadOnlyList<PlannedFamily> Plan(BuildContext context, Hashing.HashReport hashes)
+    private static IReadOnlyList<PlannedImage> Plan(BuildContext context, Hashing.HashReport hashes)
     {
         var local = hashes.Families.Where(f => f.LocalImage is not null).ToDictionary(f => f.Tags.Immutable, f => f.LocalImage!, StringComparer.Ordinal);
         return BakePlanner.Plan(context.Catalog, hashes, local.GetValueOrDefault, context.Flag(ArgumentNames.Force), context.Options.Mode);
@@ -229,7 +229,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         }
     }
 
-    private BakeInvocation Render(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedFamily> plan, BuilderFacts facts)
+    private BakeInvocation Render(BuildContext context, Hashing.HashReport hashes, IReadOnlyList<PlannedImage> plan, BuilderFacts facts)
     {
         var git = prechecks.Git;
         if (git is null)

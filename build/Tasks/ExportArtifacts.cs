@@ -25,7 +25,7 @@ public sealed class ExportArtifacts(Services.Registries registries, Services.Run
         var measurer = new ImageMeasurer(paths.WorkMeasure, registries.Client, processes, Path.Combine(context.Root, ".kiln", "measure"));
         var ociMode = context.Argument(ArgumentNames.Oci);
 
-        var images = new List<FamilyImage>();
+        var images = new List<MeasuredImage>();
         var measures = new Dictionary<string, ImageMeasure>(StringComparer.Ordinal);
         foreach (var family in result.Families.Where(f => f.Outcome is Outcome.Built or Outcome.Reused))
         {
@@ -33,7 +33,7 @@ public sealed class ExportArtifacts(Services.Registries registries, Services.Run
             var tarball = paths.BuiltTarball(family.Name);
             var (measure, source) = measurer.Measure(family.Name, family.Tag, family.Outcome == Outcome.Built ? tarball : null, family.Digest);
             measures[family.Name] = measure;
-            images.Add(new FamilyImage(
+            images.Add(new MeasuredImage(
                 family.Name, family.Hash, hash.Parent, family.Outcome == Outcome.Built ? "built" : "reused", hash.Tags.All,
                 measure.Digest, measure.ManifestDigest, measure.ConfigDigest, measure.Platform,
                 measure.CompressedSize, measure.UncompressedSize, measure.LayerCount, measure.Created, measure.Labels,
@@ -94,7 +94,7 @@ public sealed class ExportArtifacts(Services.Registries registries, Services.Run
         return files;
     }
 
-    private static void WriteOci(ImageMeasurer measurer, FamilyOutcome family, string built, string ociDir, bool layout)
+    private static void WriteOci(ImageMeasurer measurer, ImageOutcome family, string built, string ociDir, bool layout)
     {
         Directory.CreateDirectory(ociDir);
         var source = File.Exists(built) ? built : measurer.SaveLocal(family.Name, family.Tag);

@@ -39,7 +39,7 @@ public sealed class Lock(Services.RunOutput output, IProcessRunner processes) : 
         var requests = services.GroupBy(s => s.Family.Name, StringComparer.Ordinal).Select(g =>
         {
             var family = g.First().Family;
-            return new FamilyLockRequest(family.Name, FamilyImage(hashes.Get(family.Name)), FleetFamilies.LockedPins(fleet.Catalog, family, context.Root),
+            return new FamilyLockRequest(family.Name, MeasuredImage(hashes.Get(family.Name)), FleetFamilies.LockedPins(fleet.Catalog, family, context.Root),
                 g.Select(s => new LockRequest(s.Name, Required(fleet, codeOf[s.Name], codeOf[s.Name].FamilyModules))).ToList());
         }).ToList();
 
@@ -97,7 +97,7 @@ public sealed class Lock(Services.RunOutput output, IProcessRunner processes) : 
     }
 
     /// <summary>The family's image as this run knows it: the local store's, else the registry's by digest, else its tag.</summary>
-    private static string FamilyImage(Hashing.FamilyHashEntry family) =>
+    private static string MeasuredImage(Hashing.ImageHashEntry family) =>
         family.LocalImage is not null ? family.Tags.Immutable
         : family.Digest is { } digest ? $"{family.Tags.Immutable}@{digest}"
         : family.Tags.Immutable;

@@ -100,12 +100,12 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
     }
 
     /// <summary>The tags of a family whose immutable tag is <paramref name="immutable"/> (its repository is the bake's).</summary>
-    private static FamilyTags TagsOf(string immutable, string family, string hash, string date) =>
+    private static ImageTags TagsOf(string immutable, string family, string hash, string date) =>
         new(Catalog.ImageReference.Split(immutable).Name, family, hash, date);
 
     private GhcrStatus ReadStatus(BuildContext context, PublishReport report)
     {
-        var families = new List<FamilyStatus>();
+        var families = new List<ImageStatus>();
         var api = "not asked (the registry is not ghcr.io)";
         // One GitHub package per repository: the families' and the services' (<registry>-services).
         var versions = new Dictionary<string, IReadOnlyList<PackageVersion>>(StringComparer.Ordinal);
@@ -142,11 +142,11 @@ public sealed class Publish(Services.Registries registries, KilnEnvironment envi
         foreach (var family in report.Families)
         {
             var repository = family.Repository ?? report.Registry;
-            var tags = new FamilyTags(repository, family.Family, family.Hash, context.DateTag);
+            var tags = new ImageTags(repository, family.Family, family.Hash, context.DateTag);
             var read = tags.All.Select(t => RegistryStatusReader.ReadAsync(registries.Client, t).GetAwaiter().GetResult()).ToList();
             var digest = read[0].Digest;
             var version = versions.GetValueOrDefault(repository)?.FirstOrDefault(v => v.Name == digest);
-            families.Add(new FamilyStatus(family.Family, read, version is null ? null : new PackageStatus(version.Id, version.HtmlUrl, version.Tags, version.CreatedAt, version.UpdatedAt)));
+            families.Add(new ImageStatus(family.Family, read, version is null ? null : new PackageStatus(version.Id, version.HtmlUrl, version.Tags, version.CreatedAt, version.UpdatedAt)));
         }
 
         return new GhcrStatus(1, report.Registry, api, families);

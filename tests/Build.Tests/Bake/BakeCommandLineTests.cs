@@ -31,8 +31,8 @@ public sealed class BakeCommandLineTests
     {
         using var repo = new CatalogRepo();
         var catalog = repo.Load(Yaml).Catalog;
-        FamilyHashEntry Entry(string name, string hash, string? parent, Existence exists) =>
-            new(name, hash, parent, "root", catalog.Get(name).BakeTarget, [], new FamilyTags(Registry, name, hash, "20261121"), exists, null,
+        ImageHashEntry Entry(string name, string hash, string? parent, Existence exists) =>
+            new(name, hash, parent, "root", catalog.Get(name).BakeTarget, [], new ImageTags(Registry, name, hash, "20261121"), exists, null,
                 exists == Existence.Present ? "sha256:" + new string('f', 64) : null);
         return (catalog, new HashReport(1, catalog.File, Registry, "20261121", [Entry("root", "aaaaaaaaaaaa", null, rootExists), Entry("child", "bbbbbbbbbbbb", "root", Existence.Absent)]));
     }
@@ -143,10 +143,10 @@ public sealed class BakeCommandLineTests
     public void A_service_binds_its_family_context_to_the_reused_family_by_digest_and_gets_its_own_hash_variable()
     {
         var (catalog, hashes) = Tree(rootExists: Existence.Present);
-        var service = new FamilyHashEntry("api", "cccccccccccc", "root", Build.Fleet.ServiceImages.Group, "api", [], Build.Fleet.ServiceImages.Tags(Registry, "api", "cccccccccccc", "20261121"), Existence.Absent, null, null, Kind: ImageKind.Service);
+        var service = new ImageHashEntry("api", "cccccccccccc", "root", Build.Fleet.ServiceImages.Group, "api", [], Build.Fleet.ServiceImages.Tags(Registry, "api", "cccccccccccc", "20261121"), Existence.Absent, null, null, Kind: ImageKind.Service);
         hashes = hashes with { Families = [.. hashes.Families.Where(f => f.Name == "root"), service] };
         var plan = BakePlanner.Plan(catalog, hashes, _ => null, force: false, BuildMode.Ci);
-        plan.Select(p => (p.Name, p.Action, p.Kind)).ShouldBe([("root", FamilyAction.Reuse, ImageKind.Family), ("api", FamilyAction.Build, ImageKind.Service)]);
+        plan.Select(p => (p.Name, p.Action, p.Kind)).ShouldBe([("root", ImageAction.Reuse, ImageKind.Family), ("api", ImageAction.Build, ImageKind.Service)]);
 
         var invocation = BakePlanner.Render(catalog, hashes, plan, Ci(), Registry);
 
@@ -163,7 +163,7 @@ public sealed class BakeCommandLineTests
     public void A_service_built_with_its_family_keeps_the_family_target_as_its_context()
     {
         var (catalog, hashes) = Tree();
-        var service = new FamilyHashEntry("api", "cccccccccccc", "root", Build.Fleet.ServiceImages.Group, "api", [], Build.Fleet.ServiceImages.Tags(Registry, "api", "cccccccccccc", "20261121"), Existence.Absent, null, null, Kind: ImageKind.Service);
+        var service = new ImageHashEntry("api", "cccccccccccc", "root", Build.Fleet.ServiceImages.Group, "api", [], Build.Fleet.ServiceImages.Tags(Registry, "api", "cccccccccccc", "20261121"), Existence.Absent, null, null, Kind: ImageKind.Service);
         hashes = hashes with { Families = [.. hashes.Families.Where(f => f.Name == "root"), service] };
         var plan = BakePlanner.Plan(catalog, hashes, _ => null, force: false, BuildMode.Local);
 

@@ -6,11 +6,11 @@ namespace Build.Tests.Bake;
 [Category("Unit")]
 public sealed class BakeProgressTests
 {
-    private static readonly PlannedFamily[] Plan =
+    private static readonly PlannedImage[] Plan =
     [
-        new("demo-root", "demo-root", "a", FamilyAction.Build, "changed", "r:demo-root-a", null, false),
-        new("demo-cpu", "demo-cpu", "b", FamilyAction.Build, "changed", "r:demo-cpu-b", null, false),
-        new("demo-web", "demo-web", "c", FamilyAction.Build, "changed", "r:demo-web-c", null, false),
+        new("demo-root", "demo-root", "a", ImageAction.Build, "changed", "r:demo-root-a", null, false),
+        new("demo-cpu", "demo-cpu", "b", ImageAction.Build, "changed", "r:demo-cpu-b", null, false),
+        new("demo-web", "demo-web", "c", ImageAction.Build, "changed", "r:demo-web-c", null, false),
     ];
 
     [Test]
@@ -39,7 +39,7 @@ public sealed class BakeProgressTests
 
         parser.Feed("#8 [demo-web runtime 3/5] RUN false");
         parser.Feed("#8 ERROR: process \"/bin/sh -c false\" did not complete successfully: exit code: 1");
-        BakeProgress.Rows(Plan, parser.Targets, finished: true, succeeded: false).Select(r => r.State).ShouldBe([FamilyState.Failed, FamilyState.Failed, FamilyState.Failed]);
+        BakeProgress.Rows(Plan, parser.Targets, finished: true, succeeded: false).Select(r => r.State).ShouldBe([ImageState.Failed, ImageState.Failed, ImageState.Failed]);
         BakeProgress.Rows(Plan.Take(2).ToList(), parser.Targets, finished: true, succeeded: true).Select(r => r.Describe()).ShouldBe(["done", "done"]);
     }
 

@@ -570,7 +570,7 @@ public sealed class DeployImageTests
     {
         const string Registry = "127.0.0.1:5000/kiln/d";
         var digest = "sha256:" + new string('e', 64);
-        FamilyHashEntry Service(string name, string hash, Existence exists) =>
+        ImageHashEntry Service(string name, string hash, Existence exists) =>
             new(name, hash, "demo-py311", ServiceImages.Group, name, [], ServiceImages.Tags(Registry, name, hash, "20261201"), exists, null, exists == Existence.Present ? digest : null, Kind: ImageKind.Service);
         var hashes = new HashReport(1, "examples/demo/families.yaml", Registry, "20261201", [Service("hello", "aaaaaaaaaaaa", Existence.Present), Service("heartbeat", "bbbbbbbbbbbb", Existence.Unknown)]);
 

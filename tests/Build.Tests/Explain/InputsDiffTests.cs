@@ -262,7 +262,7 @@ public sealed class InputsDiffTests
             """).Catalog;
         var generated = Build.Generation.Generator.Plan(catalog, null);
         var hash = new FamilyHasher(repo.Root, generated: generated).Compute(catalog).Single();
-        var entry = new FamilyHashEntry("root", hash.Hash, null, "g", "root", hash.Inputs, new FamilyTags("r", "root", hash.Hash, "20260101"), Existence.Unknown, null, null);
+        var entry = new ImageHashEntry("root", hash.Hash, null, "g", "root", hash.Inputs, new ImageTags("r", "root", hash.Hash, "20260101"), Existence.Unknown, null, null);
 
         var record = new InputsRecorder(repo.Root, catalog, null, generated).Record(entry);
 
@@ -333,7 +333,7 @@ public sealed class InputsArtifactTests
     {
         InputsArtifact.ReferrersTag("sha256:" + new string('a', 64)).ShouldBe("sha256-" + new string('a', 64));
         InputsArtifact.ReferrersTag("sha512:" + new string('a', 128)).ShouldBe("sha512-" + new string('a', 64), "the hex is cut to 64 characters");
-        Build.Hashing.FamilyTags.InputsTagOf("hello", "a33db80c7e60").ShouldBe("hello-a33db80c7e60.inputs");
+        Build.Hashing.ImageTags.InputsTagOf("hello", "a33db80c7e60").ShouldBe("hello-a33db80c7e60.inputs");
         ExplainAgainst.Parse(null).Tags("hello").ShouldBe(["hello-latest"]);
         ExplainAgainst.Parse("20260101").Tags("hello").ShouldBe(["hello-20260101"]);
         ExplainAgainst.Parse("a33db80c7e60").Tags("hello").ShouldBe(["hello-a33db80c7e60.inputs", "hello-a33db80c7e60"]);

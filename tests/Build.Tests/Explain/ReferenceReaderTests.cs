@@ -48,7 +48,7 @@ public sealed class ReferenceReaderTests
             var artifact = InputsArtifact.Manifest(document, new ManifestInfo(imageDigest, "application/vnd.oci.image.manifest.v1+json", 100));
             var digest = Put(null, artifact, InputsArtifact.ManifestMediaType);
             Put(InputsArtifact.ReferrersTag(imageDigest), InputsArtifact.Index(null, digest, artifact.Length, document), InputsArtifact.IndexMediaType);
-            Put(Build.Hashing.FamilyTags.InputsTagOf(document.Record.Image, document.Record.Hash), artifact, InputsArtifact.ManifestMediaType);
+            Put(Build.Hashing.ImageTags.InputsTagOf(document.Record.Image, document.Record.Hash), artifact, InputsArtifact.ManifestMediaType);
         }
 
         private string Put(string? tag, byte[] bytes, string mediaType)

@@ -85,12 +85,12 @@ public sealed class JsonWritersTests
     {
         var report = new HashReport(1, "examples/mini/families.yaml", "127.0.0.1:5000/kiln/demo", "20261121",
         [
-            new FamilyHashEntry("demo-root", "0123456789ab", null, "demo", "demo-root",
+            new ImageHashEntry("demo-root", "0123456789ab", null, "demo", "demo-root",
                 [new HashInput("base", "127.0.0.1:5000/x@sha256:" + new string('b', 64)), new HashInput("file:files/ü +<x>.txt", "sha256:" + new string('c', 64))],
-                new FamilyTags("127.0.0.1:5000/kiln/demo", "demo-root", "0123456789ab", "20261121"), Existence.Present, null, "sha256:" + new string('d', 64)),
-            new FamilyHashEntry("cuda12.3-x", "ba9876543210", "demo-root", string.Empty, "cuda12_3-x", [], new FamilyTags("127.0.0.1:5000/kiln/demo", "cuda12.3-x", "ba9876543210", "20261121"), Existence.Unknown,
+                new ImageTags("127.0.0.1:5000/kiln/demo", "demo-root", "0123456789ab", "20261121"), Existence.Present, null, "sha256:" + new string('d', 64)),
+            new ImageHashEntry("cuda12.3-x", "ba9876543210", "demo-root", string.Empty, "cuda12_3-x", [], new ImageTags("127.0.0.1:5000/kiln/demo", "cuda12.3-x", "ba9876543210", "20261121"), Existence.Unknown,
                 "unreachable after 2 attempts: Connection refused (127.0.0.1:1) \"quoted\" 'single'", null, "sha256:" + new string('e', 64)),
-            new FamilyHashEntry("leaf", "aaaaaaaaaaaa", "cuda12.3-x", "g", "leaf", [], new FamilyTags("127.0.0.1:5000/kiln/demo", "leaf", "aaaaaaaaaaaa", "20261121"), Existence.Absent, null, null),
+            new ImageHashEntry("leaf", "aaaaaaaaaaaa", "cuda12.3-x", "g", "leaf", [], new ImageTags("127.0.0.1:5000/kiln/demo", "leaf", "aaaaaaaaaaaa", "20261121"), Existence.Absent, null, null),
         ]);
 
         report.ToJson().ShouldBe(JsonSerializer.Serialize(report, HashReport.Json) + "\n");
@@ -104,10 +104,10 @@ public sealed class JsonWritersTests
     {
         var result = new BakeResult(BakeResult.CurrentSchema, new Build.Gates.RunStamp("0123abcd", "2026-12-01T08:00:00Z", "examples/mini/families.yaml"), false, 123.4, "local",
         [
-            new FamilyOutcome("a", Outcome.Built, "changed (no image for this hash)", "0123456789ab", "r:a-0123456789ab", "sha256:" + new string('a', 64), 12.0, 9, 3, []),
-            new FamilyOutcome("b", Outcome.Reused, "r:b-x is in the local image store", "x", "r:b-x", null, 0, 0, 0, [], Build.Gates.ImageOrigin.Local),
-            new FamilyOutcome("c", Outcome.Failed, "changed", "y", "r:c-y", null, 0.1, 4, 0, ["ERROR: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3", "<second> & +"]),
-            new FamilyOutcome("d", Outcome.NotBuilt, "parent failed", "z", "r:d-z", null, 1e-5, 0, 0, []),
+            new ImageOutcome("a", Outcome.Built, "changed (no image for this hash)", "0123456789ab", "r:a-0123456789ab", "sha256:" + new string('a', 64), 12.0, 9, 3, []),
+            new ImageOutcome("b", Outcome.Reused, "r:b-x is in the local image store", "x", "r:b-x", null, 0, 0, 0, [], Build.Gates.ImageOrigin.Local),
+            new ImageOutcome("c", Outcome.Failed, "changed", "y", "r:c-y", null, 0.1, 4, 0, ["ERROR: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3", "<second> & +"]),
+            new ImageOutcome("d", Outcome.NotBuilt, "parent failed", "z", "r:d-z", null, 1e-5, 0, 0, []),
         ]) { Phases = [new Build.Services.Phase("start-up", 84.2), new Build.Services.Phase("bake process", 512)] };
 
         result.ToJson().ShouldBe(JsonSerializer.Serialize(result, BakeResult.Json) + "\n");

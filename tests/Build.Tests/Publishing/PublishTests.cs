@@ -120,7 +120,7 @@ public sealed class PublishTests
         Kiln(demo, repo, "--target=CveScan", "--cve-scanner=none").Code.ShouldBe(0);
         var bake = BakeResult.FromJson(File.ReadAllText(demo.Full("artifacts/bake-summary.json")));
         var reports = GateRegistry.All.ToDictionary(g => g.Name, g => g.Read(File.ReadAllText(demo.Full($"artifacts/{g.Report}.json"))));
-        var tags = bake.Families.ToDictionary(f => f.Name, f => new Build.Hashing.FamilyTags(repo, f.Name, f.Hash, "20261121"));
+        var tags = bake.Families.ToDictionary(f => f.Name, f => new Build.Hashing.ImageTags(repo, f.Name, f.Hash, "20261121"));
 
         // The registry goes away right after the first successful push.
         var pushes = 0;

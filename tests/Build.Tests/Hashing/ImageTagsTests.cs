@@ -8,18 +8,18 @@ using Build.Tools;
 namespace Build.Tests.Hashing;
 
 [TestFixture]
-public sealed class FamilyTagsTests
+public sealed class ImageTagsTests
 {
     [Test]
     [Category("Unit")]
     public void One_value_knows_every_tag_of_a_family()
     {
-        var tags = new FamilyTags("ghcr.io/o/ai-base", "cuda12.3-ada-py311", "0123456789ab", "20261121");
+        var tags = new ImageTags("ghcr.io/o/ai-base", "cuda12.3-ada-py311", "0123456789ab", "20261121");
 
         tags.All.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab", "ghcr.io/o/ai-base:cuda12.3-ada-py311-20261121", "ghcr.io/o/ai-base:cuda12.3-ada-py311-latest"]);
         tags.Built.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab", "ghcr.io/o/ai-base:cuda12.3-ada-py311-20261121"]);
         (tags with { Date = string.Empty }).Built.ShouldBe(["ghcr.io/o/ai-base:cuda12.3-ada-py311-0123456789ab"]);
-        FamilyTags.LongestTagPart("cuda12.3-ada-py311").ShouldBe("cuda12.3-ada-py311-0123456789ab".Length);
+        ImageTags.LongestTagPart("cuda12.3-ada-py311").ShouldBe("cuda12.3-ada-py311-0123456789ab".Length);
         tags.HashTag.ShouldBe("cuda12.3-ada-py311-0123456789ab");
         tags.InputsTag.ShouldBe("cuda12.3-ada-py311-0123456789ab.inputs");
     }
@@ -28,10 +28,10 @@ public sealed class FamilyTagsTests
     [Category("Unit")]
     public void A_service_gets_the_same_scheme_in_the_services_repository()
     {
-        var tags = FamilyTags.For(ImageKind.Service, "127.0.0.1:5000/kiln/x", "audio", "0123456789ab", "20261121");
+        var tags = ImageTags.For(ImageKind.Service, "127.0.0.1:5000/kiln/x", "audio", "0123456789ab", "20261121");
 
         tags.All.ShouldBe(["127.0.0.1:5000/kiln/x-services:audio-0123456789ab", "127.0.0.1:5000/kiln/x-services:audio-20261121", "127.0.0.1:5000/kiln/x-services:audio-latest"]);
-        FamilyTags.For(ImageKind.Family, "127.0.0.1:5000/kiln/x", "audio", "0123456789ab", "20261121").Repository.ShouldBe("127.0.0.1:5000/kiln/x");
+        ImageTags.For(ImageKind.Family, "127.0.0.1:5000/kiln/x", "audio", "0123456789ab", "20261121").Repository.ShouldBe("127.0.0.1:5000/kiln/x");
         Build.Fleet.ServiceImages.Repository("r/x").ShouldBe("r/x-services");
     }
 
@@ -40,9 +40,9 @@ public sealed class FamilyTagsTests
     public void The_length_rule_leaves_room_for_the_longest_tag_part()
     {
         // The hash tag is the longest: -latest and -yyyymmdd are shorter than '-' and 12 hex characters.
-        var name = new string('a', FamilyTags.MaxNameLength);
-        new[] { FamilyTags.HashTagOf(name, "0123456789ab"), FamilyTags.DateTagOf(name, "20261121"), FamilyTags.LatestTagOf(name) }
-            .Max(t => t.Length).ShouldBe(FamilyTags.MaxTagLength);
+        var name = new string('a', ImageTags.MaxNameLength);
+        new[] { ImageTags.HashTagOf(name, "0123456789ab"), ImageTags.DateTagOf(name, "20261121"), ImageTags.LatestTagOf(name) }
+            .Max(t => t.Length).ShouldBe(ImageTags.MaxTagLength);
         NamePattern.MaxFamilyName.ShouldBe(115);
         NamePattern.LongestTagSuffix.ShouldBe(13);
     }
@@ -51,32 +51,32 @@ public sealed class FamilyTagsTests
     [Category("Unit")]
     public void The_hcl_and_compose_spellings_name_the_same_tags()
     {
-        FamilyTags.HclTagsFunction().ShouldBe(
+        ImageTags.HclTagsFunction().ShouldBe(
             "function \"tags\" {\n  params = [family, hash]\n" +
             "  result = compact([\"${REGISTRY}:${family}-${hash}\", DATE_TAG != \"\" ? \"${REGISTRY}:${family}-${DATE_TAG}\" : \"\"])\n}\n\n");
-        FamilyTags.HclServiceTagsFunction().ShouldBe(
+        ImageTags.HclServiceTagsFunction().ShouldBe(
             "function \"service_tags\" {\n  params = [service, hash]\n" +
             "  result = compact([\"${REGISTRY}-services:${service}-${hash}\", DATE_TAG != \"\" ? \"${REGISTRY}-services:${service}-${DATE_TAG}\" : \"\"])\n}\n\n");
-        var repository = FamilyTags.ComposeServicesRepository("127.0.0.1:5000/kiln/x");
+        var repository = ImageTags.ComposeServicesRepository("127.0.0.1:5000/kiln/x");
         repository.ShouldBe("${REGISTRY:-127.0.0.1:5000/kiln/x}-services");
-        FamilyTags.ComposeImage(repository, "audio", FamilyTags.ComposeHashPart("KILN_TAG_AUDIO", "KILN_DIGEST_AUDIO"))
+        ImageTags.ComposeImage(repository, "audio", ImageTags.ComposeHashPart("KILN_TAG_AUDIO", "KILN_DIGEST_AUDIO"))
             .ShouldBe("${REGISTRY:-127.0.0.1:5000/kiln/x}-services:audio-${KILN_TAG_AUDIO:-latest}${KILN_DIGEST_AUDIO:-}");
-        FamilyTags.ComposeImage("r/x-services", "audio", "0123456789ab").ShouldBe(FamilyTags.For(ImageKind.Service, "r/x", "audio", "0123456789ab", string.Empty).Immutable);
+        ImageTags.ComposeImage("r/x-services", "audio", "0123456789ab").ShouldBe(ImageTags.For(ImageKind.Service, "r/x", "audio", "0123456789ab", string.Empty).Immutable);
     }
 
     [Test]
     [Category("Unit")]
     public void Explain_names_references_with_the_image_as_a_placeholder()
     {
-        FamilyTags.Generic("hello", FamilyTags.LatestTagOf("hello")).ShouldBe("<image>-latest");
-        FamilyTags.Generic("hello", "other-latest").ShouldBe("other-latest");
-        FamilyTags.IsInputsTag(FamilyTags.InputsTagOf("hello", "0123456789ab")).ShouldBeTrue();
-        FamilyTags.IsInputsTag(FamilyTags.HashTagOf("hello", "0123456789ab")).ShouldBeFalse();
+        ImageTags.Generic("hello", ImageTags.LatestTagOf("hello")).ShouldBe("<image>-latest");
+        ImageTags.Generic("hello", "other-latest").ShouldBe("other-latest");
+        ImageTags.IsInputsTag(ImageTags.InputsTagOf("hello", "0123456789ab")).ShouldBeTrue();
+        ImageTags.IsInputsTag(ImageTags.HashTagOf("hello", "0123456789ab")).ShouldBeFalse();
     }
 
     [Test]
     [Category("Integration")]
-    public void The_bake_files_tags_function_names_exactly_the_tags_FamilyTags_names()
+    public void The_bake_files_tags_function_names_exactly_the_tags_ImageTags_names()
     {
         var catalog = "examples/mini/families.yaml";
         var hcl = "examples/mini/docker-bake.hcl";
@@ -93,14 +93,14 @@ public sealed class FamilyTagsTests
         foreach (var family in loaded.Families)
         {
             var printed = doc.RootElement.GetProperty("target").GetProperty(family.BakeTarget).GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToList();
-            printed.ShouldBe(new FamilyTags("127.0.0.1:5000/kiln/x", family.Name, env[family.HashVariable]!, "20261121").Built, family.Name);
+            printed.ShouldBe(new ImageTags("127.0.0.1:5000/kiln/x", family.Name, env[family.HashVariable]!, "20261121").Built, family.Name);
         }
 
         var undated = TestInfra.Run(new CommandLine("docker").Add("buildx", "bake", "-f", hcl, "--print", "default"), TestInfra.RepoRoot, new Dictionary<string, string?>(env) { ["DATE_TAG"] = string.Empty });
         using var undatedDoc = JsonDocument.Parse(undated.StandardOutput);
         var root = loaded.Families[0];
         undatedDoc.RootElement.GetProperty("target").GetProperty(root.BakeTarget).GetProperty("tags").EnumerateArray().Select(t => t.GetString()!)
-            .ShouldBe(new FamilyTags("127.0.0.1:5000/kiln/x", root.Name, env[root.HashVariable]!, string.Empty).Built);
+            .ShouldBe(new ImageTags("127.0.0.1:5000/kiln/x", root.Name, env[root.HashVariable]!, string.Empty).Built);
     }
 
     [Test]

@@ -7,7 +7,7 @@ namespace Build.Hashing;
 /// (<c>&lt;registry&gt;-services</c>), and how the bake file (HCL) and the Compose files spell the same tags. Every
 /// other file asks this record; none builds or splits such a tag itself.
 /// </summary>
-public sealed record FamilyTags(string Repository, string Family, string Hash, string Date)
+public sealed record ImageTags(string Repository, string Family, string Hash, string Date)
 {
     private const string LatestSuffix = "latest";
 
@@ -26,7 +26,7 @@ public sealed record FamilyTags(string Repository, string Family, string Hash, s
     private const string InputsSuffix = ".inputs";
 
     /// <summary>The tags of an image of the run: a family's in <paramref name="registry"/>, a service's in <see cref="ServicesRepository"/>.</summary>
-    public static FamilyTags For(ImageKind kind, string registry, string name, string hash, string date) =>
+    public static ImageTags For(ImageKind kind, string registry, string name, string hash, string date) =>
         new(kind == ImageKind.Service ? ServicesRepository(registry) : registry, name, hash, date);
 
     public static string ServicesRepository(string registry) => registry + ServicesSuffix;
