@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Build.Host;
 using Build.Services;
+using Build.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -246,8 +246,9 @@ public sealed class KilnServer(CakeHost host, ServerState state)
         state.RemoveIfOwn(Environment.ProcessId);
         if (LeadsProcessGroup())
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", "--", $"-{Environment.ProcessId}"]) { UseShellExecute = false });
-            kill?.WaitForExit(2000);
+            new ProcessRunner(new KilnEnvironment()).Run(
+                new CommandLine("kill").Add("-INT", "--", $"-{Environment.ProcessId}"),
+                new ProcessOptions { Timeout = TimeSpan.FromSeconds(2) });
         }
 
         Environment.Exit(130);
