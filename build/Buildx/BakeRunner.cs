@@ -132,11 +132,7 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, IProcessRu
         // bake --print checks that output folders exist.
         Directory.CreateDirectory(invocation.OciDirectory);
         Directory.CreateDirectory(paths.Root);
-        // It runs beside the build on the same cores: at the lowest priority it takes only what the build leaves.
-        var command = OperatingSystem.IsWindows()
-            ? invocation.PrintCommand
-            : new CommandLine("nice", [new("-n"), new("19"), new(invocation.PrintCommand.FileName), .. invocation.PrintCommand.Arguments]);
-        var print = processes.Run(command, new ProcessOptions { WorkingDirectory = repoRoot, Environment = invocation.Environment, Timeout = TimeSpan.FromMinutes(2) });
+        var print = processes.Run(invocation.PrintCommand, new ProcessOptions { WorkingDirectory = repoRoot, Environment = invocation.Environment, Timeout = TimeSpan.FromMinutes(2) });
         if (print.Succeeded)
         {
             using var doc = JsonDocument.Parse(print.StandardOutput);
