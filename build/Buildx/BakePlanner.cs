@@ -39,6 +39,13 @@ public sealed record BakeInvocation(
 {
     public IReadOnlyList<PlannedImage> ToBuild => Families.Where(f => f.Action == ImageAction.Build).ToList();
 
+    /// <summary>
+    /// Whether the build writes files of its own (an OCI tarball, an artifacts folder): `bake --print` truncates the
+    /// files its outputs name, so it must be done before such a build starts; a build into the engine has none.
+    /// </summary>
+    public bool WritesFiles => Command.Arguments.Any(a => a.Value.Contains("dest=", StringComparison.Ordinal))
+        || Families.Any(f => f.Action == ImageAction.Build && Command.Arguments.Any(a => a.Value == f.BakeTarget + "-artifacts"));
+
     /// <summary>The same command with --print instead of building: what bake-plan.json records.</summary>
     public CommandLine PrintCommand => Command with
     {

@@ -53,9 +53,15 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
             clock.Time("stage service code", () => StageCode(context, hashes, plan));
             var facts = clock.Time("builder check (waited)", () => CheckBuilder(context));
             var invocation = clock.Time("render (git facts waited)", () => Render(context, hashes, plan, facts));
-            // bake --print of the same command runs beside the build: same definition, no need to wait for it.
+            // bake --print of the same command runs beside a build into the engine (same definition, no need to wait
+            // for it); a build that writes files waits for it, since it truncates the files the outputs name.
             Directory.CreateDirectory(invocation.OciDirectory);
             var print = Task.Run(() => runner.WritePlan(invocation));
+            if (invocation.WritesFiles)
+            {
+                clock.Time("bake --print (before a build that writes files)", () => print.Wait());
+            }
+
             context.Log.Information($"Building {invocation.ToBuild.Count} of {Count(plan.Count, hashes)} (cache: {invocation.Cache}): {invocation.Command.Render()}");
             result = runner.Run(invocation, reused, context.Stamp);
             var printed = clock.Time("bake --print (waited)", () => print.GetAwaiter().GetResult());
