@@ -64,7 +64,10 @@ via_server() {
   { read -r port && read -r token && read -r pid; } 2>/dev/null <"$server_dir/state" || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
-  fifos=$(mktemp -d "${TMPDIR:-/tmp}/kiln-run.XXXXXX") && mkfifo "$fifos/out" "$fifos/err" || { exec 3>&-; return 1; }
+  if ! fifos=$(mktemp -d "${TMPDIR:-/tmp}/kiln-run.XXXXXX") || ! mkfifo "$fifos/out" "$fifos/err"; then
+    exec 3>&-
+    return 1
+  fi
   [ -t 1 ] && tty=1 && cols=$(tput cols 2>/dev/null || echo "${COLUMNS:-0}")
   while IFS= read -r name; do names+=("$name"); done < <(compgen -e)
   {
