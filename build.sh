@@ -35,15 +35,14 @@ serve_enabled() {
   [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 4 ]; }
 }
 
-server_pid() {
-  local port token pid
-  { read -r port && read -r token && read -r pid; } 2>/dev/null <"$server_dir/state" || return 1
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+# The recorded server, when it is alive: its port, token and pid into server_port, server_token, server_process.
+read_server() {
+  { read -r server_port && read -r server_token && read -r server_process; } 2>/dev/null <"$server_dir/state" || return 1
+  kill -0 "$server_process" 2>/dev/null
 }
 
 stop_server() {
-  local pid
-  if pid=$(server_pid); then kill "$pid" 2>/dev/null || true; fi
+  if read_server; then kill "$server_process" 2>/dev/null || true; fi
   rm -f "$server_dir/state"
 }
 
@@ -60,10 +59,9 @@ start_server() {
 
 # Hands this run to the server: returns only when the server cannot take it (none, busy, rebuilt, refused).
 via_server() {
-  local port token pid reply word rc fifos tty=0 cols=0 name out err names=()
-  { read -r port && read -r token && read -r pid; } 2>/dev/null <"$server_dir/state" || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
+  local reply word rc fifos tty=0 cols=0 name out err names=()
+  read_server || return 1
+  { exec 3<>"/dev/tcp/127.0.0.1/$server_port"; } 2>/dev/null || return 1
   if ! fifos=$(mktemp -d "${TMPDIR:-/tmp}/kiln-run.XXXXXX") || ! mkfifo "$fifos/out" "$fifos/err"; then
     exec 3>&-
     return 1
@@ -71,7 +69,7 @@ via_server() {
   [ -t 1 ] && tty=1 && cols=$(tput cols 2>/dev/null || echo "${COLUMNS:-0}")
   while IFS= read -r name; do names+=("$name"); done < <(compgen -e)
   {
-    printf '%s\0' kiln-request-1 "$token" "$fifos" "$tty" "$cols" "$PWD" "$#" "$@" "${#names[@]}"
+    printf '%s\0' kiln-request-1 "$server_token" "$fifos" "$tty" "$cols" "$PWD" "$#" "$@" "${#names[@]}"
     for name in "${names[@]}"; do printf '%s=%s\0' "$name" "${!name}"; done
   } >&3
   read -r reply <&3 || reply=
@@ -108,6 +106,6 @@ if stale; then
 fi
 cd "$root"
 if serve_enabled; then
-  via_server "$@" || server_pid >/dev/null || start_server
+  via_server "$@" || read_server || start_server
 fi
 exec dotnet "$dll" "$@"
