@@ -9,15 +9,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-9}
-eval "$(tests/infra/up.sh)"
-KILN_SERVER=off ./build.sh --tree >/dev/null 2>&1
+# shellcheck source=bench/fleet.sh disable=SC1091
+. bench/fleet.sh
+bench_up
 fleet=$(mktemp -d)
-export KILN_SERVER_DIR=$fleet/.server
-trap 'KILN_SERVER=off ./build.sh --stop-server; rm -rf "$fleet"' EXIT
-mkdir -p "$fleet/docker/files" && echo hello > "$fleet/docker/files/motd" && cp pixi.toml "$fleet/"
-tree_facts=$(python3 bench/fleet_tree.py "$fleet")
-agent_file=$(awk -F'\t' '$1 == "agent" {print $2}' <<<"$tree_facts"); agent=$(awk -F'\t' '$1 == "agent" {print $3}' <<<"$tree_facts")
-git -C "$fleet" init -q && git -C "$fleet" add -A && git -C "$fleet" -c user.email=bench@kiln -c user.name=bench commit -qm fleet
+bench_fleet "$fleet"
+agent_file=$(awk -F'\t' '$1 == "agent" {print $2}' "$fleet.facts"); agent=$(awk -F'\t' '$1 == "agent" {print $3}' "$fleet.facts")
 registry=$KILN_TEST_REGISTRY/kiln/edit-bench
 fk=(env KILN_SERVER=on ./build.sh --working="$fleet" --registry="$registry" --mode=local --no-report --verbosity=quiet)
 fresh=(dotnet "$PWD/run/Build.dll" --working="$fleet" --registry="$registry" --mode=local --no-report --verbosity=quiet)

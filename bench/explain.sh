@@ -10,15 +10,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${BENCH_RUNS:-7}
-eval "$(tests/infra/up.sh)"
-KILN_SERVER=off ./build.sh --tree >/dev/null 2>&1
+# shellcheck source=bench/fleet.sh disable=SC1091
+. bench/fleet.sh
+bench_up
 tree=$(mktemp -d)
-export KILN_SERVER_DIR=$tree/.server
-trap 'KILN_SERVER=off ./build.sh --stop-server; rm -rf "$tree"' EXIT
-mkdir -p "$tree/docker/files" && echo hello > "$tree/docker/files/motd" && cp pixi.toml "$tree/"
-python3 bench/fleet_tree.py "$tree" >/dev/null
-sed -i 's/bs=1M/bs=1K/' "$tree/docker/families.yaml"
-git -C "$tree" init -q && git -C "$tree" add -A && git -C "$tree" -c user.email=bench@kiln -c user.name=bench commit -qm fleet
+bench_fleet "$tree"
+sed -i 's/bs=1M/bs=1K/' "$tree/docker/families.yaml"   # committed with the generated files below
 registry=$KILN_TEST_REGISTRY/kiln/explain-bench-$(date +%s)
 k=(env KILN_SERVER=on ./build.sh --working="$tree" --registry="$registry" --no-report --verbosity=quiet)
 fresh=(dotnet "$PWD/run/Build.dll" --working="$tree" --registry="$registry" --no-report --verbosity=quiet)
