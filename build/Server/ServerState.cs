@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Build.Server;
 
 /// <summary>
-/// Where build.sh finds the server of this checkout: <c>state</c> holds four lines — port, token, pid, and the
-/// DLL it runs — readable by its owner only (the token is what lets a client in); <c>log</c> holds a line per event.
+/// Where build.sh finds the server of this checkout: <c>state</c> holds three lines — port, token, pid — readable by
+/// its owner only (the token is what lets a client in); <c>log</c> holds a line per event (the first names the DLL).
 /// </summary>
 public sealed class ServerState(string directory)
 {
@@ -31,7 +31,7 @@ public sealed class ServerState(string directory)
 
         using (var writer = new StreamWriter(temp, options))
         {
-            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{port}\n{token}\n{pid}\n{typeof(ServerState).Assembly.Location}\n"));
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{port}\n{token}\n{pid}\n"));
         }
 
         File.Move(temp, StatePath, overwrite: true);
