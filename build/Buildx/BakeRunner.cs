@@ -103,6 +103,7 @@ public sealed record BakeResult(int SchemaVersion, Gates.RunStamp Run, bool Succ
             w.WriteStartObject();
             w.WriteString("name", p.Name);
             w.WriteNumber("milliseconds", p.Milliseconds);
+            w.WriteNumber("start", p.Start);
             w.WriteEndObject();
         }
 

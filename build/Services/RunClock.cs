@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace Build.Services;
 
 /// <summary>One measured phase of a run (start-up, catalog, hashing, checks, the bake process, load, reports).</summary>
-public sealed record Phase(string Name, double Milliseconds);
+/// <param name="Start">When it began, in milliseconds from the run's start (phases overlap: this shows which ran beside which).</param>
+public sealed record Phase(string Name, double Milliseconds, double Start = 0);
 
 /// <summary>
 /// Where a run's time goes, phase by phase, for --verbosity=diagnostic and bake-summary.json. A phase that overlaps
@@ -12,14 +13,16 @@ public sealed record Phase(string Name, double Milliseconds);
 public sealed class RunClock
 {
     private readonly List<Phase> _phases = [];
-    private readonly DateTime? _started;
+    private readonly DateTime _origin;
 
     public RunClock()
     {
+        using var process = Process.GetCurrentProcess();
+        _origin = process.StartTime;
     }
 
     /// <summary>A run that did not start with its process (the resident server's) counts its start-up from <paramref name="started"/>.</summary>
-    public RunClock(DateTime started) => _started = started;
+    public RunClock(DateTime started) => _origin = started;
 
     public IReadOnlyList<Phase> Phases
     {
@@ -35,21 +38,15 @@ public sealed class RunClock
     /// <summary>From the process's start to now: the runtime, the host and Cake before the first task.</summary>
     public void RecordStartUp()
     {
-        if (_started is { } started)
-        {
-            Record("start-up", DateTime.Now - started);
-            return;
-        }
-
-        using var process = Process.GetCurrentProcess();
-        Record("start-up", DateTime.Now - process.StartTime);
+        Record("start-up", DateTime.Now - _origin);
     }
 
     public void Record(string name, TimeSpan duration)
     {
+        var start = DateTime.Now - duration - _origin;
         lock (_phases)
         {
-            _phases.Add(new Phase(name, Math.Round(duration.TotalMilliseconds, 1)));
+            _phases.Add(new Phase(name, Math.Round(duration.TotalMilliseconds, 1), Math.Round(Math.Max(0, start.TotalMilliseconds), 1)));
         }
     }
 

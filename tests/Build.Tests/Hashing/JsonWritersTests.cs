@@ -108,7 +108,7 @@ public sealed class JsonWritersTests
             new ImageOutcome("b", Outcome.Reused, "r:b-x is in the local image store", "x", "r:b-x", null, 0, 0, 0, [], Build.Gates.ImageOrigin.Local),
             new ImageOutcome("c", Outcome.Failed, "changed", "y", "r:c-y", null, 0.1, 4, 0, ["ERROR: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3", "<second> & +"]),
             new ImageOutcome("d", Outcome.NotBuilt, "parent failed", "z", "r:d-z", null, 1e-5, 0, 0, []),
-        ]) { Phases = [new Build.Services.Phase("start-up", 84.2), new Build.Services.Phase("bake process", 512)] };
+        ]) { Phases = [new Build.Services.Phase("start-up", 84.2), new Build.Services.Phase("bake process", 512, 96.5)] };
 
         result.ToJson().ShouldBe(JsonSerializer.Serialize(result, BakeResult.Json) + "\n");
         BakeResult.FromJson(result.ToJson()).ToJson().ShouldBe(result.ToJson());
