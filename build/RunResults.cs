@@ -20,6 +20,10 @@ public sealed class RunResults
     /// <summary>Each image's inputs record, made with the hashes (ComputeHash): Bake labels images with their digests.</summary>
     public IReadOnlyDictionary<string, Explain.InputsDocument> Inputs { get; private set; } = new Dictionary<string, Explain.InputsDocument>();
 
+    /// <summary>What the engine's local store held before this run built anything (ComputeHash's lookup, local mode):
+    /// the why of a build reads its references' images from it instead of asking the store again.</summary>
+    public LocalStoreView LocalStore { get; private set; } = LocalStoreView.None;
+
     public BakeResult? Bake { get; private set; }
 
     /// <summary>Each image's measurement (ExportArtifacts made it; SizeGate judges it without measuring again).</summary>
@@ -48,6 +52,8 @@ public sealed class RunResults
         ArgumentNullException.ThrowIfNull(inputs);
         Inputs = Inputs.Count == 0 ? inputs.ToDictionary(d => d.Record.Image, StringComparer.Ordinal) : throw new InvalidOperationException("The inputs records were published twice in one run.");
     }
+
+    public void Set(LocalStoreView store) => LocalStore = ReferenceEquals(LocalStore, LocalStoreView.None) ? store : throw new InvalidOperationException("The local store view was published twice in one run.");
 
     public void Set(BakeResult bake) => Bake = Once(Bake, bake, "bake result");
 

@@ -178,8 +178,12 @@ public sealed class DockerEngine : IDisposable
         return events;
     }
 
-    /// <summary>One label of each image the store holds ("" when the image has no such label); the others are left out.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ImageLabelsAsync(IEnumerable<string> references, string label, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One label of each image the store holds ("" when the image has no such label), with the ID of the image that
+    /// answered (one response: a tag that moves meanwhile cannot pair one image's ID with another's label); the
+    /// references it does not hold are left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ImageLabel>> ImageLabelsAsync(IEnumerable<string> references, string label, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(references);
         var found = await Task.WhenAll(references.Distinct(StringComparer.Ordinal).Select(async reference =>
@@ -187,14 +191,14 @@ public sealed class DockerEngine : IDisposable
             using var inspect = await GetImageJsonAsync($"images/{reference}/json", cancellationToken).ConfigureAwait(false);
             if (inspect is null)
             {
-                return (reference, Value: (string?)null);
+                return (reference, Value: (ImageLabel?)null);
             }
 
             var root = inspect.RootElement;
             var value = root.TryGetProperty("Config", out var config) && config.ValueKind == JsonValueKind.Object
                 && config.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object
                 && labels.TryGetProperty(label, out var v) ? v.GetString() ?? string.Empty : string.Empty;
-            return (reference, Value: (string?)value);
+            return (reference, Value: (ImageLabel?)new ImageLabel(root.TryGetProperty("Id", out var id) ? id.GetString() ?? string.Empty : string.Empty, value));
         })).ConfigureAwait(false);
         return found.Where(f => f.Value is not null).ToDictionary(f => f.reference, f => f.Value!, StringComparer.Ordinal);
     }
@@ -203,13 +207,13 @@ public sealed class DockerEngine : IDisposable
     /// <see cref="ImageLabelsAsync"/> over the socket when the API answers, else `docker image inspect` per reference.
     /// Never throws: no engine means no local images.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalLabels(IReadOnlyList<string> references, string label, IProcessRunner processes, Func<string, string?>? environment = null)
+    public static IReadOnlyDictionary<string, ImageLabel> LocalLabels(IReadOnlyList<string> references, string label, IProcessRunner processes, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(references);
         ArgumentNullException.ThrowIfNull(processes);
         if (references.Count == 0)
         {
-            return new Dictionary<string, string>();
+            return new Dictionary<string, ImageLabel>();
         }
 
         if (TryApi(engine => engine.ImageLabelsAsync(references, label), environment) is { } answered)
@@ -217,18 +221,18 @@ public sealed class DockerEngine : IDisposable
             return answered;
         }
 
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = new Dictionary<string, ImageLabel>(StringComparer.Ordinal);
         try
         {
             foreach (var reference in references.Distinct(StringComparer.Ordinal))
             {
                 var inspect = processes.Run(
-                    new CommandLine("docker").Add("image", "inspect", "--format", $"{{{{index .Config.Labels \"{label}\"}}}}", reference),
+                    new CommandLine("docker").Add("image", "inspect", "--format", $"{{{{.Id}}}} {{{{index .Config.Labels \"{label}\"}}}}", reference),
                     new ProcessOptions { Timeout = TimeSpan.FromSeconds(30), Environment = CliEnvironment(environment) });
-                if (inspect.Succeeded)
+                if (inspect.Succeeded && inspect.StandardOutput.Trim() is var line && line.IndexOf(' ', StringComparison.Ordinal) is var space and > 0)
                 {
-                    var value = inspect.StandardOutput.Trim();
-                    found[reference] = value == "<no value>" ? string.Empty : value;
+                    var value = line[(space + 1)..].Trim();
+                    found[reference] = new ImageLabel(line[..space], value == "<no value>" ? string.Empty : value);
                 }
             }
         }
@@ -254,8 +258,6 @@ public sealed class DockerEngine : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
-
-    private sealed record StoreAnswer(IReadOnlyDictionary<string, string> Found, int Asked);
 
     /// <summary>
     /// Asks the engine's API when this environment reaches it over a socket; null when it does not, or when the
@@ -284,9 +286,9 @@ public sealed class DockerEngine : IDisposable
     /// <summary>
     /// <see cref="LocalImages(IReadOnlyList{string}, IProcessRunner, Func{string, string})"/>, asking the store only about what the record at
     /// <paramref name="recordPath"/> cannot vouch for (see <see cref="LocalStoreRecord"/>), and recording this answer for
-    /// the next run. <paramref name="asked"/> says how many references the store was asked about.
+    /// the next run.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LocalImages(IReadOnlyList<string> references, string recordPath, IProcessRunner processes, out int asked, Func<string, string?>? environment = null)
+    public static LocalStoreView LocalImages(IReadOnlyList<string> references, string recordPath, IProcessRunner processes, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(references);
         var answer = references.Count == 0 ? null : TryApi(async engine =>
@@ -297,17 +299,17 @@ public sealed class DockerEngine : IDisposable
             var events = await engine.ImageEventsAsync(record?.Watermark.TimeNano ?? 0, DateTimeOffset.UtcNow).ConfigureAwait(false);
             var trusted = LocalStoreRecord.Trusted(record, events) ?? new Dictionary<string, string>();
             var unknown = references.Where(r => !trusted.ContainsKey(r)).ToList();
-            var found = new Dictionary<string, string>(trusted, StringComparer.Ordinal);
+            var known = new Dictionary<string, string>(trusted, StringComparer.Ordinal);
             foreach (var (reference, id) in unknown.Count == 0 ? new Dictionary<string, string>() : await engine.ImageIdsAsync(unknown).ConfigureAwait(false))
             {
-                found[reference] = id;
+                known[reference] = id;
             }
 
             if (events.Count > 0)
             {
                 try
                 {
-                    new LocalStoreRecord(events[^1], found).Write(recordPath);
+                    new LocalStoreRecord(events[^1], known).Write(recordPath);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -315,17 +317,16 @@ public sealed class DockerEngine : IDisposable
                 }
             }
 
-            return new StoreAnswer(found, unknown.Count);
+            var wanted = references.ToHashSet(StringComparer.Ordinal);
+            return new LocalStoreView(known.Where(kv => wanted.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), known, unknown.Count);
         }, environment);
-        if (answer is null)
+        if (answer is not null)
         {
-            asked = references.Count;
-            return LocalImages(references, processes, environment);
+            return answer;
         }
 
-        asked = answer.Asked;
-        var wanted = references.ToHashSet(StringComparer.Ordinal);
-        return answer.Found.Where(kv => wanted.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var found = LocalImages(references, processes, environment);
+        return new LocalStoreView(found, found, references.Count);
     }
 
     /// <summary>

@@ -4,9 +4,24 @@ namespace Build.Buildx;
 /// <summary>One entry of the engine's event stream: enough to recognise it again and to know what it did to which tag.</summary>
 public sealed record EngineEvent(long TimeNano, string Type, string Action, string Id, string? Name);
 
+/// <summary>One label of a local image, and that image's ID.</summary>
+public sealed record ImageLabel(string ImageId, string Value);
+
 /// <summary>
-/// Which of this run's image references the engine's local store held when the last run looked, and the newest
-/// engine event at that moment (the watermark). The engine keeps its most recent events in memory; when that buffer
+/// What one lookup learnt of the engine's local store before anything was built.
+/// </summary>
+/// <param name="Found">The references asked about that the store holds (reference → image ID).</param>
+/// <param name="Known">Every reference the store is known to hold: those, and what the last run's record and the
+/// engine's events since vouch for (other images' date and -latest tags among them).</param>
+/// <param name="Asked">How many references the store itself was asked about.</param>
+public sealed record LocalStoreView(IReadOnlyDictionary<string, string> Found, IReadOnlyDictionary<string, string> Known, int Asked)
+{
+    public static LocalStoreView None { get; } = new(new Dictionary<string, string>(), new Dictionary<string, string>(), 0);
+}
+
+/// <summary>
+/// Which image references the engine's local store held when the last run looked (those it asked about, and those
+/// the engine's events showed being tagged), and the newest engine event at that moment (the watermark). The engine keeps its most recent events in memory; when that buffer
 /// still holds the watermark, every event since is in it, so the record can be checked against them instead of asking
 /// the store about each image again — on the fleet that is 93 lookups for a one-service edit. Whenever the events
 /// cannot prove the record (the watermark rolled out of the buffer, the engine restarted or is another engine, an
@@ -20,9 +35,10 @@ public sealed record LocalStoreRecord(EngineEvent Watermark, IReadOnlyDictionary
     private static readonly HashSet<string> Removals = new(StringComparer.Ordinal) { "delete", "prune" };
 
     /// <summary>
-    /// The recorded references still known to be in the store (reference → image ID), or null when the events since
-    /// the watermark do not prove it. A reference an event names since (untagged, or tagged again to other content)
-    /// is left out, so it is asked about again.
+    /// The references known to be in the store now (reference → image ID), or null when the events since the
+    /// watermark do not prove it: the recorded ones, and each reference a tag event since names, with the image that
+    /// event gave it (a tag event says what the tag holds from then on). A reference any other event names since
+    /// (untagged, pulled, loaded) is left out, so it is asked about again.
     /// </summary>
     public static IReadOnlyDictionary<string, string>? Trusted(LocalStoreRecord? record, IReadOnlyList<EngineEvent> events)
     {
@@ -55,9 +71,13 @@ public sealed record LocalStoreRecord(EngineEvent Watermark, IReadOnlyDictionary
                 return null;
             }
 
-            if (e.Name is { } name)
+            if (e.Name is { } name && e.Action == "tag" && e.Id.StartsWith("sha256:", StringComparison.Ordinal))
             {
-                trusted.Remove(name);
+                trusted[name] = e.Id;
+            }
+            else if (e.Name is { } other)
+            {
+                trusted.Remove(other);
             }
         }
 

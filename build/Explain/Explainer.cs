@@ -76,6 +76,21 @@ public static class Explainer
         return new ExplainReport(against, current.Select(r => done[r.Image]).ToList());
     }
 
+    /// <summary>
+    /// The parents whose references the explanation of <paramref name="current"/> still needs: an image whose own
+    /// inputs are its reference's was rebuilt for its parent alone, so its why is found there. An image that changed
+    /// itself, is unchanged, or has no reference needs nothing more.
+    /// </summary>
+    public static IReadOnlyList<string> ParentsToRead(IEnumerable<InputsRecord> current, IReadOnlyDictionary<string, ReferenceLookup> references)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(references);
+        return current
+            .Where(now => now.Parent is { } parent && !references.ContainsKey(parent)
+                && references.GetValueOrDefault(now.Image)?.Record is { } old && InputsDiff.Compare(old, now) is { Own.Count: 0, ParentChanged: true })
+            .Select(now => now.Parent!).Distinct(StringComparer.Ordinal).ToList();
+    }
+
     private static ImageExplanation One(InputsRecord now, ReferenceLookup reference, IReadOnlyDictionary<string, ImageExplanation> earlier)
     {
         ImageExplanation Result(ExplainStatus status, string why, IReadOnlyList<InputChange> changes, string? cause = null, bool parentChanged = false) =>

@@ -11,21 +11,34 @@ namespace Build.Services;
 /// </summary>
 public sealed class Explanations(BuildContext context, Registries registries, RunClock clock, Tools.IProcessRunner processes)
 {
-    /// <param name="images">Only these images (with their ancestors, whose changes they may inherit); null: every image of the run.</param>
+    /// <param name="images">Only these images, and an ancestor only where it is the why (an image whose own inputs
+    /// are its reference's was rebuilt for its parent alone); null: every image of the run.</param>
     /// <param name="early">References already being read (<see cref="ReadEarly"/>); an image they lack is read here.</param>
     public ExplainReport Explain(HashReport hashes, ExplainAgainst against, IReadOnlyCollection<string>? images = null, Task<IReadOnlyDictionary<string, ReferenceLookup>>? early = null)
     {
         ArgumentNullException.ThrowIfNull(hashes);
         ArgumentNullException.ThrowIfNull(against);
         var records = context.Results.Inputs;
-        var wanted = images is null ? hashes.Families.Select(f => f.Name).ToHashSet(StringComparer.Ordinal) : WithAncestors(hashes, images);
-        var selected = hashes.Families.Where(f => wanted.Contains(f.Name) && records.ContainsKey(f.Name)).ToList();
+        var byName = hashes.Families.ToDictionary(f => f.Name, StringComparer.Ordinal);
         var read = early is null ? new Dictionary<string, ReferenceLookup>() : clock.Time("reference records (waited)", () => early.GetAwaiter().GetResult());
-        var requests = selected.Where(e => !read.ContainsKey(e.Name)).Select(e => Request(e.Name, e.Tags.Repository, against)).ToList();
+        var lookups = new Dictionary<string, ReferenceLookup>(StringComparer.Ordinal);
         // This run already found the registry unreachable: say so for every image instead of asking again.
         var unreachable = hashes.Families.Select(f => f.ExistsDetail).FirstOrDefault(d => d is not null && d.Contains(": unreachable after", StringComparison.Ordinal));
-        var lookups = requests.Count == 0 ? read : clock.Time("reference records", () => Reader().ReadAsync(requests, unreachable is null ? null : ReferenceReader.Short(unreachable)).GetAwaiter().GetResult())
-            .Concat(read).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var wanted = (images ?? byName.Keys).Where(n => byName.ContainsKey(n) && records.ContainsKey(n)).ToList();
+        for (var round = 0; wanted.Count > 0; round++)
+        {
+            var requests = wanted.Where(n => !read.ContainsKey(n)).Select(n => Request(n, byName[n].Tags.Repository, against)).ToList();
+            var answers = requests.Count == 0 ? read : clock.Time(round == 0 ? "reference records" : "reference records (parents)", () => Reader().ReadAsync(requests, unreachable is null ? null : ReferenceReader.Short(unreachable)).GetAwaiter().GetResult())
+                .Concat(read.Where(kv => wanted.Contains(kv.Key))).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            foreach (var name in wanted)
+            {
+                lookups[name] = answers[name];
+            }
+
+            wanted = Explainer.ParentsToRead(wanted.Select(n => records[n].Record), lookups).Where(p => byName.ContainsKey(p) && records.ContainsKey(p)).ToList();
+        }
+
+        var selected = hashes.Families.Where(f => lookups.ContainsKey(f.Name)).ToList();
         return Explainer.Explain(against.ToString(), selected.Select(e => records[e.Name].Record).ToList(), lookups);
     }
 
@@ -47,20 +60,5 @@ public sealed class Explanations(BuildContext context, Registries registries, Ru
     private static ReferenceRequest Request(string image, string repository, ExplainAgainst against) =>
         new(image, ImageName.ParseRepository(repository), against.Tags(image));
 
-    private ReferenceReader Reader() => new(registries.Client, new LocalInputStore(context.Root, context.Paths, context.Env.Lookup).Reader(processes));
-
-    private static HashSet<string> WithAncestors(HashReport hashes, IReadOnlyCollection<string> images)
-    {
-        var parents = hashes.Families.ToDictionary(f => f.Name, f => f.Parent, StringComparer.Ordinal);
-        var result = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var image in images)
-        {
-            for (var name = image; name is not null && result.Add(name);)
-            {
-                name = parents.GetValueOrDefault(name);
-            }
-        }
-
-        return result;
-    }
+    private ReferenceReader Reader() => new(registries.Client, new LocalInputStore(context.Root, context.Paths, context.Env.Lookup).Reader(processes, context.Results.LocalStore.Known));
 }

@@ -15,7 +15,8 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
 {
     /// <param name="hashed">Called with the hashed images before any lookup: work that needs only the hashes (the
     /// inputs records) starts there and overlaps the store's and the registry's answers.</param>
-    public HashReport Resolve(Action<IReadOnlyList<ImageHashEntry>>? hashed = null)
+    /// <param name="stored">Called with what the local store was found to hold (local mode, unless --force).</param>
+    public HashReport Resolve(Action<IReadOnlyList<ImageHashEntry>>? hashed = null, Action<Buildx.LocalStoreView>? stored = null)
     {
         var catalog = context.Catalog;
         var registry = context.Repository;
@@ -51,10 +52,11 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.
         // Local --force builds every image whatever exists: there is nothing to look up, here or in the registry.
         var lookup = !(local && force);
-        var stored = local && lookup
+        var store = local && lookup
             ? clock.Time("local store lookup", () => LocalStore(images.Select(i => i.Tags.Immutable).ToList()))
-            : new Dictionary<string, string>();
-        string? LocalImage(ImageHashEntry i) => stored.GetValueOrDefault(i.Tags.Immutable);
+            : Buildx.LocalStoreView.None;
+        stored?.Invoke(store);
+        string? LocalImage(ImageHashEntry i) => store.Found.GetValueOrDefault(i.Tags.Immutable);
         var ask = offline || !lookup ? [] : images.Where(i => LocalImage(i) is null).ToList();
         if (local && images.Any(i => LocalImage(i) is null))
         {
@@ -92,11 +94,11 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
     }
 
     /// <summary>The local store's images by reference, asked only about what the last run's record cannot vouch for.</summary>
-    private IReadOnlyDictionary<string, string> LocalStore(IReadOnlyList<string> references)
+    private Buildx.LocalStoreView LocalStore(IReadOnlyList<string> references)
     {
-        var found = Buildx.DockerEngine.LocalImages(references, Path.Combine(context.Root, ".kiln", "local-store.json"), processes, out var asked, context.Env.Lookup);
-        context.Log.Debug($"Local store: asked about {asked} of {references.Count} images ({references.Count - asked} vouched for by the last run's record and the engine's events since).");
-        return found;
+        var view = Buildx.DockerEngine.LocalImages(references, Path.Combine(context.Root, ".kiln", "local-store.json"), processes, context.Env.Lookup);
+        context.Log.Debug($"Local store: asked about {view.Asked} of {references.Count} images ({references.Count - view.Asked} vouched for by the last run's record and the engine's events since).");
+        return view;
     }
 
     /// <summary>The selected images' hashes and inputs, asking nothing of the engine or the registry (existence: "not asked").</summary>

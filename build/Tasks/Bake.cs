@@ -64,6 +64,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
 
             context.Log.Information($"Building {invocation.ToBuild.Count} of {Count(plan.Count, hashes)} (cache: {invocation.Cache}): {invocation.Command.Render()}");
             result = runner.Run(invocation, reused, context.Stamp);
+            LinkBuilt(context, result);
             var printed = clock.Time("bake --print (waited)", () => print.GetAwaiter().GetResult());
             if (!printed.Succeeded)
             {
@@ -130,6 +131,22 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
             catch (Catalog.InputException ex)
             {
                 throw new CakeException(1, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each image built here is linked to the record its label names (the label Bake gave it), so a later run's why
+    /// reads the label of the tag that names it without inspecting the image.
+    /// </summary>
+    private static void LinkBuilt(BuildContext context, BakeResult result)
+    {
+        var store = new Explain.LocalInputStore(context.Root, context.Paths, context.Env.Lookup);
+        foreach (var built in result.Families.Where(f => f.Outcome == Outcome.Built && f.Digest is not null))
+        {
+            if (context.Results.Inputs.TryGetValue(built.Name, out var record))
+            {
+                store.Link(built.Digest!, record.Digest);
             }
         }
     }

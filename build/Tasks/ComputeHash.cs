@@ -18,7 +18,7 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
         ArgumentNullException.ThrowIfNull(context);
         // The records need only the hashes: they are made while the image store and the registry are asked.
         Task<IReadOnlyList<Explain.InputsDocument>>? recording = null;
-        var report = resolver.Resolve(images => recording = Task.Run(() => clock.Time("inputs records (beside the lookups)", () => Recorder(context).RecordAll(images))));
+        var report = resolver.Resolve(images => recording = Task.Run(() => clock.Time("inputs records (beside the lookups)", () => Recorder(context).RecordAll(images))), context.Results.Set);
         context.Results.Set(report);
         var inputs = clock.Time("inputs records (waited)", () => recording!.GetAwaiter().GetResult());
         context.Results.Set(inputs);
@@ -61,7 +61,7 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
     public void DryRun(Cake.Core.ICakeContext context)
     {
         var ctx = (BuildContext)context;
-        var report = resolver.Resolve();
+        var report = resolver.Resolve(stored: ctx.Results.Set);
         ctx.Results.Set(report);
         ctx.Results.Set(Recorder(ctx).RecordAll(report.Families));
         output.WriteLine($"Hashed {report.Families.Count - report.Services.Count} families and {report.Services.Count} services (nothing written).");

@@ -209,6 +209,26 @@ public sealed class InputsDiffTests
     }
 
     [Test]
+    public void A_build_reads_a_parents_reference_only_where_it_is_the_why()
+    {
+        var app = Text("file:x.py", "apps/x.py", "print()\n");
+        var famOld = Record("web-fam", ImageKind.Family, null, null, new RecordedInput("base", Base1));
+        var famNew = Record("web-fam", ImageKind.Family, null, null, new RecordedInput("base", Base2));
+        var cascaded = (Old: Record("web", ImageKind.Service, "web-fam", famOld.Hash, app), New: Record("web", ImageKind.Service, "web-fam", famNew.Hash, app));
+        var edited = (Old: Record("hello", ImageKind.Service, "web-fam", famOld.Hash, app), New: Record("hello", ImageKind.Service, "web-fam", famOld.Hash, Text("file:x.py", "apps/x.py", "print(1)\n")));
+        var both = (Old: Record("api", ImageKind.Service, "other-fam", "p1", app), New: Record("api", ImageKind.Service, "other-fam", "p2", Text("file:x.py", "apps/x.py", "print(2)\n")));
+        var references = new[] { cascaded.Old, edited.Old, both.Old }.ToDictionary(r => r.Image, Found);
+        references["lost"] = ReferenceLookup.Missing("lost", "lost-latest", "gone");
+
+        // Only the service whose own inputs are its reference's needs its family's; one that changed itself (even
+        // with a new family too) and one without a reference need nothing more.
+        Explainer.ParentsToRead([cascaded.New, edited.New, both.New, Record("lost", ImageKind.Service, "third-fam", "p", app)], references).ShouldBe(["web-fam"]);
+        references["web-fam"] = Found(famOld);
+        Explainer.ParentsToRead([cascaded.New], references).ShouldBeEmpty("a parent read already is not read again");
+        Explainer.ParentsToRead([famNew], references).ShouldBeEmpty("a family without a parent");
+    }
+
+    [Test]
     public void A_cascade_collapses_to_counts_and_a_reference_that_cannot_be_read_is_its_reason_alone()
     {
         ImageExplanation Cascaded(string name, ImageKind kind, string parent) =>

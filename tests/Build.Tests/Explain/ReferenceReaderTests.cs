@@ -17,7 +17,7 @@ public sealed class ReferenceReaderTests
 
     private static string Sha(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static InputsDocument Record(string image = "hello", string file = "1")
+    internal static InputsDocument Record(string image = "hello", string file = "1")
     {
         var inputs = new List<RecordedInput> { new("scheme", "kiln-service-hash/2"), new("file:a.py", "sha256:" + string.Concat(Enumerable.Repeat(file, 64))) };
         return InputsDocument.Of(new InputsRecord(image, ImageKind.Service, FamilyHasher.Combine(inputs.Select(i => new HashInput(i.Name, i.Digest))), "kiln-service-hash/2", null, null, inputs, new Dictionary<string, string>()));
