@@ -65,6 +65,8 @@ public sealed partial class ServerTests
         using var app = new AppCopy();
         app.Run(served: true, "--tree").ExitCode.ShouldBe(0);
         var pid = app.WaitForServer();
+        // Tiered compilation off: a long-lived server would keep recompiling, beside each run, what runs call once.
+        File.ReadAllText($"/proc/{pid}/environ").Split('\0').ShouldContain("DOTNET_TieredCompilation=0");
 
         File.SetLastWriteTimeUtc(Path.Combine(app.Root, "run", "Build.dll"), DateTime.UtcNow.AddMinutes(1));
         var after = app.Run(served: true, "--tree");
