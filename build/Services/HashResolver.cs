@@ -47,6 +47,11 @@ public sealed class HashResolver(BuildContext context, Registries registries, Pr
         // Existence is filled in below, once the store and the registry have answered.
         var images = Hash(registry, date);
         hashed?.Invoke(images);
+        if (context.Plan.Facts.Bakes)
+        {
+            // Bake's first check reads the files the hashing just rendered: it overlaps the lookups.
+            prechecks.StartGeneratedFiles();
+        }
 
         // Local mode looks in the engine's store first and asks the registry only for what it lacks: a no-op run on a
         // laptop needs no network, and an unreachable registry costs nothing when every image is here.

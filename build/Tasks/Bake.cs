@@ -230,7 +230,7 @@ public sealed class Bake(Services.Prechecks prechecks, Services.RunClock clock, 
         }
 
         var accepted = MachineProject.AcceptedDrift(context);
-        var drift = clock.Time("generated files check", () => Generator.Compare(context.Root, context.Catalog, context.GeneratedFiles)).Where(c => c.Kind != ChangeKind.Unchanged && !accepted.Contains(c.Path)).ToList();
+        var drift = clock.Time("generated files check (waited)", () => prechecks.GeneratedFiles).Where(c => c.Kind != ChangeKind.Unchanged && !accepted.Contains(c.Path)).ToList();
         if (drift.Count > 0)
         {
             throw new CakeException(1, $"The generated files are stale or missing ({string.Join(", ", drift.Select(d => d.Path))}). Run ./build.sh --target=Generate --catalog={context.Options.Catalog}.");
