@@ -41,17 +41,12 @@ public static class ServiceCodeReader
         ArgumentNullException.ThrowIfNull(services);
         var sourceRoot = Path.GetFullPath(Path.Combine(repoRoot, fleet.Fleet.SourceRoot));
         var analyzer = new ImportAnalyzer(sourceRoot, fleet.Fleet.PythonPath, PythonStdlib.Py311);
-        var provided = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-        return services.Select(s =>
-        {
-            if (!provided.TryGetValue(s.Family.Name, out var modules))
-            {
-                modules = FamilyModules(fleet, s.Family, repoRoot);
-                provided[s.Family.Name] = modules;
-            }
-
-            return Read(fleet, sourceRoot, analyzer, s, modules, checkLocks) with { FamilyModules = modules };
-        }).ToList();
+        var provided = services.Select(s => s.Family).DistinctBy(f => f.Name).ToDictionary(f => f.Name, f => FamilyModules(fleet, f, repoRoot), StringComparer.Ordinal);
+        // The analyzer shares what it read between services and is safe across threads: the services are read on
+        // every core, in their order.
+        return services.AsParallel().AsOrdered()
+            .Select(s => Read(fleet, sourceRoot, analyzer, s, provided[s.Family.Name], checkLocks) with { FamilyModules = provided[s.Family.Name] })
+            .ToList();
     }
 
     /// <summary>The import names a family's Python environment provides (its lineage's locked distributions).</summary>
