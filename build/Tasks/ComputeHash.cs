@@ -24,7 +24,7 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
         context.Results.Set(inputs);
         var local = context.Options.Mode == BuildMode.Local;
         var path = context.Paths.Hashes;
-        AtomicFile.WriteAllText(path, report.ToJson());
+        clock.Time("hashes.json written", () => AtomicFile.WriteAllText(path, report.ToJson()));
         clock.Time("inputs records written", () => new Explain.LocalInputStore(context.Root, context.Paths).Write(inputs));
 
         output.Write(TextTable.Render(
