@@ -247,6 +247,12 @@ public sealed record InputsDocument(InputsRecord Record, byte[] Json)
 {
     public string Digest { get; } = InputsRecord.DigestOf(Json);
 
+    /// <summary>
+    /// Every file was read whole and every entry has its values: a record made while a file changed under the run
+    /// (recorded by digest alone) is not whole, and is never reused for its hash.
+    /// </summary>
+    public bool Whole => Record.Inputs.All(i => (i.Path is null || i.Size is not null) && (i.Name is not ("catalog-entry" or "fleet-entry") || i.Entry is not null));
+
     public static InputsDocument Of(InputsRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);

@@ -49,12 +49,14 @@ public sealed class InputsRecorder(string repoRoot, Catalog.Catalog catalog, Res
     private readonly Dictionary<string, string> _generated = generated.ToDictionary(f => f.Path, f => f.Content, StringComparer.Ordinal);
 
     /// <summary>Every image's record, in the report's order (images are recorded in parallel).</summary>
-    public IReadOnlyList<InputsDocument> RecordAll(IReadOnlyList<ImageHashEntry> images)
+    /// <param name="kept">The record already made for an image at its hash (<see cref="LocalInputStore.Recorded"/>), or null:
+    /// the same hash always gives the same record, so it is read instead of made again.</param>
+    public IReadOnlyList<InputsDocument> RecordAll(IReadOnlyList<ImageHashEntry> images, Func<string, string, InputsDocument?>? kept = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         var documents = new InputsDocument[images.Count];
         Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            documents[i] = InputsDocument.Of(Record(images[i])));
+            documents[i] = kept?.Invoke(images[i].Name, images[i].Hash) ?? InputsDocument.Of(Record(images[i])));
         return documents;
     }
 

@@ -33,12 +33,44 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
                 // Content-addressed and re-made by any run that hashes the same inputs: no fsync needed.
                 AtomicFile.WriteUnsynced(kept, document.Json);
             }
+
+            if (document.Whole && HashLink(document.Record.Image, document.Record.Hash) is { } link)
+            {
+                Put(link, System.Text.Encoding.ASCII.GetBytes(document.Digest + "\n"));
+            }
         }
 
         // artifacts/inputs/ describes this run, like hashes.json: records of images it did not hash go.
         foreach (var stale in Directory.EnumerateFiles(paths.InputsRoot, "*.json").Where(f => !names.Contains(Path.GetFileName(f))).ToList())
         {
             File.Delete(stale);
+        }
+    }
+
+    /// <summary>
+    /// The record this machine made for <paramref name="image"/> at <paramref name="hash"/>, or null: a record names
+    /// nothing of the run, so the same hash always gives the same record, and a run that finds one reads it instead
+    /// of reading every file of the image again. Checked against its digest, image and hash.
+    /// </summary>
+    public InputsDocument? Recorded(string image, string hash)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(hash);
+        try
+        {
+            if (HashLink(image, hash) is not { } link || !File.Exists(link) || File.ReadAllText(link).Trim() is not { } digest || !IsDigest(digest)
+                || Path.Combine(KeptRoot, InputsDocument.StoreName(digest)) is not { } kept || !File.Exists(kept))
+            {
+                return null;
+            }
+
+            var bytes = File.ReadAllBytes(kept);
+            var document = new InputsDocument(InputsRecord.Parse(bytes), bytes);
+            return document.Digest == digest && document.Record.Image == image && document.Record.Hash == hash && document.Whole ? document : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InputsRecordException)
+        {
+            return null;
         }
     }
 
@@ -215,6 +247,13 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
         digest.Length == 71 && digest.StartsWith("sha256:", StringComparison.Ordinal) && digest.AsSpan(7).IndexOfAnyExcept("0123456789abcdef") < 0;
 
     private string ImageLink(string imageDigest) => Path.Combine(KeptRoot, "images", imageDigest.Replace(':', '-'));
+
+    /// <summary>Where the record of an image at a hash is named; null for a name or hash that cannot be a file name.</summary>
+    private string? HashLink(string image, string hash) =>
+        image.Length > 0 && hash.Length > 0 && image.AsSpan().IndexOfAnyExcept(NameCharacters) < 0 && hash.AsSpan().IndexOfAnyExcept(NameCharacters) < 0 && image[0] != '.'
+            ? Path.Combine(KeptRoot, "hashes", Hashing.ImageTags.HashTagOf(image, hash)) : null;
+
+    private static readonly System.Buffers.SearchValues<char> NameCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
 
     private static bool SameBytes(string path, byte[] bytes)
     {

@@ -18,14 +18,17 @@ public sealed class ComputeHash(Services.HashResolver resolver, Services.RunCloc
         ArgumentNullException.ThrowIfNull(context);
         // The records need only the hashes: they are made while the image store and the registry are asked.
         Task<IReadOnlyList<Explain.InputsDocument>>? recording = null;
-        var report = resolver.Resolve(images => recording = Task.Run(() => clock.Time("inputs records (beside the lookups)", () => Recorder(context).RecordAll(images))), context.Results.Set);
+        var kept = new Explain.LocalInputStore(context.Root, context.Paths);
+        var report = resolver.Resolve(images => recording = Task.Run(() => clock.Time("inputs records (beside the lookups)", () => Recorder(context).RecordAll(images, kept.Recorded))), context.Results.Set);
         context.Results.Set(report);
         var inputs = clock.Time("inputs records (waited)", () => recording!.GetAwaiter().GetResult());
         context.Results.Set(inputs);
         var local = context.Options.Mode == BuildMode.Local;
         var path = context.Paths.Hashes;
-        clock.Time("hashes.json written", () => AtomicFile.WriteAllText(path, report.ToJson()));
-        clock.Time("inputs records written", () => new Explain.LocalInputStore(context.Root, context.Paths).Write(inputs));
+        // Made again by every run (nothing reads it back): renamed into place, not synced — a crash leaves the old
+        // report or the new one, never half of one (synced, it cost the run 7-22 ms before the bake).
+        clock.Time("hashes.json written", () => AtomicFile.WriteUnsynced(path, System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
+        clock.Time("inputs records written", () => kept.Write(inputs));
 
         output.Write(TextTable.Render(
             local ? ["Image", "Hash", "Parent", "In registry", "In local store", "Inputs"] : ["Image", "Hash", "Parent", "In registry", "Inputs"],

@@ -296,6 +296,16 @@ public sealed class InputsDiffTests
         record.Get("catalog-entry")!.Entry.ShouldNotBeNull().GetProperty("env").GetProperty("A").GetString().ShouldBe("1");
         record.Scheme.ShouldBe(FamilyHasher.Scheme);
         InputsDocument.Of(record).Json.ShouldBe(InputsDocument.Of(new InputsRecorder(repo.Root, catalog, null, generated).Record(entry)).Json, "the same hash gives the same bytes");
+
+        // Kept by a run, the record is read for its hash by the next instead of made again from the files.
+        var store = new LocalInputStore(repo.Root, new Build.IO.ArtifactLayout(Path.Combine(repo.Root, "artifacts")));
+        var made = new InputsRecorder(repo.Root, catalog, null, generated).RecordAll([entry]).ShouldHaveSingleItem();
+        made.Whole.ShouldBeTrue();
+        store.Write([made]);
+        File.Delete(Path.Combine(repo.Root, "files", "motd"));
+        var read = new InputsRecorder(repo.Root, catalog, null, generated).RecordAll([entry], store.Recorded).ShouldHaveSingleItem();
+        read.Json.ShouldBe(made.Json);
+        new InputsRecorder(repo.Root, catalog, null, generated).RecordAll([entry]).ShouldHaveSingleItem().Record.Get("file:files/motd")!.Size.ShouldBeNull("made again, the file is gone");
     }
 }
 

@@ -92,4 +92,37 @@ public sealed class LocalInputStoreTests
 
         store.OfImage(Image).ShouldBeNull();
     }
+
+    [Test]
+    public void A_whole_record_is_found_again_by_its_image_and_hash_and_checked()
+    {
+        using var dir = new TempDir();
+        var (store, document) = Kept(dir);
+
+        var found = store.Recorded("hello", document.Record.Hash).ShouldNotBeNull();
+
+        found.Json.ShouldBe(document.Json);
+        store.Recorded("hello", new string('0', 12)).ShouldBeNull();
+        store.Recorded("other", document.Record.Hash).ShouldBeNull();
+        store.Recorded("../x", document.Record.Hash).ShouldBeNull();
+        File.WriteAllText(Path.Combine(store.KeptRoot, InputsDocument.StoreName(document.Digest)), "{}");
+        store.Recorded("hello", document.Record.Hash).ShouldBeNull("a kept file that is not the record its link names");
+    }
+
+    [Test]
+    public void A_record_made_while_a_file_changed_is_kept_but_not_reused_for_its_hash()
+    {
+        using var dir = new TempDir();
+        var store = new LocalInputStore(dir.Path, new IO.ArtifactLayout(Path.Combine(dir.Path, "artifacts")), NoSocket);
+        var whole = ReferenceReaderTests.Record();
+        // The recorder leaves a file whose bytes no longer match the hashed digest with its digest alone: no size.
+        var partial = InputsDocument.Of(whole.Record with { Inputs = [.. whole.Record.Inputs.Select(i => i.IsFile ? i with { Path = "apps/a.py" } : i)] });
+
+        partial.Whole.ShouldBeFalse();
+        store.Write([partial]);
+
+        store.Recorded("hello", partial.Record.Hash).ShouldBeNull();
+        store.Find(partial.Digest).ShouldBe(partial.Json);
+    }
 }
+
