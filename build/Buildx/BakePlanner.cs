@@ -51,6 +51,15 @@ public sealed record BakeInvocation(
     {
         Arguments = [.. Command.Arguments.Where(a => !a.Value.StartsWith("--metadata-file=", StringComparison.Ordinal) && a.Value != "--progress=plain"), new Argument("--print")],
     };
+
+    /// <summary>
+    /// The print as it is run. Beside a build into the engine it runs at the lowest priority (<c>nice -n 19</c>,
+    /// where <paramref name="nice"/> exists), so on a busy machine it takes only the CPU the build leaves; before a
+    /// build that writes files it runs alone, as it is.
+    /// </summary>
+    public CommandLine PrintRun(bool nice) => WritesFiles || !nice
+        ? PrintCommand
+        : new CommandLine("nice", [new("-n"), new("19"), new(PrintCommand.FileName), .. PrintCommand.Arguments]);
 }
 
 public sealed record BakeSettings(

@@ -133,7 +133,18 @@ public sealed class BakeRunner(string repoRoot, ArtifactLayout paths, IProcessRu
         // bake --print checks that output folders exist.
         Directory.CreateDirectory(invocation.OciDirectory);
         Directory.CreateDirectory(paths.Root);
-        var print = processes.Run(invocation.PrintCommand, new ProcessOptions { WorkingDirectory = repoRoot, Environment = invocation.Environment, Timeout = TimeSpan.FromMinutes(2) });
+        var options = new ProcessOptions { WorkingDirectory = repoRoot, Environment = invocation.Environment, Timeout = TimeSpan.FromMinutes(2) };
+        ProcessResult print;
+        try
+        {
+            print = processes.Run(invocation.PrintRun(nice: !OperatingSystem.IsWindows()), options);
+        }
+        catch (ToolNotFoundException)
+        {
+            // No nice on this machine: the print runs at the build's priority.
+            print = processes.Run(invocation.PrintCommand, options);
+        }
+
         if (print.Succeeded)
         {
             using var doc = JsonDocument.Parse(print.StandardOutput);

@@ -28,6 +28,17 @@ public sealed class BakeInvocationTests
         Invocation("cpu", "cpu-artifacts").WritesFiles.ShouldBeTrue();
     }
 
+    [Test]
+    public void The_print_beside_a_build_into_the_engine_runs_at_the_lowest_priority_and_one_before_a_file_writing_build_as_it_is()
+    {
+        var engine = Invocation("--metadata-file=/work/artifacts/.work/bake-metadata.json", "--progress=plain", "--set", "cpu.output=type=docker", "cpu");
+        engine.PrintRun(nice: true).Render().ShouldBe("nice -n 19 docker buildx bake -f docker/docker-bake.hcl --set cpu.output=type=docker cpu --print");
+        engine.PrintRun(nice: false).Render().ShouldBe("docker buildx bake -f docker/docker-bake.hcl --set cpu.output=type=docker cpu --print");
+
+        var files = Invocation("--set", "cpu.output=type=oci,dest=/work/artifacts/.work/oci/cpu.tar,name=r:cpu-0123456789ab", "cpu");
+        files.PrintRun(nice: true).Render().ShouldBe("docker buildx bake -f docker/docker-bake.hcl --set cpu.output=type=oci,dest=/work/artifacts/.work/oci/cpu.tar,name=r:cpu-0123456789ab cpu --print");
+    }
+
     private static BakeInvocation Invocation(params string[] arguments) =>
         new([Built], new CommandLine("docker").Add("buildx", "bake", "-f", "docker/docker-bake.hcl").Add(arguments), new Dictionary<string, string?>(), "/work/artifacts/.work/oci", "/work/artifacts/.work/bake-metadata.json", "builder");
 }
