@@ -27,7 +27,8 @@ n=0; edit() { n=$((n + 1)); echo "# edit $n $nonce" >> "$fleet/apps/$agent_file"
 raw_edit() { edit; cp "$fleet/apps/$agent_file" "$fleet/.kiln/code/$agent/$agent_file"; (cd "$fleet" && BUILDX_GIT_INFO=0 REGISTRY=$registry docker buildx bake -f docker/docker-bake.hcl --load "$agent"); }
 kiln_edit() { edit; "${fk[@]}" --target=Bake; }
 fresh_edit() { edit; "${fresh[@]}" --target=Bake; }
-phases() { python3 -c 'import json,sys; print("  " + ", ".join("%s %.0f" % (p["name"], p["milliseconds"]) for p in json.load(open(sys.argv[1]))["phases"]))' "$fleet/artifacts/bake-summary.json"; }
+# Each run's phases, and when the bake process began and ended (ms from the request: the rest is Kiln's own).
+phases() { python3 -c 'import json,sys; ph=json.load(open(sys.argv[1]))["phases"]; b=[p for p in ph if p["name"]=="bake process"]; print("  " + ("bake %.0f–%.0f; " % (b[0]["start"], b[0]["start"]+b[0]["milliseconds"]) if b else "") + ", ".join("%s %.0f" % (p["name"], p["milliseconds"]) for p in ph))' "$fleet/artifacts/bake-summary.json"; }
 kiln_edit >/dev/null 2>&1 || { echo "Kiln's warm-up Bake failed" >&2; exit 1; }; raw_edit >/dev/null 2>"$fleet/raw.err" || { echo "the raw warm-up bake failed:" >&2; tail -5 "$fleet/raw.err" >&2; exit 1; }   # warm both paths (a Kiln build stages the code the raw bake reads)
 kiln=() raw=() fresh_ms=() log=()
 for _ in $(seq "$runs"); do
@@ -48,7 +49,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1
   printf '| raw `docker buildx bake --load %s` | %s | 1.00x |\n' "$agent" "$(spread "${raw[@]}")"
   printf '| Kiln `./build.sh --target=Bake` (rebuilds %s only; its resident server) | %s | %s |\n' "$built" "$(spread "${kiln[@]}")" "$(awk -v a="$(median "${kiln[@]}")" -v b="$(median "${raw[@]}")" 'BEGIN{printf "%.2fx", a/b}')"
   printf '| Kiln in a fresh process each time (`KILN_SERVER=off`, as in CI) | %s | %s |\n' "$(spread "${fresh_ms[@]}")" "$(awk -v a="$(median "${fresh_ms[@]}")" -v b="$(median "${raw[@]}")" 'BEGIN{printf "%.2fx", a/b}')"
-  printf '\nKiln'"'"'s phases per run (ms):\n'; printf '%s\n' "${log[@]}"
+  printf '\nKiln'"'"'s phases per run (ms; served runs, the bake'"'"'s start and end counted from the request):\n'; printf '%s\n' "${log[@]}"
   printf '\nlast no-op: %s; runs the server answered: %s\n' "${asked:-(no count logged)}" "$served"
 }
 docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E "^$registry(-services)?:" | xargs -r docker rmi >/dev/null 2>&1 || true
