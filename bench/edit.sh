@@ -13,9 +13,9 @@ runs=${BENCH_RUNS:-9}
 . bench/fleet.sh
 bench_up
 fleet=$(mktemp -d)
-bench_fleet "$fleet"
-agent_file=$(awk -F'\t' '$1 == "agent" {print $2}' "$fleet.facts"); agent=$(awk -F'\t' '$1 == "agent" {print $3}' "$fleet.facts")
 registry=$KILN_TEST_REGISTRY/kiln/edit-bench
+bench_fleet "$fleet" "$registry"
+agent_file=$(awk -F'\t' '$1 == "agent" {print $2}' "$fleet.facts"); agent=$(awk -F'\t' '$1 == "agent" {print $3}' "$fleet.facts")
 fk=(env KILN_SERVER=on ./build.sh --working="$fleet" --registry="$registry" --mode=local --no-report --verbosity=quiet)
 fresh=(dotnet "$PWD/run/Build.dll" --working="$fleet" --registry="$registry" --mode=local --no-report --verbosity=quiet)
 "${fk[@]}" --target=Generate >/dev/null
@@ -52,4 +52,3 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1
   printf '\nKiln'"'"'s phases per run (ms; served runs, the bake'"'"'s start and end counted from the request):\n'; printf '%s\n' "${log[@]}"
   printf '\nlast no-op: %s; runs the server answered: %s\n' "${asked:-(no count logged)}" "$served"
 }
-docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E "^$registry(-services)?:" | xargs -r docker rmi >/dev/null 2>&1 || true

@@ -14,9 +14,9 @@ runs=${BENCH_RUNS:-7}
 . bench/fleet.sh
 bench_up
 tree=$(mktemp -d)
-bench_fleet "$tree"
-sed -i 's/bs=1M/bs=1K/' "$tree/docker/families.yaml"   # committed with the generated files below
 registry=$KILN_TEST_REGISTRY/kiln/explain-bench-$(date +%s)
+bench_fleet "$tree" "$registry"
+sed -i 's/bs=1M/bs=1K/' "$tree/docker/families.yaml"   # committed with the generated files below
 k=(env KILN_SERVER=on ./build.sh --working="$tree" --registry="$registry" --no-report --verbosity=quiet)
 fresh=(dotnet "$PWD/run/Build.dll" --working="$tree" --registry="$registry" --no-report --verbosity=quiet)
 "${k[@]}" --target=Generate >/dev/null
@@ -62,4 +62,3 @@ for i in (images.values() if isinstance(images, dict) else images):
 print("\nstatuses of the last Explain: " + ", ".join("%s %d" % kv for kv in sorted(statuses.items())))
 PY
 printf '\nExplain warm: %s ms (goal < 1000 ms); in a fresh process: %s ms; runs the server answered: %s\n' "$(m warm)" "$(m fresh)" "$(grep -c ' run: ' "$KILN_SERVER_DIR/log" || true)"
-docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E "^$registry(-services)?:" | xargs -r docker rmi >/dev/null 2>&1 || true
