@@ -36,7 +36,8 @@ public sealed class ExplainTask(Services.HashResolver resolver, Services.Explana
         var hashes = context.Results.Hashes ?? resolver.HashOnly();
         if (context.Results.Inputs.Count == 0)
         {
-            context.Results.Set(new InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(hashes.Families));
+            // A record this machine made for an image at its hash is that record (a record names nothing of the run).
+            context.Results.Set(new InputsRecorder(context.Root, context.Catalog, context.Fleet, context.GeneratedFiles).RecordAll(hashes.Families, new LocalInputStore(context.Root, context.Paths).Recorded));
         }
 
         var report = explanations.Explain(hashes, against, early: early);
