@@ -58,17 +58,15 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
         ArgumentNullException.ThrowIfNull(hash);
         try
         {
-            if (HashLink(image, hash) is not { } link || !File.Exists(link) || File.ReadAllText(link).Trim() is not { } digest || !IsDigest(digest)
-                || Path.Combine(KeptRoot, InputsDocument.StoreName(digest)) is not { } kept || !File.Exists(kept))
+            if (HashLink(image, hash) is not { } link || ReadLink(link) is not { } digest || Kept(digest) is not { } bytes)
             {
                 return null;
             }
 
-            var bytes = File.ReadAllBytes(kept);
             var document = new InputsDocument(InputsRecord.Parse(bytes), bytes);
             return document.Digest == digest && document.Record.Image == image && document.Record.Hash == hash && document.Whole ? document : null;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InputsRecordException)
+        catch (InputsRecordException)
         {
             return null;
         }
@@ -84,10 +82,9 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
             return null;
         }
 
-        var kept = Path.Combine(KeptRoot, InputsDocument.StoreName(digest));
-        if (File.Exists(kept))
+        if (Kept(digest) is { } kept)
         {
-            return File.ReadAllBytes(kept);
+            return kept;
         }
 
         if (!Directory.Exists(paths.InputsRoot))
@@ -167,7 +164,7 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
     public byte[]? OfImage(string imageDigest)
     {
         ArgumentNullException.ThrowIfNull(imageDigest);
-        return LinkedRecord(imageDigest) is { } digest && Path.Combine(KeptRoot, InputsDocument.StoreName(digest)) is var kept && File.Exists(kept) ? File.ReadAllBytes(kept) : null;
+        return LinkedRecord(imageDigest) is { } digest ? Kept(digest) : null;
     }
 
     /// <summary>
@@ -194,19 +191,30 @@ public sealed class LocalInputStore(string repoRoot, ArtifactLayout paths, Func<
     }
 
     /// <summary>The record digest linked to this image manifest digest, or null.</summary>
-    private string? LinkedRecord(string imageDigest)
+    private string? LinkedRecord(string imageDigest) => IsDigest(imageDigest) ? ReadLink(ImageLink(imageDigest)) : null;
+
+    /// <summary>The record digest a link file (images/ or hashes/) names, or null.</summary>
+    private static string? ReadLink(string link)
     {
-        if (!IsDigest(imageDigest))
+        try
+        {
+            return File.Exists(link) && File.ReadAllText(link).Trim() is var digest && IsDigest(digest) ? digest : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
+    }
 
+    /// <summary>The bytes of the record kept here under this digest (not verified: callers check them), or null.</summary>
+    private byte[]? Kept(string digest)
+    {
         try
         {
-            var link = ImageLink(imageDigest);
-            return File.Exists(link) && File.ReadAllText(link).Trim() is var digest && IsDigest(digest) ? digest : null;
+            var kept = Path.Combine(KeptRoot, InputsDocument.StoreName(digest));
+            return File.Exists(kept) ? File.ReadAllBytes(kept) : null;
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
